@@ -1,0 +1,155 @@
+"""The ``lti-harness`` command: run the suites, serve a mock, list the checks."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from . import __version__
+
+
+def _run(ns: argparse.Namespace) -> int:
+    from .runner import RunOptions, run
+
+    return run(
+        RunOptions(
+            profile=ns.profile,
+            suites=ns.suite or [],
+            report_dir=ns.report_dir,
+            seed=ns.seed,
+            examples=ns.examples,
+            strict=ns.strict,
+            faults=ns.fault or [],
+            workers=ns.workers,
+            verbose=ns.verbose,
+        )
+    )
+
+
+def _serve(ns: argparse.Namespace) -> int:
+    import uvicorn
+
+    if ns.what == "platform":
+        import mock_platform
+        from mock_platform.faults import check_names
+
+        try:
+            faults = check_names(ns.fault or [])
+        except ValueError as exc:
+            print(f"lti-harness: {exc}", file=sys.stderr)
+            return 2
+        if ns.db:
+            print("lti-harness: --db (SQLite store) is not available yet; the mock keeps its state in memory", file=sys.stderr)
+            return 2
+        config = mock_platform.PlatformConfig(
+            admin_token=ns.admin_token, account_id=ns.account_id, issuer=ns.issuer, faults=faults,
+            jwks_loopback_only=not ns.allow_remote_jwks,
+        )
+        app = mock_platform.create_app(config)
+        url = f"http://{ns.host}:{ns.port}"
+        print(f"mock platform on {url}  faults: {', '.join(sorted(faults)) or 'none'}")
+        print("profile for it:")
+        print(f'  [platform]\n  base_url = "{url}"\n  account_id = "{ns.account_id}"\n  admin_token = "env:LTI_ADMIN_TOKEN"   # the --admin-token value\n'
+              '  [platform.capabilities]\n  mock_controls = true', flush=True)
+    else:
+        if ns.fault:
+            print("lti-harness: the mock tool has no fault switches yet", file=sys.stderr)
+            return 2
+        import mock_tool
+
+        app = mock_tool.create_app()
+        print(f"mock tool on http://{ns.host}:{ns.port}  (JWKS at /.well-known/jwks.json)", flush=True)
+    try:
+        uvicorn.run(app, host=ns.host, port=ns.port, log_level=ns.log_level, lifespan="off")
+    except (OSError, SystemExit) as exc:
+        print(f"lti-harness: cannot serve on {ns.host}:{ns.port}: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _checks(ns: argparse.Namespace) -> int:
+    from .checks import load_all
+
+    try:
+        items = load_all(ns.suite or None)
+    except KeyError as exc:
+        print(f"lti-harness: {exc.args[0]}", file=sys.stderr)
+        return 2
+    if ns.format == "json":
+        print(json.dumps([c.to_dict() for c in items], indent=2))
+        return 0
+    for c in items:
+        print(f"{c.id:<10} {c.level:<12} {c.title}")
+        print(f"{'':<10} source: {c.source}")
+        print(f"{'':<10} faults: {', '.join(c.faults)}")
+    print(f"{len(items)} checks")
+    return 0
+
+
+def _faults(ns: argparse.Namespace) -> int:
+    from mock_platform.faults import FAULTS as PLATFORM
+    from mock_tool.faults import FAULTS as TOOL
+
+    table = {"platform": PLATFORM, "tool": TOOL}
+    if ns.format == "json":
+        print(json.dumps(table, indent=2))
+        return 0
+    for side, faults in table.items():
+        for name, text in faults.items():
+            print(f"{side:<9} {name:<34} {text}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="lti-harness", description="LTI 1.3 conformance and contract test harness")
+    p.add_argument("--version", action="version", version=f"lti-harness {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("run", help="run the conformance suites (default: against the embedded mocks)")
+    r.add_argument("--profile", metavar="FILE", help="TOML target profile; without it the mocks are started on loopback")
+    r.add_argument("--suite", action="append", metavar="NAME", help="run only this suite (repeatable)")
+    r.add_argument("--report-dir", default="reports/out", metavar="DIR", help="where report.html, junit.xml and summary.json go (default reports/out)")
+    r.add_argument("--seed", type=int, help="hypothesis seed, to reproduce a run")
+    r.add_argument("--examples", type=int, metavar="N", help="examples per property-based check (default 20)")
+    r.add_argument("--strict", action="store_true", help="failed recommended checks fail the run too")
+    r.add_argument("--fault", action="append", metavar="NAME", help="embedded mocks only: switch on a fault (see 'lti-harness faults')")
+    r.add_argument("-n", "--workers", metavar="N", help="spread tests over N processes (pytest-xdist; 'auto' for one per core)")
+    r.add_argument("-v", "--verbose", action="store_true", help="list every test and show failure tracebacks")
+    r.set_defaults(func=_run)
+
+    s = sub.add_parser("serve", help="serve a mock as a long-running server")
+    s.add_argument("what", choices=["platform", "tool"])
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--fault", action="append", metavar="NAME", help="switch on a fault (repeatable)")
+    s.add_argument("--admin-token", default="mock-admin-token", help="bearer token the admin routes accept (platform)")
+    s.add_argument("--account-id", default="1", help="root account id (platform)")
+    s.add_argument("--issuer", help="issuer to announce (default: the server's URL)")
+    s.add_argument("--allow-remote-jwks", action="store_true", help="let the platform fetch tool JWKS from non-loopback hosts")
+    s.add_argument("--db", metavar="FILE", help="SQLite state file (not available yet)")
+    s.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    s.set_defaults(func=_serve)
+
+    c = sub.add_parser("checks", help="list the conformance checks: id, level, title, source, faults")
+    c.add_argument("--format", choices=["table", "json"], default="table")
+    c.add_argument("--suite", action="append", metavar="NAME")
+    c.set_defaults(func=_checks)
+
+    f = sub.add_parser("faults", help="list the fault switches of the mocks")
+    f.add_argument("--format", choices=["table", "json"], default="table")
+    f.set_defaults(func=_faults)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    ns = parser().parse_args(argv)
+    try:
+        return int(ns.func(ns))
+    except KeyboardInterrupt:
+        print("lti-harness: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

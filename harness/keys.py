@@ -1,0 +1,92 @@
+"""RSA keys, JWKS documents and signed JWTs (pyjwt + cryptography)."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+
+
+@dataclass(frozen=True)
+class KeyPair:
+    """An RSA signing key with its ``kid``."""
+
+    private_key: rsa.RSAPrivateKey = field(repr=False)
+    kid: str
+
+    @property
+    def public_jwk(self) -> dict[str, Any]:
+        jwk = json.loads(RSAAlgorithm.to_jwk(self.private_key.public_key()))
+        jwk.update({"kid": self.kid, "alg": "RS256", "use": "sig"})
+        return jwk
+
+    @property
+    def public_pem(self) -> bytes:
+        return self.private_key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+
+    def sign(self, claims: dict[str, Any], headers: dict[str, Any] | None = None) -> str:
+        """An RS256 JWT over ``claims`` with this key's ``kid`` in the header."""
+        return jwt.encode(claims, self.private_key, algorithm="RS256", headers={"kid": self.kid, **(headers or {})})
+
+
+def generate(kid: str | None = None, bits: int = 2048) -> KeyPair:
+    """A fresh RSA key pair."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+    return KeyPair(private_key=key, kid=kid or uuid.uuid4().hex)
+
+
+def jwks(*pairs: KeyPair) -> dict[str, Any]:
+    """A JWKS document holding the public halves of ``pairs``."""
+    return {"keys": [p.public_jwk for p in pairs]}
+
+
+def public_key_from_jwks(document: dict[str, Any], kid: str | None) -> Any:
+    """The RSA public key with ``kid`` from a JWKS document (KeyError if absent)."""
+    keys = document.get("keys") if isinstance(document, dict) else None
+    if not isinstance(keys, list):
+        raise KeyError("JWKS has no 'keys' list")
+    for jwk in keys:
+        if isinstance(jwk, dict) and (kid is None or jwk.get("kid") == kid) and jwk.get("kty") == "RSA":
+            return RSAAlgorithm.from_jwk(json.dumps(jwk))
+    raise KeyError(f"no RSA key with kid {kid!r} in JWKS")
+
+
+def client_assertion(
+    key: KeyPair,
+    client_id: str,
+    audience: str | list[str],
+    *,
+    lifetime: int = 300,
+    now: float | None = None,
+    **overrides: Any,
+) -> str:
+    """A client-credentials JWT assertion (iss = sub = client_id), per the Security Framework."""
+    now = int(now if now is not None else time.time())
+    claims: dict[str, Any] = {
+        "iss": client_id,
+        "sub": client_id,
+        "aud": audience,
+        "iat": now,
+        "exp": now + lifetime,
+        "jti": uuid.uuid4().hex,
+    }
+    claims.update(overrides)
+    return key.sign(claims)
+
+
+def unverified_claims(token: str) -> dict[str, Any]:
+    """The payload of a JWT without checking its signature ({} if undecodable)."""
+    try:
+        out = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return {}
+    return out if isinstance(out, dict) else {}

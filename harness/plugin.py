@@ -1,0 +1,353 @@
+"""The pytest plugin (registered as ``lti_harness``): target options, fixtures, check outcomes,
+report extras, summary.json and the exit code rule. ``lti-harness run`` is a thin layer over it."""
+
+from __future__ import annotations
+
+import html
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from . import checks as registry
+from . import profile as profiles
+from .adapters import AdminActionFailed, NotSupported
+from .client import TargetError
+from .session import HarnessSession, open_session
+
+NOT_APPLICABLE = "not applicable: "
+_RESULTS = pytest.StashKey["Results"]()
+_SESSION = pytest.StashKey["HarnessSession"]()
+_ITEM_EXCHANGES = pytest.StashKey[list]()
+PLAIN_ERRORS = (TargetError, NotSupported, AdminActionFailed, profiles.ProfileError)
+
+
+def not_applicable(reason: str) -> None:
+    """End the current check as not applicable (never as passed), saying why."""
+    pytest.skip(NOT_APPLICABLE + reason)
+
+
+@dataclass
+class CheckResult:
+    check: registry.Check
+    outcomes: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    tests: list[str] = field(default_factory=list)
+    exchanges: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def outcome(self) -> str:
+        if "failed" in self.outcomes:
+            return "failed"
+        if "passed" in self.outcomes:
+            return "passed"
+        return "not_applicable"
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {
+            "id": self.check.id,
+            "title": self.check.title,
+            "suite": self.check.suite,
+            "level": self.check.level,
+            "source": self.check.source,
+            "outcome": self.outcome,
+            "tests": self.tests,
+        }
+        if self.outcome != "passed":
+            out["messages"] = self.messages
+        if self.outcome == "failed":
+            out["exchanges"] = self.exchanges[-6:]
+            out["curl"] = [e["curl"] for e in self.exchanges[-3:]]
+        return out
+
+
+@dataclass
+class Results:
+    checks: dict[str, CheckResult] = field(default_factory=dict)
+    unlinked_failures: list[str] = field(default_factory=list)
+    started: float = field(default_factory=time.time)
+    target: str = ""
+
+    def failing(self, strict: bool) -> list[CheckResult]:
+        return [r for r in self.checks.values() if r.outcome == "failed" and (strict or r.check.level == "required")]
+
+
+# --- options and configuration ---------------------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("lti-harness", "LTI conformance harness")
+    group.addoption("--lti-profile", metavar="FILE", help="TOML target profile (default: start the embedded mocks)")
+    group.addoption("--lti-report-dir", metavar="DIR", help="write summary.json here")
+    group.addoption("--lti-strict", action="store_true", help="recommended checks count towards the exit code too")
+    group.addoption("--lti-examples", type=int, metavar="N", help="hypothesis examples per property (default 20)")
+    group.addoption("--lti-fault", action="append", default=[], metavar="NAME", help="embedded mocks only: switch a fault on")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "lti_check(*ids): the conformance check(s) a test verifies")
+    from hypothesis import HealthCheck, settings
+
+    examples = config.getoption("--lti-examples") or 20
+    if examples < 1:
+        raise pytest.UsageError("--lti-examples must be at least 1")
+    settings.register_profile(
+        "lti-harness",
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        print_blob=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much, HealthCheck.data_too_large],
+    )
+    settings.load_profile("lti-harness")
+    path = config.getoption("--lti-profile")
+    if path:
+        try:
+            profiles.load(path)
+        except profiles.ProfileError as exc:
+            raise pytest.UsageError(str(exc)) from None
+    faults = config.getoption("--lti-fault")
+    if faults:
+        if path:
+            raise pytest.UsageError("--lti-fault switches faults of the embedded mocks; it cannot be used with --lti-profile")
+        from mock_platform.faults import check_names
+
+        try:
+            check_names(faults)
+        except ValueError as exc:
+            raise pytest.UsageError(str(exc)) from None
+    config.stash[_RESULTS] = Results()
+    config.pluginmanager.register(_Collector(config.stash[_RESULTS]), "lti-harness-collector")
+
+
+# --- fixtures -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def lti_session(request: pytest.FixtureRequest) -> Any:
+    """The harness session: profile, recording client, adapter, and any servers it started."""
+    config = request.config
+    path = config.getoption("--lti-profile")
+    session = open_session(profiles.load(path) if path else None, faults=config.getoption("--lti-fault"))
+    config.stash[_SESSION] = session
+    platform = session.profile.platform
+    config.stash[_RESULTS].target = platform.base_url if platform else ""
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def platform(lti_session: HarnessSession) -> HarnessSession:
+    """The session, for checks that need a target platform."""
+    if lti_session.platform is None:
+        not_applicable("the profile names no [platform]")
+    return lti_session
+
+
+@pytest.fixture(autouse=True)
+def _lti_check_context(request: pytest.FixtureRequest) -> Any:
+    marker = request.node.get_closest_marker("lti_check")
+    if marker is None:
+        yield
+        return
+    session: HarnessSession = request.getfixturevalue("lti_session")
+    session.exchanges = []
+    request.node.stash[_ITEM_EXCHANGES] = session.exchanges
+    for cid in marker.args:
+        check = registry.REGISTRY[cid]
+        for need in check.needs:
+            if session.platform is not None and not session.platform.has(need):
+                not_applicable(f"{cid} needs the capability {need!r}, which the profile declares absent")
+    yield
+    request.node.stash[_ITEM_EXCHANGES] = list(session.exchanges)
+
+
+# --- reporting ----------------------------------------------------------------------------------
+
+
+def _plain_error(exc: BaseException | None) -> BaseException | None:
+    if exc is None:
+        return None
+    if isinstance(exc, PLAIN_ERRORS):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        for inner in exc.exceptions:
+            found = _plain_error(inner)
+            if found is not None:
+                return found
+    return _plain_error(exc.__cause__) if exc.__cause__ is not exc else None
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, AssertionError):
+        text = text.split("\nassert ")[0]
+    lines = [line for line in text.splitlines() if line.strip()]
+    first = lines[0] if lines else type(exc).__name__
+    return first[:400]
+
+
+def _extras_html(item: pytest.Item, report: pytest.TestReport, message: str, exchanges: list[Any], seed: Any) -> str:
+    ids = item.get_closest_marker("lti_check").args  # type: ignore[union-attr]
+    parts = []
+    for cid in ids:
+        c = registry.REGISTRY[cid]
+        parts.append(
+            f"<p><b>{html.escape(cid)}</b> [{html.escape(c.level)}] {html.escape(c.title)}<br>"
+            f"<i>source:</i> {html.escape(c.source)}</p>"
+        )
+        if c.description:
+            parts.append(f"<p>{html.escape(c.description)}</p>")
+    if message:
+        parts.append(f"<p><b>why:</b> {html.escape(message)}</p>")
+    parts.append(f"<p><i>hypothesis seed:</i> {html.escape(str(seed))} (reproduce: lti-harness run --seed {html.escape(str(seed))})</p>")
+    for ex in exchanges[-4:]:
+        parts.append(f"<pre>{html.escape(ex.describe())}</pre><pre>{html.escape(ex.curl())}</pre>")
+    return "<div class='lti-check'>" + "\n".join(parts) + "</div>"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    marker = item.get_closest_marker("lti_check")
+    exc = call.excinfo.value if call.excinfo is not None else None
+    plain = _plain_error(exc)
+    if isinstance(plain, NotSupported) and report.failed:
+        report.outcome = "skipped"
+        report.longrepr = (str(item.path), 0, NOT_APPLICABLE + str(plain))
+    elif plain is not None and report.failed:
+        report.longrepr = f"{type(plain).__name__}: {plain}"
+    if marker is None:
+        return
+    message = ""
+    if report.failed and exc is not None:
+        message = _short(plain or exc)
+    elif report.skipped and isinstance(report.longrepr, tuple):
+        message = str(report.longrepr[2]).removeprefix("Skipped: ")
+    report.lti_message = message  # type: ignore[attr-defined]
+    for cid in marker.args:
+        c = registry.REGISTRY[cid]
+        report.user_properties.append(("check", cid))
+        report.user_properties.append((f"{cid}.level", c.level))
+        report.user_properties.append((f"{cid}.source", c.source))
+    if report.when == "call" or report.failed or report.skipped:
+        exchanges = item.stash.get(_ITEM_EXCHANGES, [])
+        if report.when != "teardown" and item.config.stash.get(_SESSION, None) is not None:
+            exchanges = list(item.config.stash[_SESSION].exchanges) or exchanges
+        report.lti_exchanges = [dict(e.to_dict(), curl=e.curl()) for e in exchanges]  # type: ignore[attr-defined]
+        if report.failed or report.when == "call":
+            try:
+                from pytest_html import extras
+            except ImportError:
+                return
+            seed = item.config.getoption("hypothesis_seed", default=None)
+            block = _extras_html(item, report, message, exchanges, seed if seed is not None else "random")
+            report.extras = [*getattr(report, "extras", []), extras.html(block)]  # type: ignore[attr-defined]
+
+
+class _Collector:
+    """Turns test reports into per-check results (registered per run in ``pytest_configure``)."""
+
+    def __init__(self, results: Results) -> None:
+        self.results = results
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        ids = [v for k, v in report.user_properties if k == "check"]
+        decisive = report.when == "call" or (report.when == "setup" and not report.passed) or (report.when == "teardown" and report.failed)
+        if not decisive:
+            return
+        if not ids:
+            if report.failed:
+                self.results.unlinked_failures.append(report.nodeid)
+            return
+        state = "failed" if report.failed else "passed" if report.passed else "not_applicable"
+        for cid in ids:
+            res = self.results.checks.setdefault(cid, CheckResult(registry.REGISTRY[cid]))
+            res.outcomes.append(state)
+            res.tests.append(report.nodeid)
+            msg = getattr(report, "lti_message", "")
+            if msg and state != "passed":
+                res.messages.append(msg)
+            if state == "failed":
+                res.exchanges.extend(getattr(report, "lti_exchanges", [])[-6:])
+
+
+def summary(config: pytest.Config) -> dict[str, Any]:
+    """The run's results as the summary.json document."""
+    results: Results = config.stash[_RESULTS]
+    strict = bool(config.getoption("--lti-strict"))
+    items = [results.checks[k].to_dict() for k in sorted(results.checks)]
+    suites: dict[str, dict[str, int]] = {}
+    for it in items:
+        s = suites.setdefault(it["suite"], {"passed": 0, "failed": 0, "not_applicable": 0})
+        s[it["outcome"]] += 1
+    seed = config.getoption("hypothesis_seed", default=None)
+    return {
+        "passed": sum(1 for i in items if i["outcome"] == "passed"),
+        "failed": sum(1 for i in items if i["outcome"] == "failed"),
+        "not_applicable": sum(1 for i in items if i["outcome"] == "not_applicable"),
+        "failed_required": sum(1 for i in items if i["outcome"] == "failed" and i["level"] == "required"),
+        "strict": strict,
+        "target": results.target,
+        "seed": seed,
+        "duration_s": round(time.time() - results.started, 2),
+        "suites": suites,
+        "unlinked_failures": results.unlinked_failures,
+        "checks": items,
+    }
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    results: Results = config.stash[_RESULTS]
+    if not results.checks and not results.unlinked_failures:
+        return
+    strict = bool(config.getoption("--lti-strict"))
+    if results.checks:
+        if exitstatus == 1 and not results.unlinked_failures and not results.failing(strict):
+            session.exitstatus = 0
+        elif exitstatus == 0 and results.failing(strict):
+            session.exitstatus = 1
+    report_dir = config.getoption("--lti-report-dir")
+    if report_dir and results.checks:
+        out = Path(report_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        doc = summary(config)
+        doc["exit_code"] = int(session.exitstatus)
+        (out / "summary.json").write_text(json.dumps(doc, indent=2), encoding="utf-8")
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    results: Results = config.stash[_RESULTS]
+    if not results.checks:
+        return
+    doc = summary(config)
+    write = terminalreporter.write_line
+    terminalreporter.section("LTI conformance summary")
+    write(f"target: {doc['target'] or '(none)'}    seed: {doc['seed'] if doc['seed'] is not None else 'random'}")
+    write(f"{'suite':<22}{'passed':>8}{'failed':>8}{'n/a':>6}")
+    for name, s in sorted(doc["suites"].items()):
+        write(f"{name:<22}{s['passed']:>8}{s['failed']:>8}{s['not_applicable']:>6}")
+    write(f"{'total':<22}{doc['passed']:>8}{doc['failed']:>8}{doc['not_applicable']:>6}")
+    for it in doc["checks"]:
+        if it["outcome"] == "passed":
+            continue
+        label = "FAILED" if it["outcome"] == "failed" else "N/A   "
+        write(f"{label} {it['id']} [{it['level']}] {it['title']}", red=it["outcome"] == "failed" and it["level"] == "required", yellow=it["outcome"] != "failed" or it["level"] != "required")
+        for msg in dict.fromkeys(it.get("messages", [])):
+            write(f"       {msg}")
+    for nodeid in results.unlinked_failures:
+        write(f"ERROR  {nodeid} (not tied to a check)", red=True)
+    strict = bool(config.getoption("--lti-strict"))
+    bad = results.failing(strict)
+    if bad or results.unlinked_failures:
+        write(f"result: FAIL ({len(bad)} {'applicable' if strict else 'required'} check(s) failed)", red=True, bold=True)
+    else:
+        rec = sum(1 for r in results.checks.values() if r.outcome == "failed")
+        extra = f"; {rec} recommended check(s) failed (use --strict to count them)" if rec else ""
+        write(f"result: PASS{extra}", green=True, bold=True)

@@ -1,0 +1,170 @@
+"""Target profiles: which platform and tool to test, with what credentials and capabilities.
+
+A profile is a TOML file::
+
+    [platform]
+    base_url = "https://canvas.example.edu"
+    issuer = "https://canvas.instructure.com"     # optional; defaults to base_url
+    account_id = "1"
+    admin_token = "env:CANVAS_ADMIN_TOKEN"       # secrets may be read from the environment
+    adapter = "canvas"                            # or "package.module:Class"
+
+    [platform.capabilities]
+    mock_controls = false
+
+Secrets are written ``env:NAME`` to read them from the environment variable ``NAME``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from . import redact
+
+# capability -> (default, meaning)
+CAPABILITIES: dict[str, tuple[bool, str]] = {
+    "dynamic_registration": (True, "the platform supports LTI Dynamic Registration"),
+    "lti_token_endpoint": (True, "the platform issues LTI Advantage tokens (client_credentials with a JWT assertion)"),
+    "mock_controls": (False, "the target is this project's mock and offers its test-support routes (/_mock/...)"),
+}
+
+
+class ProfileError(ValueError):
+    """A profile is missing a field or has a bad value; the message names the field."""
+
+
+@dataclass
+class PlatformTarget:
+    base_url: str
+    account_id: str
+    admin_token: str = field(repr=False)
+    issuer: str = ""
+    adapter: str = "canvas"
+    timeout: float = 10.0
+    expired_registration_token: str | None = field(default=None, repr=False)
+    capabilities: dict[str, bool] = field(default_factory=dict)
+
+    def has(self, capability: str) -> bool:
+        return self.capabilities.get(capability, CAPABILITIES[capability][0])
+
+
+@dataclass
+class HarnessSettings:
+    """Where the harness's own helper servers (the tool counterpart) listen and are reachable."""
+
+    public_url: str | None = None
+
+
+@dataclass
+class Profile:
+    name: str
+    platform: PlatformTarget | None
+    harness: HarnessSettings = field(default_factory=HarnessSettings)
+    embedded: bool = False
+
+
+def _secret(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise ProfileError(f"{where} must be a non-empty string")
+    if value.startswith("env:"):
+        name = value[4:]
+        if not name or name not in os.environ:
+            raise ProfileError(f"{where}: environment variable {name or '(empty name)'} is not set")
+        value = os.environ[name]
+    redact.register_secret(value)
+    return value
+
+
+def check_url(value: Any, where: str) -> str:
+    """An absolute http(s) URL without trailing slash, or a ``ProfileError`` naming ``where``."""
+    if not isinstance(value, str) or not value:
+        raise ProfileError(f"{where} is missing or empty")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ProfileError(f"{where} is not an http(s) URL: {value!r}")
+    try:
+        parts.port
+    except ValueError:
+        raise ProfileError(f"{where} has a bad port: {value!r}") from None
+    return value.rstrip("/")
+
+
+def _platform(raw: Any, source: str) -> PlatformTarget:
+    if not isinstance(raw, dict):
+        raise ProfileError(f"{source}: [platform] must be a table")
+    base_url = check_url(raw.get("base_url"), f"{source}: [platform] base_url")
+    if "account_id" not in raw:
+        raise ProfileError(f"{source}: [platform] account_id is missing")
+    account_id = str(raw["account_id"])
+    admin_token = _secret(raw.get("admin_token"), f"{source}: [platform] admin_token")
+    issuer = check_url(raw["issuer"], f"{source}: [platform] issuer") if "issuer" in raw else base_url
+    timeout = raw.get("timeout", 10.0)
+    if not isinstance(timeout, (int, float)) or not 0 < timeout <= 300:
+        raise ProfileError(f"{source}: [platform] timeout must be a number of seconds in (0, 300]")
+    caps = raw.get("capabilities", {})
+    if not isinstance(caps, dict):
+        raise ProfileError(f"{source}: [platform.capabilities] must be a table")
+    for name, value in caps.items():
+        if name not in CAPABILITIES:
+            raise ProfileError(f"{source}: [platform.capabilities] unknown capability {name!r}; known: {', '.join(CAPABILITIES)}")
+        if not isinstance(value, bool):
+            raise ProfileError(f"{source}: [platform.capabilities] {name} must be true or false")
+    expired = raw.get("expired_registration_token")
+    unknown = set(raw) - {"base_url", "account_id", "admin_token", "issuer", "adapter", "timeout", "capabilities", "expired_registration_token"}
+    if unknown:
+        raise ProfileError(f"{source}: [platform] unknown field(s): {', '.join(sorted(unknown))}")
+    return PlatformTarget(
+        base_url=base_url,
+        account_id=account_id,
+        admin_token=admin_token,
+        issuer=issuer,
+        adapter=str(raw.get("adapter", "canvas")),
+        timeout=float(timeout),
+        expired_registration_token=_secret(expired, f"{source}: [platform] expired_registration_token") if expired else None,
+        capabilities=dict(caps),
+    )
+
+
+def parse(data: dict[str, Any], source: str = "profile") -> Profile:
+    """Build a profile from decoded TOML, raising ``ProfileError`` on the first problem."""
+    unknown = set(data) - {"platform", "harness", "tool", "name"}
+    if unknown:
+        raise ProfileError(f"{source}: unknown table(s): {', '.join(sorted(unknown))}")
+    if "platform" not in data:
+        raise ProfileError(f"{source}: [platform] table is missing (no target to test)")
+    platform = _platform(data["platform"], source)
+    raw_h = data.get("harness", {})
+    if not isinstance(raw_h, dict):
+        raise ProfileError(f"{source}: [harness] must be a table")
+    public_url = check_url(raw_h["public_url"], f"{source}: [harness] public_url") if "public_url" in raw_h else None
+    return Profile(name=str(data.get("name", source)), platform=platform, harness=HarnessSettings(public_url=public_url))
+
+
+def load(path: str | os.PathLike[str]) -> Profile:
+    """Read and validate a TOML profile."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ProfileError(f"cannot read profile {p}: {exc.strerror or exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(f"{p.name}: not valid TOML: {exc}") from None
+    return parse(data, p.name)
+
+
+def is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

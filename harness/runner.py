@@ -1,0 +1,92 @@
+"""``lti-harness run``: run the suites through pytest with the harness plugin and write the reports."""
+
+from __future__ import annotations
+
+import random
+import sys
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from . import profile as profiles
+
+EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
+
+
+@dataclass
+class RunOptions:
+    profile: str | None = None
+    suites: list[str] = field(default_factory=list)
+    report_dir: str = "reports/out"
+    seed: int | None = None
+    examples: int | None = None
+    strict: bool = False
+    faults: list[str] = field(default_factory=list)
+    workers: str | None = None
+    verbose: bool = False
+    extra: list[str] = field(default_factory=list)
+
+
+def pytest_args(opts: RunOptions) -> list[str]:
+    """The pytest command line that performs the run."""
+    from suites import SUITES
+
+    chosen = opts.suites or SUITES
+    unknown = [s for s in chosen if s not in SUITES]
+    if unknown:
+        raise ValueError(f"unknown suite(s): {', '.join(unknown)}; known: {', '.join(SUITES)}")
+    out = Path(opts.report_dir)
+    ini = Path(str(resources.files("harness") / "run.ini"))
+    args = [
+        "-c", str(ini), "--rootdir", str(Path.cwd()),
+        "-p", "no:cacheprovider", "-W", "ignore::pytest.PytestAssertRewriteWarning",
+        "--pyargs", *[f"suites.{s}" for s in chosen],
+        "--tb=no" if not opts.verbose else "--tb=short",
+        "-v" if opts.verbose else "-q",
+        f"--html={out / 'report.html'}", "--self-contained-html",
+        f"--junitxml={out / 'junit.xml'}", "-o", "junit_suite_name=lti-conformance",
+        f"--lti-report-dir={out}",
+        f"--hypothesis-seed={opts.seed}",
+    ]
+    if opts.profile:
+        args.append(f"--lti-profile={opts.profile}")
+    if opts.examples is not None:
+        args.append(f"--lti-examples={opts.examples}")
+    if opts.strict:
+        args.append("--lti-strict")
+    for fault in opts.faults:
+        args.append(f"--lti-fault={fault}")
+    if opts.workers:
+        args += ["-n", opts.workers]
+    return args + opts.extra
+
+
+def run(opts: RunOptions) -> int:
+    """Run the suites; 0 when no applicable check failed, 1 when one did, 2 on a usage problem."""
+    if opts.profile:
+        try:
+            profiles.load(opts.profile)
+        except profiles.ProfileError as exc:
+            print(f"lti-harness: {exc}", file=sys.stderr)
+            return EXIT_ERROR
+    if opts.seed is None:
+        opts.seed = random.randrange(1, 2**31)
+    try:
+        args = pytest_args(opts)
+    except ValueError as exc:
+        print(f"lti-harness: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    Path(opts.report_dir).mkdir(parents=True, exist_ok=True)
+    print(f"lti-harness: running {', '.join(opts.suites) or 'all suites'} against "
+          f"{opts.profile or 'the embedded mocks'} (seed {opts.seed})", flush=True)
+    code = int(pytest.main(args))
+    out = Path(opts.report_dir)
+    if code in (EXIT_OK, EXIT_FAILED):
+        print(f"reports: {out / 'report.html'}  {out / 'junit.xml'}  {out / 'summary.json'}")
+        print(f"reproduce: lti-harness run --seed {opts.seed}" + (f" --profile {opts.profile}" if opts.profile else ""))
+        return code
+    if code == 5:
+        print("lti-harness: no checks were collected", file=sys.stderr)
+    return EXIT_ERROR

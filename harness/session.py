@@ -1,0 +1,108 @@
+"""One harness session: the profile, the HTTP client, the adapter and the servers it started."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import keys, servers
+from .adapters import Adapter, load_adapter
+from .client import Client, Exchange
+from .profile import PlatformTarget, Profile, is_loopback
+
+MAX_EXCHANGES_PER_TEST = 40
+
+
+@dataclass
+class ToolIdentity:
+    """The harness acting as an LTI tool: its signing key and where its JWKS is published."""
+
+    key: keys.KeyPair
+    base_url: str
+    jwks_url: str
+    reachable: bool
+    why_unreachable: str = ""
+
+
+@dataclass
+class HarnessSession:
+    profile: Profile
+    client: Client
+    started: list[servers.RunningServer] = field(default_factory=list)
+    exchanges: list[Exchange] = field(default_factory=list)
+    _adapter: Adapter | None = None
+    _tool: ToolIdentity | None = None
+
+    def record(self, exchange: Exchange) -> None:
+        self.exchanges.append(exchange)
+        if len(self.exchanges) > MAX_EXCHANGES_PER_TEST:
+            del self.exchanges[0]
+
+    @property
+    def platform(self) -> PlatformTarget | None:
+        return self.profile.platform
+
+    @property
+    def adapter(self) -> Adapter:
+        if self._adapter is None:
+            assert self.profile.platform is not None
+            self._adapter = load_adapter(self.profile.platform, self.client)
+        return self._adapter
+
+    @property
+    def tool(self) -> ToolIdentity:
+        """Start the tool counterpart (mock tool with the harness's key) on first use."""
+        if self._tool is None:
+            import mock_tool
+
+            key = keys.generate()
+            server = servers.start(mock_tool.create_app(mock_tool.ToolConfig(signing_keys=[key])))
+            self.started.append(server)
+            public = self.profile.harness.public_url or server.url
+            reachable, why = True, ""
+            platform = self.profile.platform
+            if self.profile.harness.public_url is None and platform is not None and not is_loopback(platform.base_url):
+                reachable = False
+                why = (
+                    "the platform is not on this machine and cannot fetch the harness's JWKS from loopback; "
+                    "set [harness] public_url to an address where it can reach port "
+                    f"{server.url.rsplit(':', 1)[-1]}"
+                )
+            self._tool = ToolIdentity(key=key, base_url=public, jwks_url=f"{public}/.well-known/jwks.json", reachable=reachable, why_unreachable=why)
+        return self._tool
+
+    def close(self) -> None:
+        self.client.close()
+        for server in reversed(self.started):
+            server.stop()
+        self.started.clear()
+
+
+def embedded(faults: list[str] | None = None) -> tuple[Profile, list[servers.RunningServer]]:
+    """Start the mock platform on a free loopback port and return a profile pointing at it."""
+    import mock_platform
+
+    config = mock_platform.PlatformConfig(faults=set(faults or []))
+    server = servers.start(mock_platform.create_app(config))
+    target = PlatformTarget(
+        base_url=server.url,
+        account_id=config.account_id,
+        admin_token=config.admin_token,
+        issuer=server.url,
+        capabilities={"mock_controls": True},
+    )
+    from . import redact
+
+    redact.register_secret(config.admin_token)
+    return Profile(name="embedded", platform=target, embedded=True), [server]
+
+
+def open_session(profile: Profile | None, faults: list[str] | None = None, **client_args: Any) -> HarnessSession:
+    """A session against ``profile``, or against freshly started mocks when it is None."""
+    started: list[servers.RunningServer] = []
+    if profile is None:
+        profile, started = embedded(faults)
+    timeout = profile.platform.timeout if profile.platform else 10.0
+    session = HarnessSession(profile=profile, client=Client(timeout=timeout, **client_args), started=started)
+    session.client.recorder = session.record
+    return session

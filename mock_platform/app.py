@@ -1,0 +1,363 @@
+"""The mock Canvas platform as a Starlette app: the routes Canvas uses, with its statuses and bodies.
+
+Build one with :func:`create_app`; serve it with ``lti-harness serve platform``.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from harness import keys, schemas
+
+from . import forms, oauth, registration
+from .faults import check_names
+from .store import DeveloperKey, MemoryStore, Registration, Store
+
+MAX_BODY = 1024 * 1024
+NOT_FOUND = "The specified resource does not exist."
+REG_SCOPE = "https://purl.imsglobal.org/spec/lti-reg/scope/registration"
+REG_READ_SCOPE = "https://purl.imsglobal.org/spec/lti-reg/scope/registration.readonly"
+
+
+@dataclass
+class PlatformConfig:
+    """How the mock platform behaves; ``faults`` switch on documented bugs."""
+
+    admin_token: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)
+    account_id: str = "1"
+    issuer: str | None = None
+    faults: set[str] = field(default_factory=set)
+    jwks_loopback_only: bool = True
+    admin_user_id: int = 1
+
+
+@dataclass
+class Platform:
+    config: PlatformConfig
+    store: Store
+    secret: str
+    signing_key: keys.KeyPair
+
+    def has(self, fault: str) -> bool:
+        return fault in self.config.faults
+
+
+def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None, media_type: str = "application/json") -> JSONResponse:
+    return JSONResponse(body, status_code=status, headers=headers, media_type=media_type)
+
+
+def api_error(message: str, status: int) -> JSONResponse:
+    """Canvas's generic API error body ``{"errors":[{"message": ...}]}``."""
+    return _json({"errors": [{"message": message}]}, status)
+
+
+def base_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def _platform(request: Request) -> Platform:
+    return request.app.state.platform
+
+
+def _admin(request: Request, platform: Platform) -> Response | None:
+    """None when the request carries the admin token, else Canvas's 401."""
+    auth = request.headers.get("authorization", "")
+    if not auth:
+        return _json({"status": "unauthenticated", "errors": [{"message": "user authorization required"}]}, 401)
+    scheme, _, token = auth.partition(" ")
+    if scheme.lower() != "bearer" or not secrets.compare_digest(token.strip(), platform.config.admin_token):
+        return _json({"errors": [{"message": "Invalid access token."}]}, 401, {"WWW-Authenticate": 'Bearer realm="canvas-lms"'})
+    return None
+
+
+def _account(request: Request, platform: Platform) -> Response | None:
+    if request.path_params["account_id"] not in (platform.config.account_id, "self"):
+        return api_error(NOT_FOUND, 404)
+    return None
+
+
+async def _body_bytes(request: Request) -> bytes | Response:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_BODY:
+        return api_error(f"The request body is larger than {MAX_BODY} bytes.", 413)
+    data = b""
+    async for chunk in request.stream():
+        data += chunk
+        if len(data) > MAX_BODY:
+            return api_error(f"The request body is larger than {MAX_BODY} bytes.", 413)
+    return data
+
+
+# --- dynamic registration -------------------------------------------------------------------
+
+
+async def registration_token(request: Request) -> Response:
+    """GET /api/lti/accounts/:account_id/registration_token (canvas-facts §1a)."""
+    platform = _platform(request)
+    refused = _admin(request, platform) or _account(request, platform)
+    if refused:
+        return refused
+    host = urlsplit(base_url(request)).netloc
+    token, token_uuid = oauth.issue_registration_token(
+        platform.secret,
+        account_id=platform.config.account_id,
+        domain=host,
+        user_id=platform.config.admin_user_id,
+        registration_url=request.query_params.get("registration_url", ""),
+        faults=platform.config.faults,
+    )
+    body = {
+        "uuid": token_uuid,
+        "oidc_configuration_url": f"{base_url(request)}/api/lti/security/openid-configuration?registration_token={quote(token)}",
+        "token": token,
+    }
+    if platform.has("token-response-missing-uuid"):
+        body.pop("uuid")
+    return _json(body)
+
+
+async def expired_registration_token(request: Request) -> Response:
+    """GET /_mock/accounts/:account_id/expired_registration_token: test support, not a Canvas route."""
+    platform = _platform(request)
+    refused = _admin(request, platform) or _account(request, platform)
+    if refused:
+        return refused
+    token, _ = oauth.issue_registration_token(
+        platform.secret,
+        account_id=platform.config.account_id,
+        domain=urlsplit(base_url(request)).netloc,
+        user_id=platform.config.admin_user_id,
+        registration_url="",
+        faults=set(),
+        lifetime=-120,
+    )
+    return _json({"token": token})
+
+
+def openid_document(request: Request, platform: Platform) -> dict[str, Any]:
+    base = base_url(request)
+    jwks_uri = f"{base}/api/lti/security/jwks"
+    doc: dict[str, Any] = {
+        "issuer": platform.config.issuer or base,
+        "authorization_endpoint": f"{base}/api/lti/authorize_redirect",
+        "registration_endpoint": f"{base}/api/lti/registrations",
+        "jwks_uri": jwks_uri,
+        "token_endpoint": f"{base}/login/oauth2/token",
+        "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+        "token_endpoint_auth_signing_alg_values_supported": ["RS256"],
+        "scopes_supported": ["openid", *schemas.known_lti_scopes()],
+        "response_types_supported": ["id_token"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "claims_supported": ["sub", "picture", "email", "name", "given_name", "family_name", "locale"],
+        "subject_types_supported": ["public"],
+        "authorization_server": urlsplit(base).netloc,
+        "https://purl.imsglobal.org/spec/lti-platform-configuration": {
+            "product_family_code": "canvas",
+            "version": "OpenSource",
+            "messages_supported": [
+                {"type": "LtiResourceLinkRequest", "placements": ["course_navigation", "account_navigation", "assignment_selection", "link_selection"]},
+                {"type": "LtiDeepLinkingRequest", "placements": ["assignment_selection", "editor_button", "link_selection"]},
+            ],
+            "variables": ["Context.id", "Person.name.full", "User.id", "Canvas.course.id"],
+            "https://canvas.instructure.com/lti/account_name": "Mock Canvas",
+            "https://canvas.instructure.com/lti/account_lti_guid": "mock-canvas-guid",
+        },
+    }
+    if platform.has("openid-config-missing-jwks-uri"):
+        doc.pop("jwks_uri")
+    return doc
+
+
+async def openid_configuration(request: Request) -> Response:
+    """GET /api/lti/security/openid-configuration?registration_token=… (canvas-facts §1b)."""
+    platform = _platform(request)
+    token = request.query_params.get("registration_token")
+    if not platform.has("openid-config-without-token"):
+        if not token:
+            return _json({"error": "Access token missing (You must include the registration_token parameter)."}, 401)
+        try:
+            claims = oauth.verify_registration_token(token, platform.secret, platform.config.faults)
+        except oauth.TokenRejected as exc:
+            return _json({"errorMessage": str(exc)}, 401)
+        if str(claims.get("root_account_global_id")) != platform.config.account_id:
+            return _json({"error": f"Account {claims.get('root_account_global_id')} not found."}, 404)
+    return _json(openid_document(request, platform))
+
+
+def _bearer(request: Request) -> str | None:
+    auth = request.headers.get("authorization", "")
+    scheme, _, token = auth.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return request.query_params.get("access_token")
+
+
+async def _registration_body(request: Request, platform: Platform) -> Any | Response:
+    data = await _body_bytes(request)
+    if isinstance(data, Response):
+        return data
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype == "application/x-www-form-urlencoded":
+        if platform.has("form-encoded-rejected"):
+            return api_error("Unsupported content type: application/x-www-form-urlencoded", 415)
+        try:
+            body = forms.decode(data.decode("utf-8"))
+        except (UnicodeDecodeError, forms.FormError) as exc:
+            return _json({"errors": [f"the form body cannot be read: {exc}"]}, 400)
+        body.pop("registration_token", None)
+        return body
+    if ctype in ("application/json", "") or ctype.endswith("+json"):
+        try:
+            return json.loads(data.decode("utf-8")) if data else None
+        except (UnicodeDecodeError, ValueError):
+            return _json({"errors": ["the request body is not valid JSON"]}, 400)
+    return api_error(f"Unsupported content type: {ctype}", 415)
+
+
+async def create_registration(request: Request) -> Response:
+    """POST /api/lti/registrations (seed 002 "create"; canvas-facts §1c)."""
+    platform = _platform(request)
+    token = _bearer(request)  # Canvas reads the header or the access_token parameter only
+    try:
+        claims = oauth.verify_registration_token(token, platform.secret, platform.config.faults)
+    except oauth.TokenRejected as exc:
+        return _json({"errorMessage": str(exc)}, 401)
+    if str(claims.get("root_account_global_id")) != platform.config.account_id:
+        return api_error(NOT_FOUND, 404)
+    body = await _registration_body(request, platform)
+    if isinstance(body, Response):
+        return body
+    errors, attrs, scopes = registration.validate(body, platform.config.faults)
+    if errors:
+        if platform.has("invalid-body-500"):
+            return Response("<html><body><h1>Internal Server Error</h1></body></html>", 500, media_type="text/html")
+        return _json({"errors": errors}, 422)
+    if not platform.has("accept-reused-token") and not platform.store.use_registration_token(str(claims["uuid"])):
+        return _json({"errorMessage": "registration_token has already been used"}, 401)
+    reg_id = platform.store.next_id()
+    client_id = str(platform.store.next_id())
+    reg = Registration(id=reg_id, client_id=client_id, account_id=platform.config.account_id, uuid=str(claims["uuid"]), configuration=attrs, scopes=scopes)
+    key = DeveloperKey(
+        id=client_id,
+        name=str(attrs.get("client_name", "")),
+        scopes=list(scopes),
+        public_jwk_url=attrs.get("jwks_uri"),
+        redirect_uris=list(attrs.get("redirect_uris", [])),
+        registration_id=reg_id,
+    )
+    platform.store.add_registration(reg, key)
+    return _json(render(request, platform, reg))
+
+
+def render(request: Request, platform: Platform, reg: Registration) -> dict[str, Any]:
+    return registration.render(
+        reg.configuration,
+        client_id=reg.client_id,
+        scopes=reg.scopes,
+        base_url=base_url(request),
+        registration_id=reg.id,
+        faults=platform.config.faults,
+    )
+
+
+async def show_configuration(request: Request) -> Response:
+    """GET /api/lti/registrations/:registration_id/configuration (seed 000; canvas-facts §2)."""
+    platform = _platform(request)
+    raw_id = request.path_params["registration_id"]
+    reg = platform.store.registration(int(raw_id)) if raw_id.isdigit() else None
+    if reg is None:
+        return api_error(NOT_FOUND, 404)
+    try:
+        oauth.verify_access_token(
+            request.headers.get("authorization"),
+            store=platform.store,
+            signing_key=platform.signing_key,
+            token_url=f"{base_url(request)}/login/oauth2/token",
+            any_of=(REG_SCOPE, REG_READ_SCOPE),
+        )
+    except oauth.TokenRejected as exc:
+        return _json({"errorMessage": str(exc)}, 401)
+    return _json(render(request, platform, reg))
+
+
+async def jwks(request: Request) -> Response:
+    """GET /api/lti/security/jwks: the platform's public keys."""
+    platform = _platform(request)
+    doc = keys.jwks(platform.signing_key)
+    if platform.has("jwks-key-without-kid"):
+        for key in doc["keys"]:
+            key.pop("kid", None)
+    return _json(doc)
+
+
+async def token(request: Request) -> Response:
+    """POST /login/oauth2/token: LTI client_credentials with a JWT client assertion (canvas-facts §3)."""
+    platform = _platform(request)
+    data = await _body_bytes(request)
+    if isinstance(data, Response):
+        return data
+    try:
+        form = dict(forms.parse_qsl_flat(data.decode("utf-8")))
+    except UnicodeDecodeError:
+        return _json({"error": "invalid_request", "error_description": "the body is not form-encoded UTF-8"}, 400)
+    base = base_url(request)
+    token_url = f"{base}/login/oauth2/token"
+    try:
+        body = await oauth.grant_client_credentials(
+            form,
+            store=platform.store,
+            token_url=token_url,
+            audiences={token_url, base, urlsplit(base).netloc},
+            issuer=platform.config.issuer or base,
+            signing_key=platform.signing_key,
+            faults=platform.config.faults,
+            loopback_only=platform.config.jwks_loopback_only,
+        )
+    except oauth.OAuthError as exc:
+        return _json(exc.body(), exc.status)
+    return _json(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+
+async def active_faults(request: Request) -> Response:
+    """GET /_mock/faults: the fault switches this instance runs with (test support)."""
+    return _json({"faults": sorted(_platform(request).config.faults)})
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    status = getattr(exc, "status_code", 404)
+    if status == 405:
+        return api_error("The request method is not allowed for this resource.", 405)
+    return api_error(NOT_FOUND, 404 if status == 404 else status)
+
+
+async def _internal(request: Request, exc: Exception) -> Response:
+    return api_error("An internal error occurred in the mock platform.", 500)
+
+
+def create_app(config: PlatformConfig | None = None, store: Store | None = None) -> Starlette:
+    """A mock Canvas platform; ``config.faults`` names the fault switches to turn on."""
+    config = config or PlatformConfig()
+    config.faults = check_names(config.faults)
+    routes = [
+        Route("/api/lti/accounts/{account_id}/registration_token", registration_token, methods=["GET"]),
+        Route("/api/lti/security/openid-configuration", openid_configuration, methods=["GET"]),
+        Route("/api/lti/registrations", create_registration, methods=["POST"]),
+        Route("/api/lti/registrations/{registration_id}/configuration", show_configuration, methods=["GET"]),
+        Route("/api/lti/security/jwks", jwks, methods=["GET"]),
+        Route("/login/oauth2/token", token, methods=["POST"]),
+        Route("/_mock/accounts/{account_id}/expired_registration_token", expired_registration_token, methods=["GET"]),
+        Route("/_mock/faults", active_faults, methods=["GET"]),
+    ]
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _not_found, Exception: _internal})
+    app.state.platform = Platform(config=config, store=store or MemoryStore(), secret=secrets.token_urlsafe(32), signing_key=keys.generate())
+    return app

@@ -1,0 +1,33 @@
+"""Fault switches of the mock platform: each one a realistic bug a platform vendor could ship.
+
+The registry in ``harness.checks`` pairs every conformance check with faults from this list; the
+self-tests prove each fault makes exactly its paired checks fail.
+"""
+
+FAULTS: dict[str, str] = {
+    # dynamic registration (seed 002, canvas-facts §1)
+    "token-response-missing-uuid": "the registration token response omits 'uuid'",
+    "token-without-expiry": "registration tokens carry no 'exp' and never expire",
+    "openid-config-missing-jwks-uri": "the OpenID configuration omits 'jwks_uri'",
+    "openid-config-without-token": "the OpenID configuration is served without a registration token",
+    "jwks-key-without-kid": "the platform JWKS lists its key without a 'kid'",
+    "no-client-id": "the registration response omits 'client_id'",
+    "drop-claims-from-echo": "the registration response drops 'claims' from the tool configuration",
+    "scope-without-openid": "the granted 'scope' does not include 'openid'",
+    "no-registration-client-uri": "the registration response omits 'registration_client_uri'",
+    "invalid-body-500": "an invalid registration body is answered with a 500 and an HTML page",
+    "accept-missing-redirect-uris": "a registration without 'redirect_uris' is accepted",
+    "ignore-unknown-scopes": "unknown scopes are silently dropped instead of refused",
+    "accept-expired-token": "an expired registration token is accepted",
+    "accept-forged-token": "the registration token's signature is not verified",
+    "accept-reused-token": "a registration token can register more than one tool",
+    "form-encoded-rejected": "form-encoded registration bodies are refused with 415",
+}
+
+
+def check_names(names: list[str] | set[str] | tuple[str, ...]) -> set[str]:
+    """The given fault names as a set; ``ValueError`` naming any unknown one."""
+    unknown = sorted(set(names) - set(FAULTS))
+    if unknown:
+        raise ValueError(f"unknown fault(s): {', '.join(unknown)}; known: {', '.join(sorted(FAULTS))}")
+    return set(names)
