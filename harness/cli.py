@@ -20,6 +20,7 @@ def _run(ns: argparse.Namespace) -> int:
             seed=ns.seed,
             examples=ns.examples,
             strict=ns.strict,
+            shrink=not ns.no_shrink,
             faults=ns.fault or [],
             workers=ns.workers,
             verbose=ns.verbose,
@@ -113,6 +114,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--seed", type=int, help="hypothesis seed, to reproduce a run")
     r.add_argument("--examples", type=int, metavar="N", help="examples per property-based check (default 20)")
     r.add_argument("--strict", action="store_true", help="failed recommended checks fail the run too")
+    r.add_argument("--no-shrink", action="store_true", help="report failing examples as found instead of minimising them (faster)")
     r.add_argument("--fault", action="append", metavar="NAME", help="embedded mocks only: switch on a fault (see 'lti-harness faults')")
     r.add_argument("-n", "--workers", metavar="N", help="spread tests over N processes (pytest-xdist; 'auto' for one per core)")
     r.add_argument("-v", "--verbose", action="store_true", help="list every test and show failure tracebacks")

@@ -4,13 +4,13 @@ report extras, summary.json and the exit code rule. ``lti-harness run`` is a thi
 from __future__ import annotations
 
 import html
-import json
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
+
+from reports import summary as report_summary
 
 from . import checks as registry
 from . import profile as profiles
@@ -84,13 +84,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--lti-report-dir", metavar="DIR", help="write summary.json here")
     group.addoption("--lti-strict", action="store_true", help="recommended checks count towards the exit code too")
     group.addoption("--lti-examples", type=int, metavar="N", help="hypothesis examples per property (default 20)")
+    group.addoption("--lti-no-shrink", action="store_true", help="report failing examples as found, without shrinking them (faster)")
     group.addoption("--lti-fault", action="append", default=[], metavar="NAME", help="embedded mocks only: switch a fault on")
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "lti_check(*ids): the conformance check(s) a test verifies")
-    from hypothesis import HealthCheck, settings
+    from hypothesis import HealthCheck, Phase, settings
 
     examples = config.getoption("--lti-examples") or 20
     if examples < 1:
@@ -101,6 +102,7 @@ def pytest_configure(config: pytest.Config) -> None:
         deadline=None,
         database=None,
         print_blob=True,
+        phases=[p for p in Phase if not (p is Phase.shrink and config.getoption("--lti-no-shrink"))],
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much, HealthCheck.data_too_large],
     )
     settings.load_profile("lti-harness")
@@ -280,26 +282,14 @@ class _Collector:
 def summary(config: pytest.Config) -> dict[str, Any]:
     """The run's results as the summary.json document."""
     results: Results = config.stash[_RESULTS]
-    strict = bool(config.getoption("--lti-strict"))
-    items = [results.checks[k].to_dict() for k in sorted(results.checks)]
-    suites: dict[str, dict[str, int]] = {}
-    for it in items:
-        s = suites.setdefault(it["suite"], {"passed": 0, "failed": 0, "not_applicable": 0})
-        s[it["outcome"]] += 1
-    seed = config.getoption("hypothesis_seed", default=None)
-    return {
-        "passed": sum(1 for i in items if i["outcome"] == "passed"),
-        "failed": sum(1 for i in items if i["outcome"] == "failed"),
-        "not_applicable": sum(1 for i in items if i["outcome"] == "not_applicable"),
-        "failed_required": sum(1 for i in items if i["outcome"] == "failed" and i["level"] == "required"),
-        "strict": strict,
-        "target": results.target,
-        "seed": seed,
-        "duration_s": round(time.time() - results.started, 2),
-        "suites": suites,
-        "unlinked_failures": results.unlinked_failures,
-        "checks": items,
-    }
+    return report_summary.build(
+        results.checks.values(),
+        target=results.target,
+        seed=config.getoption("hypothesis_seed", default=None),
+        strict=bool(config.getoption("--lti-strict")),
+        duration_s=time.time() - results.started,
+        unlinked_failures=results.unlinked_failures,
+    )
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -315,39 +305,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             session.exitstatus = 1
     report_dir = config.getoption("--lti-report-dir")
     if report_dir and results.checks:
-        out = Path(report_dir)
-        out.mkdir(parents=True, exist_ok=True)
         doc = summary(config)
         doc["exit_code"] = int(session.exitstatus)
-        (out / "summary.json").write_text(json.dumps(doc, indent=2), encoding="utf-8")
+        report_summary.write(doc, report_dir)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    results: Results = config.stash[_RESULTS]
-    if not results.checks:
+    if not config.stash[_RESULTS].checks:
         return
-    doc = summary(config)
-    write = terminalreporter.write_line
     terminalreporter.section("LTI conformance summary")
-    write(f"target: {doc['target'] or '(none)'}    seed: {doc['seed'] if doc['seed'] is not None else 'random'}")
-    write(f"{'suite':<22}{'passed':>8}{'failed':>8}{'n/a':>6}")
-    for name, s in sorted(doc["suites"].items()):
-        write(f"{name:<22}{s['passed']:>8}{s['failed']:>8}{s['not_applicable']:>6}")
-    write(f"{'total':<22}{doc['passed']:>8}{doc['failed']:>8}{doc['not_applicable']:>6}")
-    for it in doc["checks"]:
-        if it["outcome"] == "passed":
-            continue
-        label = "FAILED" if it["outcome"] == "failed" else "N/A   "
-        write(f"{label} {it['id']} [{it['level']}] {it['title']}", red=it["outcome"] == "failed" and it["level"] == "required", yellow=it["outcome"] != "failed" or it["level"] != "required")
-        for msg in dict.fromkeys(it.get("messages", [])):
-            write(f"       {msg}")
-    for nodeid in results.unlinked_failures:
-        write(f"ERROR  {nodeid} (not tied to a check)", red=True)
-    strict = bool(config.getoption("--lti-strict"))
-    bad = results.failing(strict)
-    if bad or results.unlinked_failures:
-        write(f"result: FAIL ({len(bad)} {'applicable' if strict else 'required'} check(s) failed)", red=True, bold=True)
-    else:
-        rec = sum(1 for r in results.checks.values() if r.outcome == "failed")
-        extra = f"; {rec} recommended check(s) failed (use --strict to count them)" if rec else ""
-        write(f"result: PASS{extra}", green=True, bold=True)
+    for text, style in report_summary.console(summary(config)):
+        terminalreporter.write_line(text, **({style: True, "bold": text.startswith("result:")} if style else {}))

@@ -23,6 +23,7 @@ class RunOptions:
     seed: int | None = None
     examples: int | None = None
     strict: bool = False
+    shrink: bool = True
     faults: list[str] = field(default_factory=list)
     workers: str | None = None
     verbose: bool = False
@@ -56,6 +57,8 @@ def pytest_args(opts: RunOptions) -> list[str]:
         args.append(f"--lti-examples={opts.examples}")
     if opts.strict:
         args.append("--lti-strict")
+    if not opts.shrink:
+        args.append("--lti-no-shrink")
     for fault in opts.faults:
         args.append(f"--lti-fault={fault}")
     if opts.workers:

@@ -92,7 +92,7 @@ define(
     "An invalid registration body gets a 4xx with a documented error shape, never a 5xx",
     source=f'{UPD}, "Error Response (422 Unprocessable Entity)"; canvas-facts.md §1c step 4 (422 {{"errors":[...]}})',
     level="required",
-    faults=["invalid-body-500", "accept-missing-redirect-uris"],
+    faults=["invalid-body-500", "accept-missing-redirect-uris", "ignore-unknown-scopes"],
     suite=S,
     description="Targeted mutations of a valid body: a required field dropped, a wrong type, a non-http URI, an unknown "
     "message type or placement, a bad grant type.",
@@ -147,7 +147,16 @@ define(
     "The registration API keeps its OpenAPI contract: no server errors, documented statuses, conforming bodies",
     source=f"schemas/openapi/platform.json, built from {SEED} and {UPD}",
     level="required",
-    faults=["invalid-body-500"],
+    faults=[
+        "invalid-body-500",
+        "form-encoded-rejected",
+        "token-response-missing-uuid",
+        "openid-config-missing-jwks-uri",
+        "jwks-key-without-kid",
+        "no-client-id",
+        "drop-claims-from-echo",
+    ],
     suite=S,
-    description="A schemathesis run over the OpenAPI document, positive and negative bodies.",
+    description="A schemathesis run over the OpenAPI document, positive and negative bodies. It also notices any "
+    "response that breaks its schema, so every fault that changes a response's shape makes it fail.",
 )

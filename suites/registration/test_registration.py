@@ -105,6 +105,7 @@ def _mutations(body: dict[str, Any]) -> list[tuple[str, dict[str, Any] | list[An
         ("domain with a scheme", m(body, (TC, "domain"), "https://tool.example.com")),
         ("custom parameter not a string", m(body, (TC, "custom_parameters"), {"n": 1})),
         ("scope as a list", m(body, ("scope",), body["scope"].split())),
+        ("an unknown scope", m(body, ("scope",), f"{body['scope']} {UNKNOWN_SCOPE}")),
         ("body is a list", [body]),
     ]
     return out

@@ -1,0 +1,32 @@
+"""Self-tests: the suites pass against the faultless mocks, and each fault makes exactly its paired
+checks fail (no more, no fewer)."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.checks import load_all
+from mock_platform.faults import FAULTS
+
+CHECKS = load_all()
+
+
+def test_faultless_mocks_pass_every_check(embedded_run):
+    assert embedded_run.code == 0, embedded_run.stdout[-3000:] + embedded_run.stderr[-2000:]
+    outcomes = embedded_run.outcomes()
+    assert set(outcomes) == {c.id for c in CHECKS}, "some checks did not run"
+    bad = {cid: o for cid, o in outcomes.items() if o != "passed"}
+    assert not bad, f"checks not passing against the faultless mocks: {bad}"
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_fault_fails_exactly_its_paired_checks(run_harness, fault):
+    paired = {c.id for c in CHECKS if fault in c.faults}
+    result = run_harness("--fault", fault, "--examples", "5", "--seed", "7", "--no-shrink")
+    assert result.report_dir.joinpath("summary.json").exists(), result.stdout[-2000:] + result.stderr[-2000:]
+    assert result.failed() == paired, (
+        f"fault {fault}: failed {sorted(result.failed())}, expected exactly {sorted(paired)}\n{result.stdout[-2500:]}"
+    )
+    assert result.summary["not_applicable"] == 0
+    required = any(c.level == "required" for c in CHECKS if c.id in paired)
+    assert result.code == (1 if required else 0), f"exit code {result.code} for fault {fault}"
