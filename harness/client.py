@@ -146,6 +146,13 @@ class Client:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def dead_reason(self, url: str) -> str | None:
+        """Why requests to ``url``'s origin are no longer tried (None while it is usable)."""
+        dead = self._dead.get(_origin(url))
+        if dead and dead[2] >= (1 if dead[0] is TargetUnreachable else 2):
+            return dead[1]
+        return None
+
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """Send a request; raise a ``TargetError`` subclass when the target cannot be used."""
         origin = _origin(url)

@@ -159,6 +159,10 @@ def _lti_check_context(request: pytest.FixtureRequest) -> Any:
     session: HarnessSession = request.getfixturevalue("lti_session")
     session.exchanges = []
     request.node.stash[_ITEM_EXCHANGES] = session.exchanges
+    if session.platform is not None:
+        reason = session.client.dead_reason(session.platform.base_url)
+        if reason:
+            pytest.fail(reason, pytrace=False)
     for cid in marker.args:
         check = registry.REGISTRY[cid]
         for need in check.needs:

@@ -44,7 +44,7 @@ def pytest_args(opts: RunOptions) -> list[str]:
         "-c", str(ini), "--rootdir", str(Path.cwd()),
         "-p", "no:cacheprovider", "-W", "ignore::pytest.PytestAssertRewriteWarning",
         "--pyargs", *[f"suites.{s}" for s in chosen],
-        "--tb=no" if not opts.verbose else "--tb=short",
+        "--tb=no" if not opts.verbose else "--tb=short", "-rN" if not opts.verbose else "-rfE",
         "-v" if opts.verbose else "-q",
         f"--html={out / 'report.html'}", "--self-contained-html",
         f"--junitxml={out / 'junit.xml'}", "-o", "junit_suite_name=lti-conformance",

@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 from hypothesis import given, note
-from hypothesis import strategies as st
 from schemathesis import checks as sc
 from schemathesis.generation import GenerationMode
 
 from harness import openapi
 from harness.checks import check
+from harness.pbt import TargetGuard
 
 CHECKS = [sc.not_a_server_error, sc.status_code_conformance, sc.content_type_conformance, sc.response_schema_conformance]
 SCHEMA = openapi.load("platform")
@@ -70,18 +70,27 @@ def openapi_form(data: Any) -> str:
 def test_openapi_contract(platform, path, method, mode):
     target = platform.platform
 
-    @given(data=st.data())
-    def run(data):
-        case = data.draw(_strategy(path, method, mode, target.account_id))
-        headers: dict[str, str] = {}
-        if "registration_token" in path:
-            headers["Authorization"] = f"Bearer {target.admin_token}"
-        elif path == "/api/lti/registrations":
-            headers["Authorization"] = f"Bearer {platform.adapter.registration_token().token}"
-        elif path.endswith("openid-configuration") and mode is GenerationMode.POSITIVE:
-            case.query = {**(case.query or {}), "registration_token": platform.adapter.registration_token().token}
-        response = _send(platform, case, target.base_url, headers)
-        note(f"{case.method} {case.formatted_path} -> {response.status_code}")
-        case.validate_response(response, checks=CHECKS)
+    guard = TargetGuard()
+
+    @given(case=_strategy(path, method, mode, target.account_id))
+    def run(case):
+        with guard.example() as live:
+            if live:
+                _one_case(platform, target, case, path, mode)
 
     run()
+    guard.raise_if_failed()
+
+
+def _one_case(platform, target, case, path: str, mode: GenerationMode) -> None:
+    """Send one schemathesis case through the recording client and validate the answer."""
+    headers: dict[str, str] = {}
+    if "registration_token" in path:
+        headers["Authorization"] = f"Bearer {target.admin_token}"
+    elif path == "/api/lti/registrations":
+        headers["Authorization"] = f"Bearer {platform.adapter.registration_token().token}"
+    elif path.endswith("openid-configuration") and mode is GenerationMode.POSITIVE:
+        case.query = {**(case.query or {}), "registration_token": platform.adapter.registration_token().token}
+    response = _send(platform, case, target.base_url, headers)
+    note(f"{case.method} {case.formatted_path} -> {response.status_code}")
+    case.validate_response(response, checks=CHECKS)

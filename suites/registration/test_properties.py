@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from harness import dynreg, openapi, schemas
 from harness.checks import check
 from harness.client import json_body
+from harness.pbt import TargetGuard
 
 TC = dynreg.TOOL_CONFIG
 REQUIRED = ["application_type", "grant_types", "response_types", "redirect_uris", "initiate_login_uri", "client_name", "jwks_uri", "token_endpoint_auth_method", TC]
@@ -58,35 +59,55 @@ MUTATIONS: dict[str, Callable[[dict[str, Any]], Any]] = {
 }
 
 
+def _property(strategy, body_fn) -> None:
+    """Run ``body_fn`` over ``strategy`` with hypothesis, stopping at the first target error."""
+    guard = TargetGuard()
+
+    @given(drawn=strategy)
+    def run(drawn):
+        with guard.example() as live:
+            if live:
+                body_fn(*drawn) if isinstance(drawn, tuple) else body_fn(drawn)
+
+    run()
+    guard.raise_if_failed()
+
+
 @check("DR-006")
-@given(body=valid_bodies)
-def test_generated_registrations_are_accepted(platform, endpoints, new_token, body):
-    note(f"body: {body!r}")
-    response = dynreg.post_registration(platform.client, endpoints.registration, new_token(), body)
-    assert response.status_code in (200, 201), f"a schema-valid registration got {response.status_code}: {response.text[:300]}"
-    answer = json_body(response)
-    problems = schemas.errors("registration_response", answer)
-    assert not problems, f"the response to a schema-valid registration does not conform: {problems[:3]}"
-    assert isinstance(answer.get("client_id"), str) and answer["client_id"], "no client_id was issued"
+def test_generated_registrations_are_accepted(platform, endpoints, new_token):
+    def accepted(body):
+        note(f"body: {body!r}")
+        response = dynreg.post_registration(platform.client, endpoints.registration, new_token(), body)
+        assert response.status_code in (200, 201), f"a schema-valid registration got {response.status_code}: {response.text[:300]}"
+        answer = json_body(response)
+        problems = schemas.errors("registration_response", answer)
+        assert not problems, f"the response to a schema-valid registration does not conform: {problems[:3]}"
+        assert isinstance(answer.get("client_id"), str) and answer["client_id"], "no client_id was issued"
+
+    _property(valid_bodies, accepted)
 
 
 @check("DR-007")
-@given(body=valid_bodies)
-def test_generated_registrations_are_echoed(platform, endpoints, new_token, body):
-    note(f"body: {body!r}")
-    response = dynreg.post_registration(platform.client, endpoints.registration, new_token(), body)
-    assert response.status_code in (200, 201), f"a schema-valid registration got {response.status_code}: {response.text[:300]}"
-    differences = dynreg.echo_differences(body, json_body(response))
-    assert not differences, "not echoed: " + "; ".join(differences)
+def test_generated_registrations_are_echoed(platform, endpoints, new_token):
+    def echoed(body):
+        note(f"body: {body!r}")
+        response = dynreg.post_registration(platform.client, endpoints.registration, new_token(), body)
+        assert response.status_code in (200, 201), f"a schema-valid registration got {response.status_code}: {response.text[:300]}"
+        differences = dynreg.echo_differences(body, json_body(response))
+        assert not differences, "not echoed: " + "; ".join(differences)
+
+    _property(valid_bodies, echoed)
 
 
 @check("DR-010")
-@given(body=valid_bodies, mutation=st.sampled_from(sorted(MUTATIONS)))
-def test_mutated_registrations_are_refused(platform, endpoints, new_token, body, mutation):
-    bad = MUTATIONS[mutation](body)
-    note(f"mutation: {mutation}")
-    response = dynreg.post_registration(platform.client, endpoints.registration, new_token(), bad)
-    assert response.status_code < 500, f"mutation {mutation!r} caused a server error ({response.status_code})"
-    assert 400 <= response.status_code < 500, f"mutation {mutation!r} was accepted ({response.status_code})"
-    problems = schemas.errors("canvas_error", json_body(response))
-    assert not problems, f"mutation {mutation!r}: the {response.status_code} body is not a documented error shape"
+def test_mutated_registrations_are_refused(platform, endpoints, new_token):
+    def refused(body, mutation):
+        bad = MUTATIONS[mutation](body)
+        note(f"mutation: {mutation}")
+        response = dynreg.post_registration(platform.client, endpoints.registration, new_token(), bad)
+        assert response.status_code < 500, f"mutation {mutation!r} caused a server error ({response.status_code})"
+        assert 400 <= response.status_code < 500, f"mutation {mutation!r} was accepted ({response.status_code})"
+        problems = schemas.errors("canvas_error", json_body(response))
+        assert not problems, f"mutation {mutation!r}: the {response.status_code} body is not a documented error shape"
+
+    _property(st.tuples(valid_bodies, st.sampled_from(sorted(MUTATIONS))), refused)

@@ -1,0 +1,69 @@
+"""A broken target (down, slow, non-JSON) or a broken profile gives a plain message and a summary,
+never a traceback or a hang."""
+
+from __future__ import annotations
+
+import asyncio
+
+from starlette.applications import Starlette
+from starlette.responses import HTMLResponse, JSONResponse
+from starlette.routing import Route
+
+from conftest import write_profile
+from test_client import closed_port
+
+ENV = {"LTI_TEST_ADMIN_TOKEN": "robustness-admin-token"}
+
+
+def _assert_clean(result, phrase: str) -> None:
+    out = result.stdout + result.stderr
+    assert "Traceback" not in out, out[-3000:]
+    assert result.code == 1, out[-3000:]
+    summary = result.summary
+    assert summary["failed"] >= 1 and summary["passed"] == 0
+    plain = [c["id"] for c in summary["checks"] if any(phrase in m for m in c.get("messages", []))]
+    assert len(plain) >= summary["failed"] - 1, f"only {plain} say {phrase!r}"  # DR-016 may name the contract breach instead
+    assert phrase in out
+
+
+def test_target_down(run_harness, tmp_path):
+    port = closed_port()
+    profile = write_profile(tmp_path / "down.toml", f"http://127.0.0.1:{port}")
+    result = run_harness("--profile", str(profile), "--suite", "registration", env=ENV)
+    _assert_clean(result, f"target unreachable: connection refused at GET http://127.0.0.1:{port}")
+
+
+def test_target_answers_html(run_harness, tmp_path, serve):
+    async def page(request):
+        return HTMLResponse("<html><body>Maintenance</body></html>")
+
+    url = serve(Starlette(routes=[Route("/{path:path}", page, methods=["GET", "POST", "PUT"])]))
+    profile = write_profile(tmp_path / "html.toml", url)
+    result = run_harness("--profile", str(profile), "--suite", "registration", env=ENV)
+    _assert_clean(result, "non-JSON")
+
+
+def test_target_too_slow(run_harness, tmp_path, serve):
+    async def slow(request):
+        await asyncio.sleep(4)
+        return JSONResponse({})
+
+    url = serve(Starlette(routes=[Route("/{path:path}", slow, methods=["GET", "POST"])]))
+    profile = write_profile(tmp_path / "slow.toml", url)  # timeout = 2 s
+    result = run_harness("--profile", str(profile), "--suite", "registration", env=ENV)
+    _assert_clean(result, "timed out")
+
+
+def test_profile_with_missing_field(run_harness, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[platform]\nbase_url = "http://127.0.0.1:1"\nadmin_token = "x-123456"\n', encoding="utf-8")
+    result = run_harness("--profile", str(bad))
+    assert result.code == 2
+    assert "account_id is missing" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_profile_with_bad_url(run_harness, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[platform]\nbase_url = "canvas.example.edu"\naccount_id = "1"\nadmin_token = "x-123456"\n', encoding="utf-8")
+    result = run_harness("--profile", str(bad))
+    assert result.code == 2 and "base_url is not an http(s) URL" in result.stderr
