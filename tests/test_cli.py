@@ -1,0 +1,93 @@
+"""The command line as users meet it: the catalogue, serving a mock, running against it, and pytest."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from conftest import RUN_TIMEOUT, cli, write_profile
+from harness.checks import load_all
+from test_reports import assert_no_secrets
+
+
+def test_checks_json_catalogue():
+    proc = cli("checks", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    items = json.loads(proc.stdout)
+    assert [i["id"] for i in items] == [c.id for c in load_all()]
+    for item in items:
+        assert {"id", "title", "source", "level", "faults"} <= set(item)
+        assert item["faults"] and item["level"] in ("required", "recommended")
+
+
+def test_checks_table_and_faults_listing():
+    table = cli("checks")
+    assert table.returncode == 0 and re.search(r"^\d+ checks$", table.stdout, re.M)
+    faults = cli("faults")
+    assert faults.returncode == 0 and "accept-expired-token" in faults.stdout
+
+
+def test_unknown_suite_and_fault_are_usage_errors(tmp_path):
+    assert cli("run", "--suite", "nope", "--report-dir", str(tmp_path)).returncode == 2
+    bad = cli("run", "--fault", "no-such-fault", "--report-dir", str(tmp_path))
+    assert bad.returncode == 2 and "unknown fault" in (bad.stdout + bad.stderr)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def served_platform_with_fault():
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "harness.cli", "serve", "platform", "--port", str(port), "--fault", "accept-expired-token",
+         "--admin-token", "served-admin-token-42", "--log-level", "warning"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/_mock/faults", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        pytest.fail("lti-harness serve platform did not come up")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_served_fault_is_caught_by_run_and_by_pytest(served_platform_with_fault, tmp_path):
+    assert httpx.get(f"{served_platform_with_fault}/_mock/faults").json() == {"faults": ["accept-expired-token"]}
+    profile = write_profile(tmp_path / "p.toml", served_platform_with_fault, extra="[platform.capabilities]\nmock_controls = true\n")
+    env = {"LTI_TEST_ADMIN_TOKEN": "served-admin-token-42"}
+    report = tmp_path / "out"
+    proc = cli("run", "--profile", str(profile), "--suite", "registration", "--report-dir", str(report), "--examples", "5", env=env, cwd=tmp_path)
+    assert proc.returncode == 1, proc.stdout[-2000:]
+    summary = json.loads((report / "summary.json").read_text())
+    failed = {c["id"] for c in summary["checks"] if c["outcome"] == "failed"}
+    assert failed == {"DR-012"}
+    assert "FAILED DR-012" in proc.stdout
+    assert_no_secrets(report)
+    assert "served-admin-token-42" not in "".join(p.read_text(errors="replace") for p in report.iterdir())
+
+    plain = subprocess.run(
+        [sys.executable, "-m", "pytest", "--pyargs", "suites", f"--lti-profile={profile}", "-q", "-p", "no:cacheprovider", "--lti-examples=5"],
+        capture_output=True, text=True, timeout=RUN_TIMEOUT, cwd=tmp_path, env={**os.environ, **env}, stdin=subprocess.DEVNULL,
+    )
+    assert plain.returncode == 1, plain.stdout[-2000:]
+    assert "FAILED DR-012" in plain.stdout and "LTI conformance summary" in plain.stdout
