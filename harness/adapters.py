@@ -49,6 +49,7 @@ CANVAS_ROUTES: dict[str, str] = {
     "registration_token": "/api/lti/accounts/{account_id}/registration_token",
     # Test-support route of this project's mock platform only (capability ``mock_controls``).
     "mock_expired_registration_token": "/_mock/accounts/{account_id}/expired_registration_token",
+    "mock_faults": "/_mock/faults",
 }
 
 
@@ -61,6 +62,18 @@ class CanvasAdapter:
     def __init__(self, target: PlatformTarget, client: Client) -> None:
         self.target = target
         self.client = client
+        self._is_mock: bool | None = target.declared("mock_controls")
+
+    def is_mock(self) -> bool:
+        """Whether the target offers the mock's test-support routes (declared, or probed once)."""
+        if self._is_mock is None:
+            response = self.client.get(self.target.base_url + self.routes["mock_faults"], headers={"Accept": "application/json"})
+            try:
+                body = response.json() if response.status_code == 200 else None
+            except ValueError:
+                body = None
+            self._is_mock = isinstance(body, dict) and isinstance(body.get("faults"), list)
+        return self._is_mock
 
     def _url(self, route: str, **params: str) -> str:
         return self.target.base_url + self.routes[route].format(account_id=self.target.account_id, **params)
@@ -89,7 +102,7 @@ class CanvasAdapter:
     def expired_registration_token(self) -> str:
         if self.target.expired_registration_token:
             return self.target.expired_registration_token
-        if not self.target.has("mock_controls"):
+        if not self.is_mock():
             raise NotSupported(
                 "no expired registration token: set [platform] expired_registration_token to a token "
                 "issued more than an hour ago"

@@ -50,9 +50,9 @@ def _serve(ns: argparse.Namespace) -> int:
         app = mock_platform.create_app(config)
         url = f"http://{ns.host}:{ns.port}"
         print(f"mock platform on {url}  faults: {', '.join(sorted(faults)) or 'none'}")
-        print("profile for it:")
-        print(f'  [platform]\n  base_url = "{url}"\n  account_id = "{ns.account_id}"\n  admin_token = "env:LTI_ADMIN_TOKEN"   # the --admin-token value\n'
-              '  [platform.capabilities]\n  mock_controls = true', flush=True)
+        token_line = 'admin_token = "mock-admin-token"' if ns.admin_token == "mock-admin-token" else 'admin_token = "env:LTI_ADMIN_TOKEN"   # export LTI_ADMIN_TOKEN=<your --admin-token>'
+        print("a profile for it:")
+        print(f'  [platform]\n  base_url = "{url}"\n  account_id = "{ns.account_id}"\n  {token_line}', flush=True)
     else:
         if ns.fault:
             print("lti-harness: the mock tool has no fault switches yet", file=sys.stderr)

@@ -31,7 +31,8 @@ from . import redact
 CAPABILITIES: dict[str, tuple[bool, str]] = {
     "dynamic_registration": (True, "the platform supports LTI Dynamic Registration"),
     "lti_token_endpoint": (True, "the platform issues LTI Advantage tokens (client_credentials with a JWT assertion)"),
-    "mock_controls": (False, "the target is this project's mock and offers its test-support routes (/_mock/...)"),
+    "mock_controls": (False, "the target is this project's mock and offers its test-support routes (/_mock/...); "
+                      "detected when not declared"),
 }
 
 
@@ -52,6 +53,10 @@ class PlatformTarget:
 
     def has(self, capability: str) -> bool:
         return self.capabilities.get(capability, CAPABILITIES[capability][0])
+
+    def declared(self, capability: str) -> bool | None:
+        """The profile's explicit value for ``capability``, or None when it says nothing."""
+        return self.capabilities.get(capability)
 
 
 @dataclass

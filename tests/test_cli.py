@@ -73,7 +73,7 @@ def served_platform_with_fault():
 
 def test_served_fault_is_caught_by_run_and_by_pytest(served_platform_with_fault, tmp_path):
     assert httpx.get(f"{served_platform_with_fault}/_mock/faults").json() == {"faults": ["accept-expired-token"]}
-    profile = write_profile(tmp_path / "p.toml", served_platform_with_fault, extra="[platform.capabilities]\nmock_controls = true\n")
+    profile = write_profile(tmp_path / "p.toml", served_platform_with_fault)  # the mock is detected, not declared
     env = {"LTI_TEST_ADMIN_TOKEN": "served-admin-token-42"}
     report = tmp_path / "out"
     proc = cli("run", "--profile", str(profile), "--suite", "registration", "--report-dir", str(report), "--examples", "5", env=env, cwd=tmp_path)

@@ -461,8 +461,8 @@ INVALID_CASES = [
           ("token_endpoint_auth_methods_supported",), ["client_secret_basic"]),
     _case("openid-auth-signing-algs-without-RS256", "openid_configuration.json", OIDC,
           ("token_endpoint_auth_signing_alg_values_supported",), ["HS256"]),
-    _case("openid-scopes-without-openid", "openid_configuration.json", OIDC, ("scopes_supported",),
-          ["https://purl.imsglobal.org/spec/lti-ags/scope/score"]),
+    _case("openid-scopes-not-a-list", "openid_configuration.json", OIDC, ("scopes_supported",),
+          "openid https://purl.imsglobal.org/spec/lti-ags/scope/score"),
     _case("openid-response-types-without-id_token", "openid_configuration.json", OIDC, ("response_types_supported",),
           ["code"]),
     _case("openid-id-token-algs-without-RS256", "openid_configuration.json", OIDC,
@@ -681,7 +681,8 @@ RESPONSE_CASES = [
     pytest.param(REG, "POST", 400, {"error": "invalid_client_metadata"}, True, id="create-400"),
     pytest.param(CONF, "GET", 200, example(RESP_FULL), True, id="configuration-200"),
     pytest.param(CONF, "GET", 401, example(E401), True, id="configuration-401"),
-    pytest.param(CONF, "GET", 401, {"errors": [{"message": "x"}]}, False, id="configuration-401-wrong-shape"),
+    pytest.param(CONF, "GET", 401, {"message": "x"}, False, id="configuration-401-wrong-shape"),
+    pytest.param(CONF, "GET", 401, {"errors": [{"message": "Invalid access token."}]}, True, id="configuration-401-generic-shape"),
     pytest.param(CONF, "GET", 404, {"errors": [{"message": "The specified resource does not exist."}]}, True,
                  id="configuration-404"),
     pytest.param(JWKS_PATH, "GET", 200, example(JWKS), True, id="jwks-200"),
@@ -697,3 +698,19 @@ def test_openapi_response_validation_through_schemathesis(path, method, status, 
     else:
         with pytest.raises(AssertionError):
             operation.validate_response(_response(status, body))
+
+
+@pytest.mark.parametrize(
+    "body,valid",
+    [
+        ({"errors": {"scopes": [{"attribute": "scopes", "type": "invalid_scope", "message": "Invalid scopes: x"}]}}, True),
+        ({"errors": {"type": "unprocessable_entity", "message": "ScoreMaximum must be greater than or equal to 0"}}, True),
+        ({"errors": {}}, False),
+        ({"message": "no envelope"}, False),
+    ],
+    ids=["record-invalid-hash", "ags-shape", "empty-errors-object", "bare-message"],
+)
+def test_documented_error_shapes(body, valid):
+    from harness import schemas as harness_schemas
+
+    assert harness_schemas.is_valid("canvas_error", body) is valid

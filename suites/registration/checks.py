@@ -149,7 +149,6 @@ define(
     level="required",
     faults=[
         "invalid-body-500",
-        "form-encoded-rejected",
         "token-response-missing-uuid",
         "openid-config-missing-jwks-uri",
         "jwks-key-without-kid",
