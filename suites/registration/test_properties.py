@@ -73,13 +73,18 @@ def _property(strategy, body_fn) -> None:
     guard.raise_if_failed()
 
 
+def _register(platform, endpoints, new_token, body) -> dict[str, Any]:
+    """POST a schema-valid body; it must be accepted. Returns the platform's answer."""
+    note(f"body: {body!r}")
+    response = dynreg.post_registration(platform.client, endpoints.registration, new_token(), body)
+    assert response.status_code in (200, 201), f"a schema-valid registration got {response.status_code}: {response.text[:300]}"
+    return json_body(response)
+
+
 @check("DR-006")
 def test_generated_registrations_are_accepted(platform, endpoints, new_token):
     def accepted(body):
-        note(f"body: {body!r}")
-        response = dynreg.post_registration(platform.client, endpoints.registration, new_token(), body)
-        assert response.status_code in (200, 201), f"a schema-valid registration got {response.status_code}: {response.text[:300]}"
-        answer = json_body(response)
+        answer = _register(platform, endpoints, new_token, body)
         problems = schemas.errors("registration_response", answer)
         assert not problems, f"the response to a schema-valid registration does not conform: {problems[:3]}"
         assert isinstance(answer.get("client_id"), str) and answer["client_id"], "no client_id was issued"
@@ -90,10 +95,7 @@ def test_generated_registrations_are_accepted(platform, endpoints, new_token):
 @check("DR-007")
 def test_generated_registrations_are_echoed(platform, endpoints, new_token):
     def echoed(body):
-        note(f"body: {body!r}")
-        response = dynreg.post_registration(platform.client, endpoints.registration, new_token(), body)
-        assert response.status_code in (200, 201), f"a schema-valid registration got {response.status_code}: {response.text[:300]}"
-        differences = dynreg.echo_differences(body, json_body(response))
+        differences = dynreg.echo_differences(body, _register(platform, endpoints, new_token, body))
         assert not differences, "not echoed: " + "; ".join(differences)
 
     _property(valid_bodies, echoed)
