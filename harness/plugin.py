@@ -283,13 +283,18 @@ class _Collector:
                 res.exchanges.extend(getattr(report, "lti_exchanges", [])[-6:])
 
 
+def _seed(config: pytest.Config) -> int | str | None:
+    seed = config.getoption("hypothesis_seed", default=None)
+    return int(seed) if isinstance(seed, str) and seed.isdigit() else seed
+
+
 def summary(config: pytest.Config) -> dict[str, Any]:
     """The run's results as the summary.json document."""
     results: Results = config.stash[_RESULTS]
     return report_summary.build(
         results.checks.values(),
         target=results.target,
-        seed=config.getoption("hypothesis_seed", default=None),
+        seed=_seed(config),
         strict=bool(config.getoption("--lti-strict")),
         duration_s=time.time() - results.started,
         unlinked_failures=results.unlinked_failures,

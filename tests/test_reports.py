@@ -23,7 +23,7 @@ def test_run_writes_three_reports_and_a_summary_screen(embedded_run):
 def test_summary_json_shape(embedded_run):
     s = embedded_run.summary
     assert s["passed"] + s["failed"] + s["not_applicable"] == len(s["checks"]) == len(load_all())
-    assert str(s["seed"]) == "12345" and s["exit_code"] == 0
+    assert s["seed"] == 12345 and s["exit_code"] == 0
     for item in s["checks"]:
         assert {"id", "outcome", "level", "source", "title", "suite"} <= set(item)
 
