@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import Any, Protocol
 
+import httpx
+
 from . import schemas
 from .client import Client, TargetBadResponse, json_body
 from .profile import PlatformTarget
@@ -43,10 +45,40 @@ class Adapter(Protocol):
     def expired_registration_token(self) -> str:
         """A registration token whose lifetime is over (``NotSupported`` if none can be had)."""
 
+    def registration(self, registration_id: str) -> dict[str, Any]:
+        """The admin view of a registration: ``pending_update``, ``overlay``, ``overlaid_configuration``."""
+
+    def pending_update(self, registration_id: str) -> dict[str, Any] | None:
+        """The newest pending update request of a registration, or None."""
+
+    def update_request(self, registration_id: str, update_request_id: str) -> dict[str, Any]:
+        """One update request as the admin API shows it."""
+
+    def apply_update(self, registration_id: str, update_request_id: str, *, accepted: bool, overlay: dict[str, Any] | None = None, comment: str | None = None) -> httpx.Response:
+        """Accept (``accepted=True``, optionally with an overlay) or ignore an update request."""
+
+    def history(self, registration_id: str) -> list[dict[str, Any]]:
+        """The registration's history entries, newest first."""
+
+    def set_feature_flag(self, feature: str, on: bool) -> None:
+        """Switch a root-account feature flag on or off."""
+
+    def set_developer_key_active(self, key_id: str, active: bool) -> None:
+        """Activate or deactivate a developer key."""
+
 
 # Canvas admin routes used by the canvas adapter, in one place so a vendor can override them.
+# "registration" (and its pending_update field) is our best reading of canvas-facts.md §2: Canvas
+# documents the update-request, apply and history routes, but not how an admin finds the newest
+# pending request; we read it from the registration object (Canvas preloads it when the flag is on).
 CANVAS_ROUTES: dict[str, str] = {
     "registration_token": "/api/lti/accounts/{account_id}/registration_token",
+    "registration": "/api/v1/accounts/{account_id}/lti_registrations/{registration_id}",  # unconfirmed shape
+    "update_request": "/api/v1/accounts/{account_id}/lti_registrations/{registration_id}/update_requests/{update_request_id}",
+    "apply_update": "/api/v1/accounts/{account_id}/lti_registrations/{registration_id}/update_requests/{update_request_id}/apply",
+    "history": "/api/v1/accounts/{account_id}/lti_registrations/{registration_id}/history",
+    "feature_flag": "/api/v1/accounts/{account_id}/features/flags/{feature}",
+    "developer_key": "/api/v1/developer_keys/{key_id}",
     # Test-support route of this project's mock platform only (capability ``mock_controls``).
     "mock_expired_registration_token": "/_mock/accounts/{account_id}/expired_registration_token",
     "mock_faults": "/_mock/faults",
@@ -111,6 +143,54 @@ class CanvasAdapter:
         if response.status_code != 200:
             raise AdminActionFailed(f"mock test-support route answered {response.status_code}")
         return str(json_body(response)["token"])
+
+
+    # --- registration updates (canvas-facts.md §2) -------------------------------------------
+
+    def _admin_json(self, method: str, route: str, what: str, json: Any = None, **params: str) -> Any:
+        response = self.client.request(method, self._url(route, **params), headers=self._admin_headers(), json=json)
+        if response.status_code != 200:
+            raise AdminActionFailed(f"{what} failed: {response.status_code} from {method} {self.routes[route]}: {response.text[:200]}")
+        return json_body(response)
+
+    def registration(self, registration_id: str) -> dict[str, Any]:
+        body = self._admin_json("GET", "registration", "reading the registration", registration_id=registration_id)
+        if not isinstance(body, dict):
+            raise TargetBadResponse("the admin registration answer is not a JSON object")
+        return body
+
+    def pending_update(self, registration_id: str) -> dict[str, Any] | None:
+        pending = self.registration(registration_id).get("pending_update")
+        return pending if isinstance(pending, dict) else None
+
+    def update_request(self, registration_id: str, update_request_id: str) -> dict[str, Any]:
+        return self._admin_json("GET", "update_request", "reading the update request", registration_id=registration_id, update_request_id=update_request_id)
+
+    def apply_update(self, registration_id: str, update_request_id: str, *, accepted: bool, overlay: dict[str, Any] | None = None, comment: str | None = None) -> httpx.Response:
+        body: dict[str, Any] = {"accepted": accepted}
+        if overlay is not None:
+            body["overlay"] = overlay
+        if comment is not None:
+            body["comment"] = comment
+        url = self._url("apply_update", registration_id=registration_id, update_request_id=update_request_id)
+        return self.client.put(url, headers=self._admin_headers(), json=body)
+
+    def history(self, registration_id: str) -> list[dict[str, Any]]:
+        url = self._url("history", registration_id=registration_id)
+        response = self.client.get(url, headers=self._admin_headers(), params={"per_page": "100"})
+        if response.status_code != 200:
+            raise AdminActionFailed(f"reading the history failed: {response.status_code} from GET {self.routes['history']}")
+        body = json_body(response)
+        if not isinstance(body, list):
+            raise TargetBadResponse("the history answer is not a JSON list")
+        return body
+
+    def set_feature_flag(self, feature: str, on: bool) -> None:
+        self._admin_json("PUT", "feature_flag", f"switching {feature} {'on' if on else 'off'}", json={"state": "on" if on else "off"}, feature=feature)
+
+    def set_developer_key_active(self, key_id: str, active: bool) -> None:
+        event = "activate" if active else "deactivate"
+        self._admin_json("PUT", "developer_key", f"{event} developer key", json={"developer_key": {"event": event}}, key_id=key_id)
 
 
 def load_adapter(target: PlatformTarget, client: Client) -> Adapter:

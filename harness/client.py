@@ -188,7 +188,11 @@ class Client:
     def _send(self, request: httpx.Request) -> httpx.Response:
         where = f"{request.method} {redact.url(str(request.url))}"
         try:
-            response = self._http.send(request, stream=True)
+            try:
+                response = self._http.send(request, stream=True)
+            except (httpx.ReadError, httpx.RemoteProtocolError):
+                # A kept-alive connection the server had already closed: send once more on a new one.
+                response = self._http.send(request, stream=True)
         except httpx.ConnectError as exc:
             reason = "connection refused" if "refused" in str(exc).lower() else f"cannot connect ({exc})"
             raise TargetUnreachable(f"target unreachable: {reason} at {where}") from None
@@ -198,6 +202,8 @@ class Client:
             raise RequestNotSent(f"the harness could not send {where}: {exc}") from None
         except httpx.RemoteProtocolError as exc:
             raise TargetBadResponse(f"target broke the HTTP protocol ({exc}) at {where}") from None
+        except httpx.ReadError as exc:
+            raise TargetBadResponse(f"target reset the connection ({exc}) at {where}") from None
         except httpx.HTTPError as exc:
             raise TargetUnreachable(f"target unreachable: {type(exc).__name__}: {exc} at {where}") from None
         try:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
 from . import keys
-from .client import Client
+from .client import Client, json_body
 
 TOOL_CONFIG = "https://purl.imsglobal.org/spec/lti-tool-configuration"
 REG_READ_SCOPE = "https://purl.imsglobal.org/spec/lti-reg/scope/registration.readonly"
@@ -168,3 +169,94 @@ def mutated(body: dict[str, Any], path: tuple[str, ...], value: Any = ...) -> di
     else:
         target[last] = value
     return out
+
+
+@dataclass
+class RegisteredTool:
+    """A tool the harness registered on the platform, able to get LTI tokens and update itself."""
+
+    client: Client
+    key: keys.KeyPair
+    client_id: str
+    registration_id: str
+    registration_client_uri: str
+    token_endpoint: str
+    sent: dict[str, Any]
+    answer: dict[str, Any]
+
+    @property
+    def configuration_url(self) -> str:
+        return f"{self.registration_client_uri}/configuration"
+
+    def token_response(self, scopes: list[str]) -> httpx.Response:
+        return request_token(self.client, self.token_endpoint, self.client_id, self.key, scopes)
+
+    def token(self, scopes: list[str]) -> str:
+        """An LTI access token for ``scopes`` (AssertionError naming the refusal otherwise)."""
+        response = self.token_response(scopes)
+        assert response.status_code == 200, f"the token endpoint refused {scopes}: {response.status_code} {response.text[:300]}"
+        return str(json_body(response)["access_token"])
+
+    def read(self, token: str | None) -> httpx.Response:
+        headers = {"Accept": "application/json"}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        return self.client.get(self.configuration_url, headers=headers)
+
+    def update(self, token: str | None, body: Any) -> httpx.Response:
+        headers = {"Accept": "application/json"}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        return self.client.put(self.configuration_url, json=body, headers=headers)
+
+
+def discover(client: Client, base_url: str, token: str, oidc_url: str) -> dict[str, Any]:
+    """The platform's OpenID configuration ({} when it cannot be read)."""
+    response = client.get(with_token_in_url(oidc_url or f"{base_url}/api/lti/security/openid-configuration", token), headers={"Accept": "application/json"})
+    if response.status_code != 200:
+        return {}
+    body = json_body(response)
+    return body if isinstance(body, dict) else {}
+
+
+def register_tool(client: Client, adapter: Any, base_url: str, tool_url: str, jwks_url: str, key: keys.KeyPair, scopes: list[str], **overrides: Any) -> RegisteredTool:
+    """Register the harness's tool with ``scopes`` (all of dynamic registration, done as a tool does)."""
+    issued = adapter.registration_token()
+    doc = discover(client, base_url, issued.token, issued.oidc_configuration_url)
+    endpoint = doc.get("registration_endpoint") or f"{base_url}/api/lti/registrations"
+    body = sample_registration(tool_url, jwks_url, scopes=scopes)
+    body.update(overrides)
+    response = post_registration(client, endpoint, issued.token, body)
+    assert response.status_code in (200, 201), f"registering the harness's tool failed: {response.status_code} {response.text[:300]}"
+    answer = json_body(response)
+    uri = str(answer.get("registration_client_uri") or "")
+    assert uri.startswith(("http://", "https://")), "the registration answer has no registration_client_uri"
+    return RegisteredTool(
+        client=client, key=key, client_id=str(answer.get("client_id")), registration_id=uri.rstrip("/").rsplit("/", 1)[-1],
+        registration_client_uri=uri.rstrip("/"), token_endpoint=doc.get("token_endpoint") or f"{base_url}/login/oauth2/token",
+        sent=body, answer=answer,
+    )
+
+
+OPTIONAL_TOP = ("logo_uri", "client_uri", "tos_uri", "policy_uri", "contacts")
+OPTIONAL_TOOL = ("custom_parameters", "description", "secondary_domains", CANVAS_PREFIX + "privacy_level")
+
+
+def replacement_differences(submitted: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    """How ``current`` fails to equal ``submitted`` exactly: missing echoes, and leftovers of an
+    older configuration that the submission omitted (a merge instead of a replace)."""
+    problems = echo_differences(submitted, current)
+    for name in OPTIONAL_TOP:
+        if name not in submitted and current.get(name) not in (None, [], ""):
+            problems.append(f"{name} was not in the update but is still {current.get(name)!r}")
+    sent_tc, got_tc = submitted.get(TOOL_CONFIG) or {}, current.get(TOOL_CONFIG) or {}
+    for name in OPTIONAL_TOOL:
+        if name not in sent_tc and got_tc.get(name) not in (None, {}, [], ""):
+            problems.append(f"tool configuration {name} was not in the update but is still {got_tc.get(name)!r}")
+    if len(got_tc.get("messages") or []) != len(sent_tc.get("messages") or []):
+        problems.append(f"{len(sent_tc.get('messages') or [])} messages were sent but {len(got_tc.get('messages') or [])} are configured")
+    sent_scopes = set(str(submitted.get("scope") or "").split()) - {"openid"}
+    got_scopes = set(str(current.get("scope") or "").split()) - {"openid"}
+    if sent_scopes != got_scopes:
+        problems.append(f"scopes: sent {sorted(sent_scopes)}, configured {sorted(got_scopes)}")
+    return problems

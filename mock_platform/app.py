@@ -19,9 +19,9 @@ from starlette.routing import Route
 
 from harness import keys, schemas
 
-from . import forms, oauth, registration
+from . import admin, forms, oauth, registration, updates
 from .faults import check_names
-from .store import DeveloperKey, MemoryStore, Registration, Store
+from .store import DeveloperKey, MemoryStore, Registration, Store, UpdateRequest
 
 MAX_BODY = 1024 * 1024
 NOT_FOUND = "The specified resource does not exist."
@@ -39,6 +39,7 @@ class PlatformConfig:
     faults: set[str] = field(default_factory=set)
     jwks_loopback_only: bool = True
     admin_user_id: int = 1
+    flags: dict[str, bool] = field(default_factory=dict)  # feature flag defaults (lti_dr_registrations_update: on)
 
 
 @dataclass
@@ -246,7 +247,10 @@ async def create_registration(request: Request) -> Response:
         return _json({"errorMessage": "registration_token has already been used"}, 401)
     reg_id = platform.store.next_id()
     client_id = str(platform.store.next_id())
-    reg = Registration(id=reg_id, client_id=client_id, account_id=platform.config.account_id, uuid=str(claims["uuid"]), configuration=attrs, scopes=scopes)
+    reg = Registration(
+        id=reg_id, client_id=client_id, account_id=platform.config.account_id, uuid=str(claims["uuid"]),
+        configuration=attrs, scopes=scopes, created_at=updates.now(),
+    )
     key = DeveloperKey(
         id=client_id,
         name=str(attrs.get("client_name", "")),
@@ -270,24 +274,62 @@ def render(request: Request, platform: Platform, reg: Registration) -> dict[str,
     )
 
 
-async def show_configuration(request: Request) -> Response:
-    """GET /api/lti/registrations/:registration_id/configuration (seed 000; canvas-facts §2)."""
+def _unauthorized(platform: Platform, message: str) -> JSONResponse:
+    """The documented 401 body ``{"errorMessage": ...}`` (seed 000, "Error Response (401)")."""
+    key = "error" if platform.has("wrong-401-body") else "errorMessage"
+    return _json({key: message}, 401)
+
+
+async def configuration(request: Request) -> Response:
+    """GET and PUT /api/lti/registrations/:registration_id/configuration (seed 000; canvas-facts §2)."""
     platform = _platform(request)
     raw_id = request.path_params["registration_id"]
     reg = platform.store.registration(int(raw_id)) if raw_id.isdigit() else None
     if reg is None:
         return api_error(NOT_FOUND, 404)
+    writing = request.method == "PUT"
+    if writing and not admin.flag_on(platform, reg.account_id) and not platform.has("flag-ignored"):
+        return api_error(NOT_FOUND, 404)
+    scopes = (REG_SCOPE,) if writing and not platform.has("put-without-scope-accepted") else (REG_SCOPE, REG_READ_SCOPE)
     try:
-        oauth.verify_access_token(
+        grant = oauth.verify_access_token(
             request.headers.get("authorization"),
             store=platform.store,
             signing_key=platform.signing_key,
             token_url=f"{base_url(request)}/login/oauth2/token",
-            any_of=(REG_SCOPE, REG_READ_SCOPE),
+            any_of=scopes,
+            faults=platform.config.faults,
         )
     except oauth.TokenRejected as exc:
-        return _json({"errorMessage": str(exc)}, 401)
-    return _json(render(request, platform, reg))
+        return _unauthorized(platform, str(exc))
+    if writing and grant.key.id != reg.client_id and not platform.has("no-ownership-check"):
+        return _unauthorized(platform, "Access token does not belong to this registration")
+    if not writing:
+        return _json(render(request, platform, reg))
+    return await _submit_update(request, platform, reg)
+
+
+async def _submit_update(request: Request, platform: Platform, reg: Registration) -> Response:
+    """Record the tool's update as a pending request; nothing changes until an admin accepts it."""
+    data = await _body_bytes(request)
+    if isinstance(data, Response):
+        return data
+    try:
+        body = json.loads(data.decode("utf-8")) if data else None
+    except (UnicodeDecodeError, ValueError):
+        return _json({"errors": ["the request body is not valid JSON"]}, 400)
+    errors, attrs, scopes = registration.validate(body, platform.config.faults)
+    if errors and not platform.has("invalid-update-accepted"):
+        return _json({"errors": errors}, 422)
+    proposal = UpdateRequest(id=platform.store.next_id(), registration_id=reg.id, configuration=attrs, scopes=scopes, created_at=updates.now())
+    reg.update_requests.append(proposal)
+    answer = render(request, platform, reg)
+    if platform.has("apply-without-approval"):
+        updates.replace_configuration(reg, proposal, platform.store.developer_key(reg.client_id), None, platform.config.faults)
+    if not platform.has("put-echoes-old-configuration"):
+        proposed = Registration(id=reg.id, client_id=reg.client_id, account_id=reg.account_id, uuid=reg.uuid, configuration=attrs, scopes=scopes)
+        answer = render(request, platform, proposed)
+    return _json(answer)
 
 
 async def jwks(request: Request) -> Response:
@@ -352,11 +394,12 @@ def create_app(config: PlatformConfig | None = None, store: Store | None = None)
         Route("/api/lti/accounts/{account_id}/registration_token", registration_token, methods=["GET"]),
         Route("/api/lti/security/openid-configuration", openid_configuration, methods=["GET"]),
         Route("/api/lti/registrations", create_registration, methods=["POST"]),
-        Route("/api/lti/registrations/{registration_id}/configuration", show_configuration, methods=["GET"]),
+        Route("/api/lti/registrations/{registration_id}/configuration", configuration, methods=["GET", "PUT"]),
         Route("/api/lti/security/jwks", jwks, methods=["GET"]),
         Route("/login/oauth2/token", token, methods=["POST"]),
         Route("/_mock/accounts/{account_id}/expired_registration_token", expired_registration_token, methods=["GET"]),
         Route("/_mock/faults", active_faults, methods=["GET"]),
+        *admin.ROUTES,
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _not_found, Exception: _internal})
     app.state.platform = Platform(config=config, store=store or MemoryStore(), secret=secrets.token_urlsafe(32), signing_key=keys.generate())

@@ -22,6 +22,24 @@ FAULTS: dict[str, str] = {
     "accept-forged-token": "the registration token's signature is not verified",
     "accept-reused-token": "a registration token can register more than one tool",
     "form-encoded-rejected": "form-encoded registration bodies are refused with 415",
+    # registration updates (seed 000, canvas-facts §2)
+    "apply-without-approval": "a tool's update takes effect at once (the request still waits for review, unaudited)",
+    "pending-request-shows-old-configuration": "the admin's view of a pending request shows the current configuration, not the proposed one",
+    "put-echoes-old-configuration": "the PUT answers with the current (old) configuration, as real Canvas does",
+    "merge-instead-of-replace": "an accepted update is merged into the old configuration instead of replacing it",
+    "reject-applies-anyway": "ignoring an update request applies it",
+    "ignore-overlay-disabled-scopes": "scopes the admin disabled in the overlay are still granted",
+    "ignore-overlay-disabled-placements": "placements the admin disabled in the overlay stay on",
+    "ignore-overlay-names": "the overlay's custom title and placement texts are not shown",
+    "flag-ignored": "the lti_dr_registrations_update flag is ignored: updates are taken and applied when it is off",
+    "put-without-scope-accepted": "a token without the registration scope (e.g. registration.readonly) can PUT",
+    "wrong-401-body": "401 answers carry {\"error\": ...} instead of the documented {\"errorMessage\": ...}",
+    "inactive-key-accepted": "tokens of a deactivated developer key are still accepted",
+    "invalid-update-accepted": "an invalid update body is taken as a pending request (200) instead of 422",
+    "no-history-entry": "applying an update writes no history entry",
+    "stale-request-applied": "a request that is no longer pending, or not the newest, can still be applied",
+    "double-apply-race": "two simultaneous accepts of one request both apply it",
+    "no-ownership-check": "a tool's token can update another tool's registration (real Canvas has no such check)",
 }
 
 

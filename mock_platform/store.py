@@ -19,6 +19,25 @@ class DeveloperKey:
 
 
 @dataclass
+class UpdateRequest:
+    """A tool's proposed configuration, pending until an admin accepts or ignores it (canvas-facts §2)."""
+
+    id: int
+    registration_id: int
+    configuration: dict[str, Any]
+    scopes: list[str]
+    created_at: str
+    accepted_at: str | None = None
+    rejected_at: str | None = None
+    comment: str | None = None
+    updated_by: dict[str, Any] | None = None
+
+    @property
+    def pending(self) -> bool:
+        return self.accepted_at is None and self.rejected_at is None
+
+
+@dataclass
 class Registration:
     id: int
     client_id: str
@@ -26,7 +45,10 @@ class Registration:
     uuid: str
     configuration: dict[str, Any]
     scopes: list[str]
+    created_at: str = ""
     workflow_state: str = "active"
+    overlay: dict[str, Any] = field(default_factory=dict)
+    update_requests: list[UpdateRequest] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -36,6 +58,9 @@ class Store(Protocol):
     def add_registration(self, registration: Registration, key: DeveloperKey) -> None: ...
     def registration(self, registration_id: int) -> Registration | None: ...
     def developer_key(self, key_id: str) -> DeveloperKey | None: ...
+    def registrations(self) -> list[Registration]: ...
+    def flag(self, account_id: str, name: str, default: bool) -> bool: ...
+    def set_flag(self, account_id: str, name: str, value: bool) -> None: ...
 
 
 class MemoryStore:
@@ -47,6 +72,7 @@ class MemoryStore:
         self._used_tokens: set[str] = set()
         self._registrations: dict[int, Registration] = {}
         self._keys: dict[str, DeveloperKey] = {}
+        self._flags: dict[tuple[str, str], bool] = {}
 
     def next_id(self) -> int:
         with self._lock:
@@ -72,3 +98,13 @@ class MemoryStore:
 
     def developer_key(self, key_id: str) -> DeveloperKey | None:
         return self._keys.get(key_id)
+
+    def registrations(self) -> list[Registration]:
+        return sorted(self._registrations.values(), key=lambda r: r.id)
+
+    def flag(self, account_id: str, name: str, default: bool) -> bool:
+        return self._flags.get((account_id, name), default)
+
+    def set_flag(self, account_id: str, name: str, value: bool) -> None:
+        with self._lock:
+            self._flags[(account_id, name)] = value

@@ -21,12 +21,16 @@ def test_faultless_mocks_pass_every_check(embedded_run):
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_fault_fails_exactly_its_paired_checks(run_harness, fault):
+    """Run the suites that hold the fault's paired checks; exactly those checks must fail."""
     paired = {c.id for c in CHECKS if fault in c.faults}
-    result = run_harness("--fault", fault, "--examples", "5", "--seed", "7", "--no-shrink")
+    suites = sorted({c.suite for c in CHECKS if fault in c.faults})
+    selection = [arg for suite in suites for arg in ("--suite", suite)]
+    result = run_harness("--fault", fault, *selection, "--examples", "5", "--seed", "7", "--no-shrink")
     assert result.report_dir.joinpath("summary.json").exists(), result.stdout[-2000:] + result.stderr[-2000:]
     assert result.failed() == paired, (
         f"fault {fault}: failed {sorted(result.failed())}, expected exactly {sorted(paired)}\n{result.stdout[-2500:]}"
     )
     assert result.summary["not_applicable"] == 0
+    assert set(result.summary["suites"]) == set(suites)
     required = any(c.level == "required" for c in CHECKS if c.id in paired)
     assert result.code == (1 if required else 0), f"exit code {result.code} for fault {fault}"

@@ -1,0 +1,64 @@
+"""Fixtures of the update approval suite: a freshly registered harness tool, tokens, a full update."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from harness import dynreg
+from harness.dynreg import REG_READ_SCOPE, REG_SCOPE, RegisteredTool
+from harness.plugin import not_applicable
+from harness.session import HarnessSession
+
+AGS = "https://purl.imsglobal.org/spec/lti-ags/scope/"
+NRPS = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
+ORIGINAL_SCOPES = [REG_SCOPE, REG_READ_SCOPE, AGS + "score", NRPS]
+UPDATED_SCOPES = [REG_SCOPE, REG_READ_SCOPE, AGS + "score", AGS + "lineitem"]
+
+
+def register(platform: HarnessSession, scopes: list[str] | None = None) -> RegisteredTool:
+    tool = platform.tool
+    if not tool.reachable:
+        not_applicable(tool.why_unreachable)
+    target = platform.platform
+    assert target is not None
+    return dynreg.register_tool(
+        platform.client, platform.adapter, target.base_url, tool.base_url, tool.jwks_url, tool.key,
+        scopes or ORIGINAL_SCOPES, tos_uri=f"{tool.base_url}/tos",
+    )
+
+
+def full_update(tool: RegisteredTool, name: str = "Harness Tool (updated)") -> dict[str, Any]:
+    """A complete new configuration that drops fields the original had (logo, tos, custom parameters, a message)."""
+    body = dynreg.sample_registration(tool.sent["initiate_login_uri"].rsplit("/", 1)[0], tool.sent["jwks_uri"], scopes=UPDATED_SCOPES, name=name)
+    body.pop("logo_uri")
+    tc = body[dynreg.TOOL_CONFIG]
+    tc.pop("custom_parameters")
+    tc["claims"] = ["iss", "sub"]
+    tc["messages"] = [{"type": "LtiResourceLinkRequest", "label": "Updated launch", "placements": ["course_navigation", "assignment_selection"]}]
+    return body
+
+
+@pytest.fixture
+def tool(platform: HarnessSession) -> RegisteredTool:
+    """A tool registered just for this check, with the registration scopes."""
+    return register(platform)
+
+
+@pytest.fixture
+def write_token(tool: RegisteredTool) -> str:
+    return tool.token([REG_SCOPE])
+
+
+@pytest.fixture
+def read_token(tool: RegisteredTool) -> str:
+    return tool.token([REG_READ_SCOPE])
+
+
+@pytest.fixture
+def flag_off(platform: HarnessSession):
+    """Switch lti_dr_registrations_update off for the check, and back on afterwards."""
+    platform.adapter.set_feature_flag("lti_dr_registrations_update", False)
+    yield
+    platform.adapter.set_feature_flag("lti_dr_registrations_update", True)
