@@ -548,6 +548,16 @@ EXPECTED_OPERATIONS = {
     ("/api/lti/registrations", "post"),
     ("/api/lti/registrations/{registration_id}/configuration", "get"),
     ("/api/lti/security/jwks", "get"),
+    ("/api/lti/registrations/{registration_id}/configuration", "put"),
+    ("/api/v1/accounts/{account_id}/lti_registrations", "get"),
+    ("/api/v1/accounts/{account_id}/lti_registrations/{id}", "get"),
+    ("/api/v1/accounts/{account_id}/lti_registrations/{id}/update_requests/{update_request_id}", "get"),
+    ("/api/v1/accounts/{account_id}/lti_registrations/{id}/update_requests/{update_request_id}/apply", "put"),
+    ("/api/v1/accounts/{account_id}/lti_registrations/{id}/history", "get"),
+    ("/api/v1/accounts/{account_id}/features/flags/{feature}", "get"),
+    ("/api/v1/accounts/{account_id}/features/flags/{feature}", "put"),
+    ("/api/v1/developer_keys/{id}", "put"),
+    ("/login/oauth2/token", "post"),
 }
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
@@ -634,7 +644,7 @@ def test_openapi_operation_generates_requests(path, method):
     draw()
     assert cases
     for case in cases:
-        if method == "post":
+        if (path, method) == ("/api/lti/registrations", "post"):
             assert case.body is not NOT_SET
             assert validator("registration_request.json").is_valid(case.body), case.body
         if path == "/api/lti/security/openid-configuration":
