@@ -56,7 +56,7 @@ upd("UPD-013", "A token of a deactivated developer key gets 401 with the documen
 upd("UPD-014", "An invalid update body gets 422 with an errors list, and no pending request",
     f'{DOC}, "Error Response (422 Unprocessable Entity)"; canvas-facts.md §2 "Body validation"', ["invalid-update-accepted"])
 upd("UPD-015", "Each applied update adds exactly one history entry saying what changed, who applied it, when, and the comment",
-    f'{DOC}, "Audit Trail"; canvas-facts.md §2 "Lti::RegistrationHistoryEntry"', ["no-history-entry"])
+    f'{DOC}, "Audit Trail"; canvas-facts.md §2 "Lti::RegistrationHistoryEntry"', ["no-history-entry", "apply-without-approval"])
 upd("UPD-016", "Only the newest pending request can be applied; a superseded or already decided request is refused with a 4xx",
     "canvas-facts.md §2 Model (most_recent?: only the newest request per registration is pending or applicable)",
     ["stale-request-applied"])

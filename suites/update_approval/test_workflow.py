@@ -84,6 +84,7 @@ def machine_for(platform) -> type[RuleBasedStateMachine]:
             found = adapter.pending_update(self.tool.registration_id)
             assert found is not None, "the submitted update is not pending"
             self.pending = (str(found["id"]), body)
+            self.history = len(adapter.history(self.tool.registration_id))  # logging the request itself is allowed
 
         @precondition(lambda self: self.pending is not None)
         @rule(overlay=OVERLAYS)
