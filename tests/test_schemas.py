@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from harness import dynreg
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
@@ -330,15 +332,7 @@ DROP = object()
 def mutated(base: str | None, path: tuple, value: Any) -> Any:
     if base is None:
         return copy.deepcopy(value)
-    doc = example(base)
-    target = doc
-    for key in path[:-1]:
-        target = target[key]
-    if value is DROP:
-        del target[path[-1]]
-    else:
-        target[path[-1]] = copy.deepcopy(value)
-    return doc
+    return dynreg.mutated(example(base), path, ... if value is DROP else copy.deepcopy(value))
 
 
 def _case(case_id: str, schema: str, base: str | None, path: tuple, value: Any):

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from harness import dynreg
 from jsonschema import Draft202012Validator
 
 from harness import openapi, schemas
@@ -264,15 +266,8 @@ DROP = object()
 
 
 def mutate(doc: Any, path: tuple, value: Any) -> Any:
-    out = copy.deepcopy(doc)
-    target = out
-    for key in path[:-1]:
-        target = target[key]
-    if value is DROP:
-        del target[path[-1]]
-    else:
-        target[path[-1]] = copy.deepcopy(value)
-    return out
+    """A copy of ``doc`` with ``path`` set to ``value`` (removed for DROP)."""
+    return dynreg.mutated(doc, path, ... if value is DROP else copy.deepcopy(value))
 
 
 def _exists(doc: Any, path: tuple) -> bool:
