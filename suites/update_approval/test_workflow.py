@@ -149,5 +149,5 @@ def machine_for(platform) -> type[RuleBasedStateMachine]:
 @check("UPD-019")
 def test_update_workflow_state_machine(platform):
     machine = machine_for(platform)
-    runs = max(settings.default.max_examples, 10)
+    runs = max(settings.default.max_examples, 10)  # fewer runs rarely reach submit → ignore → read
     run_state_machine_as_test(machine, settings=settings(settings.default, max_examples=runs, stateful_step_count=12))
