@@ -66,6 +66,28 @@ class Adapter(Protocol):
     def set_developer_key_active(self, key_id: str, active: bool) -> None:
         """Activate or deactivate a developer key."""
 
+    def create_developer_key(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """Create a developer key in the account (``name``, ``scopes``, ``require_scopes``, ``redirect_uris``,
+        ``public_jwk`` or ``public_jwk_url``, ``is_lti_key``); the key as the platform shows it, with ``api_key``."""
+
+    def update_developer_key(self, key_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """Change a developer key (e.g. its ``scopes``)."""
+
+    def delete_developer_key(self, key_id: str) -> None:
+        """Delete a developer key."""
+
+    def set_developer_key_binding(self, key_id: str, state: str) -> None:
+        """Turn a key ``on``, ``off`` or ``allow`` in the account."""
+
+    def authorize(self, params: dict[str, str]) -> httpx.Response:
+        """``GET /login/oauth2/auth`` as the logged-in administrator, without following the redirect."""
+
+    def create_course(self, name: str) -> dict[str, Any]:
+        """Create a course in the account."""
+
+    def install_tool(self, course_id: str, client_id: str) -> dict[str, Any]:
+        """Deploy the LTI tool of developer key ``client_id`` in a course."""
+
 
 # Canvas admin routes used by the canvas adapter, in one place so a vendor can override them.
 # "registration" (and its pending_update field) is our best reading of canvas-facts.md §2: Canvas
@@ -79,6 +101,14 @@ CANVAS_ROUTES: dict[str, str] = {
     "history": "/api/v1/accounts/{account_id}/lti_registrations/{registration_id}/history",
     "feature_flag": "/api/v1/accounts/{account_id}/features/flags/{feature}",
     "developer_key": "/api/v1/developer_keys/{key_id}",
+    "developer_keys": "/api/v1/accounts/{account_id}/developer_keys",
+    "developer_key_binding": "/api/v1/accounts/{account_id}/developer_keys/{key_id}/developer_key_account_bindings",
+    "courses": "/api/v1/accounts/{account_id}/courses",
+    "external_tools": "/api/v1/courses/{course_id}/external_tools",
+    # Canvas's authorize step wants a browser session; the adapter sends the admin token in its place
+    # (the mock platform accepts that; a real Canvas answers with its login page, and the user-token
+    # checks are then not applicable).
+    "authorize": "/login/oauth2/auth",
     # Test-support route of this project's mock platform only (capability ``mock_controls``).
     "mock_expired_registration_token": "/_mock/accounts/{account_id}/expired_registration_token",
     "mock_faults": "/_mock/faults",
@@ -191,6 +221,45 @@ class CanvasAdapter:
     def set_developer_key_active(self, key_id: str, active: bool) -> None:
         event = "activate" if active else "deactivate"
         self._admin_json("PUT", "developer_key", f"{event} developer key", json={"developer_key": {"event": event}}, key_id=key_id)
+
+    # --- developer keys, courses, tools (canvas-facts.md §3; DESIGN.md "The admin surface") -----
+
+    def _admin_object(self, method: str, route: str, what: str, json: Any = None, **params: str) -> dict[str, Any]:
+        body = self._admin_json(method, route, what, json=json, **params)
+        if not isinstance(body, dict):
+            raise TargetBadResponse(f"{what}: the answer is not a JSON object")
+        return body
+
+    def create_developer_key(self, fields: dict[str, Any]) -> dict[str, Any]:
+        body = self._admin_object("POST", "developer_keys", "creating a developer key", json={"developer_key": fields})
+        if body.get("id") is None:
+            raise TargetBadResponse("the created developer key has no id")
+        if body.get("api_key"):
+            from . import redact
+
+            redact.register_secret(str(body["api_key"]))
+        return body
+
+    def update_developer_key(self, key_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+        return self._admin_object("PUT", "developer_key", "updating the developer key", json={"developer_key": fields}, key_id=key_id)
+
+    def delete_developer_key(self, key_id: str) -> None:
+        self._admin_json("DELETE", "developer_key", "deleting the developer key", key_id=key_id)
+
+    def set_developer_key_binding(self, key_id: str, state: str) -> None:
+        self._admin_json(
+            "POST", "developer_key_binding", f"turning the developer key {state}",
+            json={"developer_key_account_binding": {"workflow_state": state}}, key_id=key_id,
+        )
+
+    def authorize(self, params: dict[str, str]) -> httpx.Response:
+        return self.client.get(self._url("authorize"), params=params, headers=self._admin_headers())
+
+    def create_course(self, name: str) -> dict[str, Any]:
+        return self._admin_object("POST", "courses", "creating a course", json={"course": {"name": name}})
+
+    def install_tool(self, course_id: str, client_id: str) -> dict[str, Any]:
+        return self._admin_object("POST", "external_tools", "installing the tool in the course", json={"client_id": client_id}, course_id=course_id)
 
 
 def load_adapter(target: PlatformTarget, client: Client) -> Adapter:

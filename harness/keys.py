@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import time
 import uuid
@@ -90,3 +93,22 @@ def unverified_claims(token: str) -> dict[str, Any]:
     except jwt.PyJWTError:
         return {}
     return out if isinstance(out, dict) else {}
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _segments(claims: dict[str, Any], headers: dict[str, Any]) -> str:
+    return _b64(json.dumps(headers, separators=(",", ":")).encode()) + "." + _b64(json.dumps(claims, separators=(",", ":")).encode())
+
+
+def unsigned_jwt(claims: dict[str, Any], headers: dict[str, Any] | None = None) -> str:
+    """A JWT with ``alg: none`` and an empty signature (an attack the platform must refuse)."""
+    return _segments(claims, {"alg": "none", "typ": "JWT", **(headers or {})}) + "."
+
+
+def hs256_jwt(claims: dict[str, Any], secret: bytes, headers: dict[str, Any] | None = None) -> str:
+    """A JWT HMAC-signed with ``secret``, built by hand: pyjwt rightly refuses a public key as an HMAC secret."""
+    signing_input = _segments(claims, {"alg": "HS256", "typ": "JWT", **(headers or {})})
+    return signing_input + "." + _b64(hmac.new(secret, signing_input.encode("ascii"), hashlib.sha256).digest())

@@ -23,6 +23,7 @@ SECRET_KEYS = frozenset(
         "private_key",
         "jwt",
         "code",
+        "api_key",
     }
 )
 # Private members of a JWK (RFC 7518 §6.3.2).
@@ -78,6 +79,8 @@ def headers(values: dict[str, str]) -> dict[str, str]:
         if k.lower() in SECRET_HEADERS:
             scheme = v.split(" ", 1)[0] if " " in v else ""
             out[k] = f"{scheme} {REDACTED}".strip()
+        elif k.lower() in ("location", "content-location"):
+            out[k] = url(v)
         else:
             out[k] = text(v)
     return out

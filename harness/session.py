@@ -30,6 +30,7 @@ class HarnessSession:
     client: Client
     started: list[servers.RunningServer] = field(default_factory=list)
     exchanges: list[Exchange] = field(default_factory=list)
+    cache: dict[str, Any] = field(default_factory=dict)  # things made once per session (a course, a key)
     _adapter: Adapter | None = None
     _tool: ToolIdentity | None = None
 

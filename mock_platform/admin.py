@@ -200,30 +200,6 @@ async def feature_flag(request: Request) -> Response:
     return a._json(_flag_json(feature, account, on))
 
 
-async def update_developer_key(request: Request) -> Response:
-    """PUT /api/v1/developer_keys/:id with ``developer_key[event]`` = activate | deactivate."""
-    a = _app()
-    platform = a._platform(request)
-    refused = a._admin(request, platform)
-    if refused:
-        return refused
-    key = platform.store.developer_key(request.path_params["key_id"])
-    if key is None:
-        return a.api_error(a.NOT_FOUND, 404)
-    params = await _params(request)
-    if isinstance(params, Response):
-        return params
-    fields = params.get("developer_key")
-    if not isinstance(fields, dict):
-        return a.api_error("developer_key is missing", 400)
-    event = fields.get("event")
-    if event is not None:
-        if event not in ("activate", "deactivate"):
-            return a.api_error("event must be activate or deactivate", 400)
-        key.workflow_state = "active" if event == "activate" else "inactive"
-    return a._json({"id": key.id, "name": key.name, "scopes": key.scopes, "workflow_state": key.workflow_state, "is_lti_key": True})
-
-
 ROUTES = [
     Route("/api/v1/accounts/{account_id}/lti_registrations", list_registrations, methods=["GET"]),
     Route("/api/v1/accounts/{account_id}/lti_registrations/{registration_id}", show_registration, methods=["GET"]),
@@ -231,5 +207,4 @@ ROUTES = [
     Route("/api/v1/accounts/{account_id}/lti_registrations/{registration_id}/update_requests/{update_request_id}/apply", apply_update_request, methods=["PUT"]),
     Route("/api/v1/accounts/{account_id}/lti_registrations/{registration_id}/history", history, methods=["GET"]),
     Route("/api/v1/accounts/{account_id}/features/flags/{feature}", feature_flag, methods=["GET", "PUT"]),
-    Route("/api/v1/developer_keys/{key_id}", update_developer_key, methods=["PUT"]),
 ]

@@ -19,7 +19,7 @@ from starlette.routing import Route
 
 from harness import keys, schemas
 
-from . import admin, forms, oauth, registration, updates
+from . import admin, ags, devkeys, forms, oauth, registration, rest, updates, userauth
 from .faults import check_names
 from .store import DeveloperKey, MemoryStore, Registration, Store, UpdateRequest
 
@@ -27,6 +27,7 @@ MAX_BODY = 1024 * 1024
 NOT_FOUND = "The specified resource does not exist."
 REG_SCOPE = "https://purl.imsglobal.org/spec/lti-reg/scope/registration"
 REG_READ_SCOPE = "https://purl.imsglobal.org/spec/lti-reg/scope/registration.readonly"
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 @dataclass
@@ -291,6 +292,8 @@ async def configuration(request: Request) -> Response:
     if writing and not admin.flag_on(platform, reg.account_id) and not platform.has("flag-ignored"):
         return api_error(NOT_FOUND, 404)
     scopes = (REG_SCOPE,) if writing and not platform.has("put-without-scope-accepted") else (REG_SCOPE, REG_READ_SCOPE)
+    if not writing and platform.has("registration-read-without-scope"):
+        scopes = ()  # the bug: any valid token may read
     try:
         grant = oauth.verify_access_token(
             request.headers.get("authorization"),
@@ -354,7 +357,16 @@ async def token(request: Request) -> Response:
         return _json({"error": "invalid_request", "error_description": "the body is not form-encoded UTF-8"}, 400)
     base = base_url(request)
     token_url = f"{base}/login/oauth2/token"
+    grant_type = form.get("grant_type")
     try:
+        if grant_type == "authorization_code":
+            return _json(userauth.grant_code(platform, form), headers=NO_STORE)
+        if grant_type == "refresh_token":
+            return _json(userauth.grant_refresh(platform, form), headers=NO_STORE)
+        if grant_type != "client_credentials":
+            if platform.has("wrong-grant-type-error"):
+                raise oauth.OAuthError(400, "invalid_request", "grant_type is invalid")
+            raise oauth.OAuthError(400, "unsupported_grant_type", "The grant_type you requested is not currently supported")
         body = await oauth.grant_client_credentials(
             form,
             store=platform.store,
@@ -367,7 +379,7 @@ async def token(request: Request) -> Response:
         )
     except oauth.OAuthError as exc:
         return _json(exc.body(), exc.status)
-    return _json(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+    return _json(body, headers=NO_STORE)
 
 
 async def active_faults(request: Request) -> Response:
@@ -397,9 +409,13 @@ def create_app(config: PlatformConfig | None = None, store: Store | None = None)
         Route("/api/lti/registrations/{registration_id}/configuration", configuration, methods=["GET", "PUT"]),
         Route("/api/lti/security/jwks", jwks, methods=["GET"]),
         Route("/login/oauth2/token", token, methods=["POST"]),
+        Route("/login/oauth2/auth", userauth.authorize, methods=["GET"]),
         Route("/_mock/accounts/{account_id}/expired_registration_token", expired_registration_token, methods=["GET"]),
         Route("/_mock/faults", active_faults, methods=["GET"]),
         *admin.ROUTES,
+        *devkeys.ROUTES,
+        *rest.ROUTES,
+        *ags.ROUTES,
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _not_found, Exception: _internal})
     app.state.platform = Platform(config=config, store=store or MemoryStore(), secret=secrets.token_urlsafe(32), signing_key=keys.generate())

@@ -40,6 +40,26 @@ FAULTS: dict[str, str] = {
     "stale-request-applied": "a request that is no longer pending, or not the newest, can still be applied",
     "double-apply-race": "two simultaneous accepts of one request both apply it",
     "no-ownership-check": "a tool's token can update another tool's registration (real Canvas has no such check)",
+    # developer keys and scopes (seed 004, canvas-facts §3)
+    "superset-scopes-granted": "scopes the developer key does not have are granted when requested",
+    "wrong-invalid-scope-status": "a scope outside the key is refused with 401 instead of 400 invalid_scope",
+    "scope-check-ignores-verb": "a url:GET|… scope also allows PUT, POST and DELETE on that path",
+    "scope-check-prefix-match": "a scope's path matches every longer path that starts with it",
+    "scope-params-literal": "a scope's :params are compared literally, so no real path matches them",
+    "binding-off-ignored": "a developer key turned off in the account still works",
+    "removed-scope-tokens-still-work": "removing a scope from a key leaves its stored user tokens working",
+    "lti-tokens-survive-scope-removal": "LTI tokens issued before a scope was removed keep working until they expire (as real Canvas does)",
+    "readonly-can-write": "a lineitem.readonly token can create line items",
+    "registration-read-without-scope": "any valid LTI token can read a registration's configuration, with or without the registration scopes",
+    "unknown-client-wrong-error": "an unknown client gets 400 invalid_request instead of 401 invalid_client",
+    "wrong-grant-type-error": "an unsupported grant_type gets invalid_request instead of unsupported_grant_type",
+    "accept-alg-none": "a client assertion with alg 'none' (no signature) is accepted",
+    "accept-hs256-public-key": "a client assertion HMAC-signed with the key's public key (alg confusion) is accepted",
+    "accept-wrong-aud": "a client assertion for another audience is accepted",
+    "accept-expired-assertion": "an expired client assertion is accepted",
+    "accept-future-iat": "a client assertion issued in the future is accepted",
+    "skip-assertion-signature": "the client assertion's signature is not checked once its key is found",
+    "accept-unknown-kid": "a client assertion whose kid is not in the tool's JWKS is accepted unverified",
 }
 
 

@@ -6,6 +6,9 @@ client_credentials" (assertion checks and error bodies) and §2 (order of the 40
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import time
 import uuid
@@ -16,6 +19,8 @@ from urllib.parse import urlsplit
 
 import httpx
 import jwt
+from cryptography.hazmat.primitives import serialization
+from jwt.algorithms import RSAAlgorithm
 
 from harness.keys import KeyPair, public_key_from_jwks
 
@@ -26,6 +31,8 @@ REQUIRED_TOKEN_CLAIMS = ("user_id", "initiated_at", "root_account_global_id", "r
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ACCESS_TOKEN_LIFETIME = 3600
 MAX_JWKS_BYTES = 256 * 1024
+# Private claim of the mock's LTI access tokens: the key's scope version when the token was issued.
+SCOPE_VERSION_CLAIM = "https://mock-platform.invalid/key_scope_version"
 
 
 class OAuthError(Exception):
@@ -108,6 +115,54 @@ async def _fetch_jwks(url: str, loopback_only: bool) -> dict[str, Any]:
     return document
 
 
+def to_sentence(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c`` (Rails ``to_sentence``)."""
+    return "".join(items) if len(items) <= 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _b64decode(part: str) -> bytes:
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+
+async def _verify_signature(assertion: str, header: dict[str, Any], key: DeveloperKey, faults: set[str], loopback_only: bool) -> None:
+    """RS256 against the key's public JWK, or the JWKS at its URL (``kid`` chooses the key there)."""
+    alg = header.get("alg")
+    if alg == "none" and "accept-alg-none" in faults:
+        return
+    if alg == "HS256" and "accept-hs256-public-key" in faults and key.public_jwk:
+        # the bug: the public key (PEM) used as an HMAC secret
+        pem = RSAAlgorithm.from_jwk(json.dumps(key.public_jwk)).public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        signing_input, _, signature = assertion.rpartition(".")
+        expected = hmac.new(pem, signing_input.encode("ascii"), hashlib.sha256).digest()
+        if hmac.compare_digest(expected, _b64decode(signature)):
+            return
+    if alg != "RS256":
+        raise OAuthError(400, "invalid_request", "JWS signature invalid.")
+    if key.public_jwk:
+        try:
+            public = RSAAlgorithm.from_jwk(json.dumps(key.public_jwk))
+        except (ValueError, KeyError, TypeError):
+            raise OAuthError(400, "invalid_request", "JWK Error: Invalid JSON") from None
+    elif key.public_jwk_url:
+        jwks = await _fetch_jwks(key.public_jwk_url, loopback_only)
+        try:
+            public = public_key_from_jwks(jwks, header.get("kid"))
+        except (KeyError, ValueError):
+            if "accept-unknown-kid" in faults:
+                return
+            raise OAuthError(400, "invalid_request", "JWK Error: no key in the JWKS matches the assertion's kid") from None
+    else:
+        raise OAuthError(400, "invalid_request", "JWK Error: the key has no public JWK")
+    if "skip-assertion-signature" in faults:
+        return
+    try:
+        jwt.decode(assertion, public, algorithms=["RS256"], options={"verify_aud": False, "verify_exp": False, "verify_iat": False})
+    except (jwt.PyJWTError, ValueError):
+        raise OAuthError(400, "invalid_request", "JWS signature invalid.") from None
+
+
 async def grant_client_credentials(
     form: dict[str, str],
     *,
@@ -120,8 +175,6 @@ async def grant_client_credentials(
     loopback_only: bool = True,
 ) -> dict[str, Any]:
     """Run the LTI client-credentials grant; return the token response or raise ``OAuthError``."""
-    if form.get("grant_type") != "client_credentials":
-        raise OAuthError(400, "unsupported_grant_type", "The grant_type you requested is not currently supported")
     assertion = form.get("client_assertion")
     if form.get("client_assertion_type") != ASSERTION_TYPE or not assertion:
         if form.get("client_id") and form.get("client_secret"):
@@ -134,7 +187,9 @@ async def grant_client_credentials(
         raise OAuthError(400, "invalid_request", "the client_assertion is not a JWT") from None
     sub = unverified.get("sub") if isinstance(unverified, dict) else None
     key = store.developer_key(str(sub)) if sub is not None else None
-    if key is None or key.workflow_state != "active":
+    if key is None or key.workflow_state != "active" or not key.is_lti_key:
+        if "unknown-client-wrong-error" in faults:
+            raise OAuthError(400, "invalid_request", "unknown client")
         raise OAuthError(401, "invalid_client", "unknown client")
     missing = [c for c in ("iss", "sub", "aud", "exp", "iat", "jti") if c not in unverified]
     if missing:
@@ -142,38 +197,30 @@ async def grant_client_credentials(
     problems = []
     aud = unverified["aud"]
     auds = aud if isinstance(aud, list) else [aud]
-    if not any(a in audiences for a in auds):
+    if not any(a in audiences for a in auds) and "accept-wrong-aud" not in faults:
         problems.append("the 'aud' is invalid")
     now = time.time()
     exp, iat = unverified["exp"], unverified["iat"]
     if not isinstance(exp, (int, float)):
         problems.append("the 'exp' must be a number")
-    elif exp <= now:
+    elif exp <= now and "accept-expired-assertion" not in faults:
         problems.append("the JWT has expired")
     if not isinstance(iat, (int, float)):
         problems.append("the 'iat' must be a number")
     elif iat > now + 30:
-        problems.append("the 'iat' must not be in the future")
+        if "accept-future-iat" not in faults:
+            problems.append("the 'iat' must not be in the future")
     elif iat < now - 300:
         problems.append("the 'iat' must be less than 300 seconds old")
     if problems:
         raise OAuthError(400, "invalid_request", " | ".join(problems))
-    if header.get("alg") != "RS256":
-        raise OAuthError(400, "invalid_request", "JWS signature invalid.")
-    if not key.public_jwk_url:
-        raise OAuthError(400, "invalid_request", "JWK Error: the key has no public JWK")
-    jwks = await _fetch_jwks(key.public_jwk_url, loopback_only)
-    try:
-        public = public_key_from_jwks(jwks, header.get("kid"))
-        jwt.decode(assertion, public, algorithms=["RS256"], options={"verify_aud": False, "verify_exp": False, "verify_iat": False})
-    except (KeyError, jwt.PyJWTError, ValueError):
-        raise OAuthError(400, "invalid_request", "JWS signature invalid.") from None
+    await _verify_signature(assertion, header, key, faults, loopback_only)
     requested = [s for s in (form.get("scope") or form.get("scopes") or "").split(" ") if s]
     not_granted = [s for s in requested if s not in key.scopes]
-    if not requested or not_granted:
-        listed = ", ".join(not_granted or ["(none)"])
+    if (not requested or not_granted) and not (requested and "superset-scopes-granted" in faults):
+        listed = to_sentence(not_granted or ["(none)"])
         raise OAuthError(
-            400,
+            401 if "wrong-invalid-scope-status" in faults else 400,
             "invalid_scope",
             "A requested scope is invalid, unknown, malformed, or exceeds the scope granted by the resource owner. "
             f"The following scopes were requested, but not granted: {listed}",
@@ -188,6 +235,7 @@ async def grant_client_credentials(
             "exp": iat_now + ACCESS_TOKEN_LIFETIME,
             "jti": uuid.uuid4().hex,
             "scopes": " ".join(requested),
+            SCOPE_VERSION_CLAIM: key.scope_version,
         }
     )
     return {"access_token": token, "token_type": "Bearer", "expires_in": ACCESS_TOKEN_LIFETIME, "scope": " ".join(requested)}
@@ -231,7 +279,9 @@ def verify_access_token(
     key = store.developer_key(str(claims.get("sub")))
     if key is None or (key.workflow_state != "active" and "inactive-key-accepted" not in faults):
         raise TokenRejected("Unknown or inactive Developer Key")
+    if claims.get(SCOPE_VERSION_CLAIM, 0) < key.scope_version:
+        raise TokenRejected("Access token invalidated: a scope was removed from its developer key")
     scopes = str(claims.get("scopes", "")).split()
-    if not any(s in scopes for s in any_of):
+    if any_of and not any(s in scopes for s in any_of):
         raise TokenRejected("Insufficient permissions")
     return AccessGrant(key=key, scopes=scopes)

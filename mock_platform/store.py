@@ -9,6 +9,8 @@ from typing import Any, Protocol
 
 @dataclass
 class DeveloperKey:
+    """A developer key (canvas-facts §3): an LTI key (public JWK or JWKS URL) or an API key (secret)."""
+
     id: str
     name: str
     scopes: list[str]
@@ -16,6 +18,34 @@ class DeveloperKey:
     redirect_uris: list[str]
     workflow_state: str = "active"
     registration_id: int | None = None
+    public_jwk: dict[str, Any] | None = None
+    api_key: str = ""
+    is_lti_key: bool = True
+    require_scopes: bool = True
+    binding: str = "on"
+    scope_version: int = 0  # bumped whenever a scope is removed: older LTI tokens stop working
+
+
+@dataclass
+class UserToken:
+    """A stored (user) API access token of a developer key, with its refresh token."""
+
+    token: str
+    refresh_token: str
+    key_id: str
+    user_id: int
+    scopes: list[str]
+    expires_at: float
+
+
+@dataclass
+class Course:
+    id: int
+    name: str
+    account_id: str
+    workflow_state: str = "available"
+    tools: dict[str, str] = field(default_factory=dict)  # developer key id -> deployment id
+    line_items: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -61,6 +91,16 @@ class Store(Protocol):
     def registrations(self) -> list[Registration]: ...
     def flag(self, account_id: str, name: str, default: bool) -> bool: ...
     def set_flag(self, account_id: str, name: str, value: bool) -> None: ...
+    def add_key(self, key: DeveloperKey) -> None: ...
+    def developer_keys(self) -> list[DeveloperKey]: ...
+    def add_user_token(self, token: UserToken) -> None: ...
+    def user_token(self, token: str) -> UserToken | None: ...
+    def user_token_by_refresh(self, refresh_token: str) -> UserToken | None: ...
+    def drop_user_tokens(self, key_id: str) -> int: ...
+    def add_code(self, code: str, grant: dict[str, Any]) -> None: ...
+    def take_code(self, code: str) -> dict[str, Any] | None: ...
+    def add_course(self, course: Course) -> None: ...
+    def course(self, course_id: int) -> Course | None: ...
 
 
 class MemoryStore:
@@ -73,6 +113,9 @@ class MemoryStore:
         self._registrations: dict[int, Registration] = {}
         self._keys: dict[str, DeveloperKey] = {}
         self._flags: dict[tuple[str, str], bool] = {}
+        self._user_tokens: dict[str, UserToken] = {}
+        self._codes: dict[str, dict[str, Any]] = {}
+        self._courses: dict[int, Course] = {}
 
     def next_id(self) -> int:
         with self._lock:
@@ -108,3 +151,44 @@ class MemoryStore:
     def set_flag(self, account_id: str, name: str, value: bool) -> None:
         with self._lock:
             self._flags[(account_id, name)] = value
+
+    def add_key(self, key: DeveloperKey) -> None:
+        with self._lock:
+            self._keys[key.id] = key
+
+    def developer_keys(self) -> list[DeveloperKey]:
+        return sorted(self._keys.values(), key=lambda k: int(k.id) if k.id.isdigit() else 0)
+
+    def add_user_token(self, token: UserToken) -> None:
+        with self._lock:
+            self._user_tokens[token.token] = token
+
+    def user_token(self, token: str) -> UserToken | None:
+        return self._user_tokens.get(token)
+
+    def user_token_by_refresh(self, refresh_token: str) -> UserToken | None:
+        return next((t for t in list(self._user_tokens.values()) if t.refresh_token == refresh_token), None)
+
+    def drop_user_tokens(self, key_id: str) -> int:
+        """Destroy every stored token of a developer key; how many there were."""
+        with self._lock:
+            doomed = [t for t, v in self._user_tokens.items() if v.key_id == key_id]
+            for t in doomed:
+                del self._user_tokens[t]
+            return len(doomed)
+
+    def add_code(self, code: str, grant: dict[str, Any]) -> None:
+        with self._lock:
+            self._codes[code] = grant
+
+    def take_code(self, code: str) -> dict[str, Any] | None:
+        """An authorization code's grant, usable once."""
+        with self._lock:
+            return self._codes.pop(code, None)
+
+    def add_course(self, course: Course) -> None:
+        with self._lock:
+            self._courses[course.id] = course
+
+    def course(self, course_id: int) -> Course | None:
+        return self._courses.get(course_id)

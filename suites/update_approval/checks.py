@@ -31,7 +31,9 @@ upd("UPD-005", "Ignoring an update leaves the configuration unchanged and the re
     ["reject-applies-anyway", "apply-without-approval"])
 upd("UPD-006", "A scope the admin disabled in the overlay is not granted in a token requested afterwards",
     f'{DOC}, "Step 2" (restricted scopes) and "Scenario 2"; canvas-facts.md §2 "Overlays" (disabled_scopes)',
-    ["ignore-overlay-disabled-scopes"])
+    ["ignore-overlay-disabled-scopes", "superset-scopes-granted"],
+    description="Shared with the scopes suite: the disabled scope leaves the developer key, so the token endpoint must refuse it "
+    "as it refuses any scope beyond the key's (KEY-001).")
 upd("UPD-007", "A placement the admin disabled in the overlay is off in the effective configuration",
     f'{DOC}, "Step 2" (disabled placements); canvas-facts.md §2 "Overlays" (disabled_placements)',
     ["ignore-overlay-disabled-placements"],

@@ -8,8 +8,8 @@ import pytest
 
 from harness import dynreg
 from harness.dynreg import REG_READ_SCOPE, REG_SCOPE, RegisteredTool
-from harness.plugin import not_applicable
 from harness.session import HarnessSession
+from suites import common
 
 AGS = "https://purl.imsglobal.org/spec/lti-ags/scope/"
 NRPS = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
@@ -18,15 +18,7 @@ UPDATED_SCOPES = [REG_SCOPE, REG_READ_SCOPE, AGS + "score", AGS + "lineitem"]
 
 
 def register(platform: HarnessSession, scopes: list[str] | None = None) -> RegisteredTool:
-    tool = platform.tool
-    if not tool.reachable:
-        not_applicable(tool.why_unreachable)
-    target = platform.platform
-    assert target is not None
-    return dynreg.register_tool(
-        platform.client, platform.adapter, target.base_url, tool.base_url, tool.jwks_url, tool.key,
-        scopes or ORIGINAL_SCOPES, tos_uri=f"{tool.base_url}/tos",
-    )
+    return common.register(platform, scopes or ORIGINAL_SCOPES)
 
 
 def full_update(tool: RegisteredTool, name: str = "Harness Tool (updated)") -> dict[str, Any]:

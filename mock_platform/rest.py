@@ -1,0 +1,189 @@
+"""A handful of Canvas REST routes, guarded as Canvas guards API requests (canvas-facts.md §3), and
+the admin routes that set up their data: create a course, install a tool in a course.
+
+Order of the guard: token present (else 401 ``user authorization required``), token known and
+unexpired, its key active and on in this account (else 401 ``Invalid access token.``), then the
+scope check when the key requires scopes (else 401 ``Insufficient scopes on access token.``).
+The admin token is a manually generated token: it carries no scopes and passes unscoped.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from . import apiscopes
+from .store import Course
+
+INSUFFICIENT = "Insufficient scopes on access token."
+INVALID = "Invalid access token."
+
+
+def _app():
+    from . import app as app_module
+
+    return app_module
+
+
+def _invalid_token() -> Response:
+    return _app()._json({"errors": [{"message": INVALID}]}, 401, {"WWW-Authenticate": 'Bearer realm="canvas-lms"'})
+
+
+def guard(request: Request) -> tuple[int, Response | None]:
+    """The user id behind the request's token, or the 401 Canvas answers."""
+    a = _app()
+    platform = a._platform(request)
+    auth = request.headers.get("authorization", "")
+    scheme, _, token = auth.partition(" ")
+    token = token.strip() if scheme.lower() == "bearer" else ""
+    token = token or request.query_params.get("access_token", "")
+    if not token:
+        return 0, a._json({"status": "unauthenticated", "errors": [{"message": "user authorization required"}]}, 401)
+    if secrets.compare_digest(token, platform.config.admin_token):
+        return platform.config.admin_user_id, None
+    stored = platform.store.user_token(token)
+    if stored is None or stored.expires_at < time.time():
+        return 0, _invalid_token()
+    key = platform.store.developer_key(stored.key_id)
+    if key is None or key.workflow_state != "active":
+        return 0, _invalid_token()
+    if key.binding != "on" and not platform.has("binding-off-ignored"):
+        return 0, _invalid_token()
+    if key.require_scopes and not apiscopes.allowed(stored.scopes, request.method, request.url.path, platform.config.faults):
+        return 0, a._json({"errors": [{"message": INSUFFICIENT}]}, 401)
+    return stored.user_id, None
+
+
+def _course(request: Request, name: str = "course_id") -> Course | None:
+    raw = request.path_params.get(name, "")
+    return _app()._platform(request).store.course(int(raw)) if raw.isdigit() else None
+
+
+def course_json(course: Course) -> dict[str, Any]:
+    return {"id": course.id, "name": course.name, "account_id": course.account_id, "workflow_state": course.workflow_state, "course_code": f"C{course.id}"}
+
+
+async def course(request: Request) -> Response:
+    """GET and PUT /api/v1/courses/:id."""
+    a = _app()
+    _, refused = guard(request)
+    if refused:
+        return refused
+    found = _course(request, "id")
+    if found is None:
+        return a.api_error(a.NOT_FOUND, 404)
+    if request.method == "PUT":
+        from . import admin
+
+        params = await admin._params(request)
+        if isinstance(params, Response):
+            return params
+        fields = params.get("course") if isinstance(params.get("course"), dict) else {}
+        if isinstance(fields.get("name"), str) and fields["name"].strip():
+            found.name = fields["name"]
+        if fields.get("event") == "conclude":
+            found.workflow_state = "completed"
+    return a._json(course_json(found))
+
+
+async def rubrics(request: Request) -> Response:
+    a = _app()
+    _, refused = guard(request)
+    if refused:
+        return refused
+    if _course(request) is None:
+        return a.api_error(a.NOT_FOUND, 404)
+    return a._json([])
+
+
+async def assignments(request: Request) -> Response:
+    """GET and POST /api/v1/courses/:course_id/assignments."""
+    a = _app()
+    _, refused = guard(request)
+    if refused:
+        return refused
+    found = _course(request)
+    if found is None:
+        return a.api_error(a.NOT_FOUND, 404)
+    if request.method == "POST":
+        return a._json({"errors": [{"message": "assignment[name] is missing"}]}, 400)
+    return a._json([])
+
+
+async def user(request: Request) -> Response:
+    """GET /api/v1/users/:id (``self`` is the token's user)."""
+    a = _app()
+    user_id, refused = guard(request)
+    if refused:
+        return refused
+    raw = request.path_params["id"]
+    if raw not in ("self", str(user_id)):
+        return a.api_error(a.NOT_FOUND, 404)
+    return a._json({"id": user_id, "name": "Mock Admin", "sortable_name": "Admin, Mock"})
+
+
+async def profile(request: Request) -> Response:
+    a = _app()
+    user_id, refused = guard(request)
+    if refused:
+        return refused
+    if request.path_params["user_id"] not in ("self", str(user_id)):
+        return a.api_error(a.NOT_FOUND, 404)
+    return a._json({"id": user_id, "name": "Mock Admin", "primary_email": "admin@mock.invalid"})
+
+
+async def create_course(request: Request) -> Response:
+    """POST /api/v1/accounts/:account_id/courses with ``course[name]`` (admin)."""
+    from . import admin
+
+    a = _app()
+    platform = a._platform(request)
+    refused = a._admin(request, platform) or a._account(request, platform)
+    if refused:
+        return refused
+    params = await admin._params(request)
+    if isinstance(params, Response):
+        return params
+    fields = params.get("course") if isinstance(params.get("course"), dict) else {}
+    name = fields.get("name") if isinstance(fields.get("name"), str) else "Unnamed Course"
+    found = Course(id=platform.store.next_id(), name=name, account_id=platform.config.account_id)
+    platform.store.add_course(found)
+    return a._json(course_json(found))
+
+
+async def install_tool(request: Request) -> Response:
+    """POST /api/v1/courses/:course_id/external_tools with ``client_id``: deploy an LTI 1.3 key's tool in a course."""
+    from . import admin
+
+    a = _app()
+    platform = a._platform(request)
+    refused = a._admin(request, platform)
+    if refused:
+        return refused
+    found = _course(request)
+    if found is None:
+        return a.api_error(a.NOT_FOUND, 404)
+    params = await admin._params(request)
+    if isinstance(params, Response):
+        return params
+    key = platform.store.developer_key(str(params.get("client_id", "")))
+    if key is None or not key.is_lti_key or key.workflow_state != "active":
+        return a.api_error("client_id does not name an active LTI developer key", 400)
+    deployment = found.tools.setdefault(key.id, f"{platform.store.next_id()}:{secrets.token_hex(8)}")
+    return a._json({"id": int(deployment.split(":")[0]), "name": key.name, "developer_key_id": key.id, "deployment_id": deployment, "workflow_state": "public"})
+
+
+ROUTES = [
+    Route("/api/v1/courses/{id}", course, methods=["GET", "PUT", "HEAD"]),
+    Route("/api/v1/courses/{course_id}/rubrics", rubrics, methods=["GET", "HEAD"]),
+    Route("/api/v1/courses/{course_id}/assignments", assignments, methods=["GET", "POST", "HEAD"]),
+    Route("/api/v1/users/{id}", user, methods=["GET", "HEAD"]),
+    Route("/api/v1/users/{user_id}/profile", profile, methods=["GET", "HEAD"]),
+    Route("/api/v1/accounts/{account_id}/courses", create_course, methods=["POST"]),
+    Route("/api/v1/courses/{course_id}/external_tools", install_tool, methods=["POST"]),
+]

@@ -1,0 +1,148 @@
+"""Fixtures of the scopes suite: developer keys created for a check, user and LTI tokens, a course."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import httpx
+import pytest
+
+from harness import apiscopes, keys, schemas, usertokens
+from harness.adapters import NotSupported
+from harness.client import json_body
+from harness.plugin import not_applicable
+from harness.session import HarnessSession
+from suites import common
+
+AGS = "https://purl.imsglobal.org/spec/lti-ags/scope/"
+LINEITEM, LINEITEM_READ, SCORE = AGS + "lineitem", AGS + "lineitem.readonly", AGS + "score"
+LTI_KEY_SCOPES = [LINEITEM, LINEITEM_READ, SCORE]
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+INSUFFICIENT = "Insufficient scopes on access token."
+
+
+def token_url(platform: HarnessSession) -> str:
+    assert platform.platform is not None
+    return f"{platform.platform.base_url}/login/oauth2/token"
+
+
+def course_id(platform: HarnessSession) -> str:
+    """A course created once per session for the checks of this suite."""
+    if "course" not in platform.cache:
+        platform.cache["course"] = str(platform.adapter.create_course("LTI Harness scopes course")["id"])
+    return platform.cache["course"]
+
+
+@dataclass
+class LtiKey:
+    id: str
+    key: keys.KeyPair
+    token_url: str
+
+    def assertion(self, **overrides: Any) -> str:
+        return keys.client_assertion(self.key, self.id, self.token_url, **overrides)
+
+
+def post_assertion(platform: HarnessSession, assertion: str, scopes: list[str], url: str | None = None) -> httpx.Response:
+    return platform.client.post(
+        url or token_url(platform),
+        data={"grant_type": "client_credentials", "client_assertion_type": ASSERTION_TYPE, "client_assertion": assertion, "scope": " ".join(scopes)},
+        headers={"Accept": "application/json"},
+    )
+
+
+def lti_token(platform: HarnessSession, lti: LtiKey, scopes: list[str]) -> str:
+    response = post_assertion(platform, lti.assertion(), scopes)
+    assert response.status_code == 200, f"the token endpoint refused {scopes} with a valid assertion: {response.status_code} {response.text[:300]}"
+    return str(json_body(response)["access_token"])
+
+
+def assert_oauth_refusal(response: httpx.Response, what: str, statuses: tuple[int, ...], errors: tuple[str, ...]) -> None:
+    """A refusal with an RFC 6749 §5.2 body, one of ``statuses`` and ``errors``, and no token."""
+    body = json_body(response) if response.content else None
+    if isinstance(body, dict) and body.get("access_token"):
+        raise AssertionError(f"{what}: a token was issued ({response.status_code})")
+    assert response.status_code in statuses, f"{what}: answered {response.status_code}, expected {' or '.join(map(str, statuses))}"
+    assert not schemas.errors("oauth_error", body), f"{what}: the body is not an OAuth error {{\"error\", \"error_description\"}}: {body!r}"
+    assert body["error"] in errors, f"{what}: error {body['error']!r}, expected {' or '.join(errors)}"
+
+
+def new_lti_key(platform: HarnessSession, scopes: list[str] | None = None, *, jwks_url: bool = False) -> LtiKey:
+    """An LTI developer key for the harness's key: inline public JWK (default) or its JWKS URL."""
+    tool = common.tool_identity(platform) if jwks_url else platform.tool
+    fields: dict[str, Any] = {"name": "LTI Harness LTI key", "is_lti_key": True, "scopes": scopes or LTI_KEY_SCOPES, "require_scopes": True}
+    fields.update({"public_jwk_url": tool.jwks_url} if jwks_url else {"public_jwk": tool.key.public_jwk})
+    created = platform.adapter.create_developer_key(fields)
+    platform.adapter.set_developer_key_binding(str(created["id"]), "on")
+    return LtiKey(id=str(created["id"]), key=tool.key, token_url=token_url(platform))
+
+
+@pytest.fixture
+def lti_key(platform: HarnessSession) -> LtiKey:
+    return new_lti_key(platform)
+
+
+def new_api_key(platform: HarnessSession, scopes: list[str]) -> usertokens.ApiKey:
+    """A scoped API developer key (require_scopes) turned on in the account."""
+    redirect = f"{platform.tool.base_url}/oauth2/callback"
+    created = platform.adapter.create_developer_key({"name": "LTI Harness API key", "scopes": scopes, "require_scopes": True, "redirect_uris": [redirect]})
+    key_id = str(created["id"])
+    platform.adapter.set_developer_key_binding(key_id, "on")
+    secret = created.get("api_key")
+    if not isinstance(secret, str) or not secret:
+        not_applicable("the created developer key shows no api_key (client secret), so no user token can be had")
+    return usertokens.ApiKey(id=key_id, secret=secret, scopes=list(scopes), redirect_uri=redirect)
+
+
+@pytest.fixture
+def api_key(platform: HarnessSession) -> usertokens.ApiKey:
+    """A key holding every scope of the probed endpoints (shared by the checks that only read with it)."""
+    if "api_key" not in platform.cache:
+        platform.cache["api_key"] = new_api_key(platform, list(apiscopes.ALL_SCOPES))
+    return platform.cache["api_key"]
+
+
+@pytest.fixture
+def user_token(platform: HarnessSession) -> Callable[[usertokens.ApiKey, list[str]], str]:
+    """``user_token(key, scopes)``: a user token, cached per key and scope set."""
+    cache: dict[tuple[str, frozenset[str]], str] = platform.cache.setdefault("user_tokens", {})
+
+    def get(key: usertokens.ApiKey, scopes: list[str]) -> str:
+        slot = (key.id, frozenset(scopes))
+        if slot not in cache:
+            try:
+                cache[slot] = usertokens.obtain(platform.client, platform.adapter, token_url(platform), key, scopes).access_token
+            except NotSupported as exc:
+                not_applicable(str(exc))
+        return cache[slot]
+
+    return get
+
+
+def call(platform: HarnessSession, token: str, verb: str, path: str) -> httpx.Response:
+    assert platform.platform is not None
+    kwargs: dict[str, Any] = {"headers": {"Authorization": f"Bearer {token}", "Accept": "application/json"}}
+    if verb in ("PUT", "POST"):
+        kwargs["json"] = {}
+    return platform.client.request(verb, platform.platform.base_url + path, **kwargs)
+
+
+def insufficient(response: httpx.Response) -> bool:
+    """Canvas's scope refusal: 401 ``{"errors":[{"message":"Insufficient scopes on access token."}]}``."""
+    if response.status_code != 401:
+        return False
+    body = json_body(response) if response.content else None
+    messages = [e.get("message") for e in body.get("errors", [])] if isinstance(body, dict) and isinstance(body.get("errors"), list) and all(isinstance(e, dict) for e in body["errors"]) else []
+    return INSUFFICIENT in messages
+
+
+def expect_reachable(platform: HarnessSession, token: str, verb: str, path: str, scopes: list[str]) -> None:
+    response = call(platform, token, verb, path)
+    assert response.status_code != 401, f"{verb} {path} answered 401 although the token holds {sorted(scopes)}: {response.text[:200]}"
+
+
+def expect_refused(platform: HarnessSession, token: str, verb: str, path: str, scopes: list[str]) -> None:
+    response = call(platform, token, verb, path)
+    assert response.status_code == 401, f"{verb} {path} answered {response.status_code}; no scope of {sorted(scopes)} covers it, so 401 was expected"
+    assert verb == "HEAD" or insufficient(response), f'{verb} {path}: the 401 body is not {{"errors":[{{"message":"{INSUFFICIENT}"}}]}}: {response.text[:200]}'
