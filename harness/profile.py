@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,32 @@ class ProfileError(ValueError):
     """A profile is missing a field or has a bad value; the message names the field."""
 
 
+@dataclass(frozen=True)
+class PreIssuedToken:
+    """A user token of a scoped API key, issued beforehand (where the authorize step needs a browser)."""
+
+    token: str = field(repr=False)
+    scopes: frozenset[str]
+
+
+_API_SCOPE = re.compile(r"^url:(GET|POST|PUT|PATCH|DELETE)\|/[^\s|]*$")
+
+
+def _user_tokens(raw: Any, source: str) -> list[PreIssuedToken]:
+    where = f"{source}: [[platform.user_tokens]]"
+    if not isinstance(raw, list):
+        raise ProfileError(f"{where} must be an array of tables")
+    out = []
+    for i, item in enumerate(raw, 1):
+        if not isinstance(item, dict) or set(item) - {"token", "scopes"}:
+            raise ProfileError(f"{where} entry {i} must have only 'token' and 'scopes'")
+        scopes = item.get("scopes")
+        if not isinstance(scopes, list) or not scopes or not all(isinstance(s, str) and _API_SCOPE.match(s) for s in scopes):
+            raise ProfileError(f"{where} entry {i}: scopes must be a non-empty list of url:<VERB>|<path> strings")
+        out.append(PreIssuedToken(token=_secret(item.get("token"), f"{where} entry {i} token"), scopes=frozenset(scopes)))
+    return out
+
+
 @dataclass
 class PlatformTarget:
     base_url: str
@@ -49,6 +76,7 @@ class PlatformTarget:
     adapter: str = "canvas"
     timeout: float = 10.0
     expired_registration_token: str | None = field(default=None, repr=False)
+    user_tokens: list[PreIssuedToken] = field(default_factory=list)
     capabilities: dict[str, bool] = field(default_factory=dict)
 
     def has(self, capability: str) -> bool:
@@ -121,7 +149,7 @@ def _platform(raw: Any, source: str) -> PlatformTarget:
         if not isinstance(value, bool):
             raise ProfileError(f"{source}: [platform.capabilities] {name} must be true or false")
     expired = raw.get("expired_registration_token")
-    unknown = set(raw) - {"base_url", "account_id", "admin_token", "issuer", "adapter", "timeout", "capabilities", "expired_registration_token"}
+    unknown = set(raw) - {"base_url", "account_id", "admin_token", "issuer", "adapter", "timeout", "capabilities", "expired_registration_token", "user_tokens"}
     if unknown:
         raise ProfileError(f"{source}: [platform] unknown field(s): {', '.join(sorted(unknown))}")
     return PlatformTarget(
@@ -133,6 +161,7 @@ def _platform(raw: Any, source: str) -> PlatformTarget:
         timeout=float(timeout),
         expired_registration_token=_secret(expired, f"{source}: [platform] expired_registration_token") if expired else None,
         capabilities=dict(caps),
+        user_tokens=_user_tokens(raw.get("user_tokens", []), source),
     )
 
 

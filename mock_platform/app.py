@@ -41,6 +41,7 @@ class PlatformConfig:
     jwks_loopback_only: bool = True
     admin_user_id: int = 1
     flags: dict[str, bool] = field(default_factory=dict)  # feature flag defaults (lti_dr_registrations_update: on)
+    authorize_needs_browser: bool = False  # as real Canvas: the authorize step redirects to the login page
 
 
 @dataclass

@@ -78,6 +78,8 @@ async def authorize(request: Request) -> Response:
         return _redirect(redirect_uri, error="unauthorized_client", error_description="Client does not have access to the specified Canvas account.", state=state)
     if q.get("response_type") != "code":
         return _redirect(redirect_uri, error="unsupported_response_type", error_description="Only response_type=code is permitted", state=state)
+    if platform.config.authorize_needs_browser:
+        return RedirectResponse(f"{a.base_url(request)}/login/canvas", status_code=302)
     if a._admin(request, platform) is not None:
         return a._json({"errors": [{"message": "log in first: this mock takes the admin token as 'Authorization: Bearer' in place of a browser session"}]}, 401)
     code = secrets.token_urlsafe(24)

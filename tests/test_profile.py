@@ -70,3 +70,23 @@ def test_unreadable_and_invalid_files(tmp_path):
 def test_loopback_detection():
     assert profile.is_loopback("http://127.0.0.1:8000") and profile.is_loopback("http://localhost")
     assert not profile.is_loopback("https://canvas.example.edu")
+
+
+def test_pre_issued_user_tokens(tmp_path, monkeypatch):
+    from harness import profile as profiles
+
+    monkeypatch.setenv("TOKEN_A", "1~secret-a")
+    good = tmp_path / "p.toml"
+    good.write_text(
+        '[platform]\nbase_url = "http://127.0.0.1:1"\naccount_id = "1"\nadmin_token = "x"\n'
+        '[[platform.user_tokens]]\ntoken = "env:TOKEN_A"\nscopes = ["url:GET|/api/v1/courses/:id"]\n'
+    )
+    loaded = profiles.load(good)
+    assert loaded.platform.user_tokens[0].token == "1~secret-a"
+    assert loaded.platform.user_tokens[0].scopes == frozenset({"url:GET|/api/v1/courses/:id"})
+    bad = tmp_path / "bad.toml"
+    bad.write_text(good.read_text().replace("url:GET|/api/v1/courses/:id", "courses:read"))
+    import pytest
+
+    with pytest.raises(profiles.ProfileError, match="user_tokens.*url:<VERB>"):
+        profiles.load(bad)

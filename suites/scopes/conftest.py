@@ -110,14 +110,31 @@ def user_token(platform: HarnessSession) -> Callable[[usertokens.ApiKey, list[st
 
     def get(key: usertokens.ApiKey, scopes: list[str]) -> str:
         slot = (key.id, frozenset(scopes))
-        if slot not in cache:
+        if slot in cache:
+            return cache[slot]
+        reason = platform.cache.get("no_authorize")
+        if reason is None:
             try:
                 cache[slot] = usertokens.obtain(platform.client, platform.adapter, token_url(platform), key, scopes).access_token
+                return cache[slot]
             except NotSupported as exc:
-                not_applicable(str(exc))
-        return cache[slot]
+                reason = platform.cache["no_authorize"] = str(exc)
+        shared = platform.cache.get("api_key")
+        if shared is not None and key.id == shared.id:
+            found = pre_issued(platform, scopes)
+            if found is not None:
+                return found
+        not_applicable(f"{reason}; nor does the profile list a pre-issued token for exactly {sorted(scopes)} ([[platform.user_tokens]])")
+        raise AssertionError("unreachable")
 
     return get
+
+
+def pre_issued(platform: HarnessSession, scopes: list[str]) -> str | None:
+    """The profile's pre-issued user token for exactly ``scopes``, if it lists one."""
+    assert platform.platform is not None
+    wanted = frozenset(scopes)
+    return next((t.token for t in platform.platform.user_tokens if t.scopes == wanted), None)
 
 
 def call(platform: HarnessSession, token: str, verb: str, path: str) -> httpx.Response:

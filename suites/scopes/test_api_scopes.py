@@ -121,3 +121,20 @@ def test_removed_scope_invalidates_user_tokens(platform, user_token):
     except NotSupported as exc:
         not_applicable(str(exc))
     expect_reachable(platform, fresh.access_token, "GET", path(COURSE, course), [COURSE.scope])
+
+
+@check("KEY-003")
+def test_pre_issued_tokens_reach_exactly_their_endpoints(platform):
+    """The same rule for the profile's pre-issued user tokens (a target whose authorize step needs a browser)."""
+    assert platform.platform is not None
+    if not platform.platform.user_tokens:
+        not_applicable("the profile lists no pre-issued user tokens ([[platform.user_tokens]])")
+    course = course_id(platform)
+    for issued in platform.platform.user_tokens:
+        scopes = sorted(issued.scopes)
+        for endpoint in apiscopes.ENDPOINTS:
+            target = path(endpoint, course)
+            if apiscopes.reachable(scopes, endpoint.verb, target):
+                expect_reachable(platform, issued.token, endpoint.verb, target, scopes)
+            else:
+                expect_refused(platform, issued.token, endpoint.verb, target, scopes)
