@@ -552,6 +552,24 @@ EXPECTED_OPERATIONS = {
     ("/api/v1/accounts/{account_id}/features/flags/{feature}", "put"),
     ("/api/v1/developer_keys/{id}", "put"),
     ("/login/oauth2/token", "post"),
+    # developer keys, the user OAuth2 flow, scoped REST routes, AGS line items (tests/test_key_schemas.py)
+    ("/api/v1/accounts/{account_id}/developer_keys", "get"),
+    ("/api/v1/accounts/{account_id}/developer_keys", "post"),
+    ("/api/v1/developer_keys/{id}", "delete"),
+    ("/api/v1/accounts/{account_id}/developer_keys/{developer_key_id}/developer_key_account_bindings", "post"),
+    ("/login/oauth2/auth", "get"),
+    ("/api/v1/courses/{id}", "get"),
+    ("/api/v1/courses/{id}", "put"),
+    ("/api/v1/courses/{course_id}/rubrics", "get"),
+    ("/api/v1/courses/{course_id}/assignments", "get"),
+    ("/api/v1/courses/{course_id}/assignments", "post"),
+    ("/api/v1/users/{id}", "get"),
+    ("/api/v1/users/{user_id}/profile", "get"),
+    ("/api/v1/accounts/{account_id}/courses", "post"),
+    ("/api/v1/courses/{course_id}/external_tools", "post"),
+    ("/api/lti/courses/{course_id}/line_items", "get"),
+    ("/api/lti/courses/{course_id}/line_items", "post"),
+    ("/api/lti/courses/{course_id}/line_items/{id}", "get"),
 }
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
