@@ -42,6 +42,7 @@ class PlatformConfig:
     admin_user_id: int = 1
     flags: dict[str, bool] = field(default_factory=dict)  # feature flag defaults (lti_dr_registrations_update: on)
     authorize_needs_browser: bool = False  # as real Canvas: the authorize step redirects to the login page
+    throttle_high_water_mark: float = 600.0  # Canvas's LTI bucket (canvas-facts §4); each request costs 1
 
 
 @dataclass
@@ -383,6 +384,23 @@ async def token(request: Request) -> Response:
     return _json(body, headers=NO_STORE)
 
 
+async def throttle_settings(request: Request) -> Response:
+    """PUT /_mock/throttle {"high_water_mark": n}: a smaller bucket, so tests can fill it (test support)."""
+    platform = _platform(request)
+    refused = _admin(request, platform)
+    if refused:
+        return refused
+    try:
+        body = json.loads((await request.body()).decode("utf-8") or "{}")
+        mark = float(body["high_water_mark"])
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        return api_error("send {\"high_water_mark\": <number of requests>}", 400)
+    if not 1 <= mark <= 100000:
+        return api_error("high_water_mark must be between 1 and 100000", 400)
+    request.app.state.throttle = ags.Throttle(high_water_mark=mark)
+    return _json({"high_water_mark": mark})
+
+
 async def active_faults(request: Request) -> Response:
     """GET /_mock/faults: the fault switches this instance runs with (test support)."""
     return _json({"faults": sorted(_platform(request).config.faults)})
@@ -413,11 +431,13 @@ def create_app(config: PlatformConfig | None = None, store: Store | None = None)
         Route("/login/oauth2/auth", userauth.authorize, methods=["GET"]),
         Route("/_mock/accounts/{account_id}/expired_registration_token", expired_registration_token, methods=["GET"]),
         Route("/_mock/faults", active_faults, methods=["GET"]),
+        Route("/_mock/throttle", throttle_settings, methods=["PUT"]),
         *admin.ROUTES,
         *devkeys.ROUTES,
         *rest.ROUTES,
         *ags.ROUTES,
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _not_found, Exception: _internal})
+    app.state.throttle = ags.Throttle(high_water_mark=config.throttle_high_water_mark)
     app.state.platform = Platform(config=config, store=store or MemoryStore(), secret=secrets.token_urlsafe(32), signing_key=keys.generate())
     return app

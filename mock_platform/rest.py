@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from . import apiscopes
-from .store import Course
+from .store import Course, LineItem, User
 
 INSUFFICIENT = "Insufficient scopes on access token."
 INVALID = "Invalid access token."
@@ -69,14 +69,20 @@ def course_json(course: Course) -> dict[str, Any]:
 
 
 async def course(request: Request) -> Response:
-    """GET and PUT /api/v1/courses/:id."""
+    """GET, PUT (``course[name]``, ``course[event]=conclude``) and DELETE (``event=delete``) /api/v1/courses/:id."""
     a = _app()
     _, refused = guard(request)
     if refused:
         return refused
     found = _course(request, "id")
-    if found is None:
+    if found is None or found.workflow_state == "deleted":
         return a.api_error(a.NOT_FOUND, 404)
+    if request.method == "DELETE":
+        event = request.query_params.get("event")
+        if event not in ("delete", "conclude"):
+            return a.api_error("event must be delete or conclude", 400)
+        found.workflow_state = "deleted" if event == "delete" else "completed"
+        return a._json({event: True})
     if request.method == "PUT":
         from . import admin
 
@@ -88,6 +94,8 @@ async def course(request: Request) -> Response:
             found.name = fields["name"]
         if fields.get("event") == "conclude":
             found.workflow_state = "completed"
+        elif fields.get("event") == "offer":
+            found.workflow_state = "available"
     return a._json(course_json(found))
 
 
@@ -111,8 +119,107 @@ async def assignments(request: Request) -> Response:
     if found is None:
         return a.api_error(a.NOT_FOUND, 404)
     if request.method == "POST":
-        return a._json({"errors": [{"message": "assignment[name] is missing"}]}, 400)
-    return a._json([])
+        return await _create_assignment(request, found)
+    return a._json([assignment_json(request, i) for i in found.line_items])
+
+
+def assignment_json(request: Request, item: LineItem) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": item.id, "name": item.label, "points_possible": item.score_maximum, "course_id": item.course_id,
+        "submission_types": item.submission_types, "allowed_attempts": item.allowed_attempts if item.allowed_attempts is not None else -1,
+        "lti_line_item_url": f"{_app().base_url(request)}/api/lti/courses/{item.course_id}/line_items/{item.id}",
+    }
+    if item.resource_link_id:
+        out["external_tool_tag_attributes"] = {"content_id": item.client_id, "resource_link_id": item.resource_link_id}
+    return out
+
+
+async def _create_assignment(request: Request, course: Course) -> Response:
+    """``assignment[name]``, ``points_possible``, ``submission_types[]``, ``allowed_attempts`` and
+    ``external_tool_tag_attributes[content_id]`` (the LTI key's id): an assignment whose line item
+    and resource link belong to that tool."""
+    from . import admin
+
+    a = _app()
+    platform = a._platform(request)
+    params = await admin._params(request)
+    if isinstance(params, Response):
+        return params
+    fields = params.get("assignment")
+    if not isinstance(fields, dict) or not isinstance(fields.get("name"), str) or not fields["name"].strip():
+        return a.api_error("assignment[name] is missing", 400)
+    try:
+        points = float(fields.get("points_possible", 10))
+        attempts = int(fields["allowed_attempts"]) if fields.get("allowed_attempts") not in (None, "", -1, "-1") else None
+    except (TypeError, ValueError):
+        return a.api_error("points_possible and allowed_attempts must be numbers", 400)
+    types = fields.get("submission_types") or ["external_tool"]
+    if isinstance(types, str):
+        types = [types]
+    if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
+        return a.api_error("submission_types must be a list of strings", 400)
+    tag = fields.get("external_tool_tag_attributes") if isinstance(fields.get("external_tool_tag_attributes"), dict) else {}
+    client_id = str(tag.get("content_id")) if tag.get("content_id") is not None else None
+    if client_id is not None and client_id not in course.tools:
+        return a.api_error("external_tool_tag_attributes[content_id] names no tool installed in this course", 400)
+    link = f"{platform.store.next_id()}-{secrets.token_hex(6)}" if client_id else None
+    item = LineItem(id=platform.store.next_id(), course_id=course.id, label=fields["name"], score_maximum=points,
+                    client_id=client_id, resource_link_id=link, submission_types=types, allowed_attempts=attempts)
+    if link and client_id:
+        course.resource_links[link] = client_id
+    course.line_items.append(item)
+    return a._json(assignment_json(request, item))
+
+
+async def create_user(request: Request) -> Response:
+    """POST /api/v1/accounts/:account_id/users with ``user[name]`` (admin)."""
+    from . import admin
+
+    a = _app()
+    platform = a._platform(request)
+    refused = a._admin(request, platform) or a._account(request, platform)
+    if refused:
+        return refused
+    params = await admin._params(request)
+    if isinstance(params, Response):
+        return params
+    fields = params.get("user") if isinstance(params.get("user"), dict) else {}
+    name = fields.get("name") if isinstance(fields.get("name"), str) and fields["name"].strip() else None
+    if name is None:
+        return a.api_error("user[name] is missing", 400)
+    user = User(id=platform.store.next_id(), name=name, lti_id=secrets.token_hex(16))
+    platform.store.add_user(user)
+    return a._json({"id": user.id, "name": user.name, "lti_user_id": user.lti_id})
+
+
+ENROLLMENT_TYPES = {"StudentEnrollment": "students", "TeacherEnrollment": "teachers"}
+
+
+async def enroll(request: Request) -> Response:
+    """POST /api/v1/courses/:course_id/enrollments with ``enrollment[user_id]`` and ``enrollment[type]`` (admin)."""
+    from . import admin
+
+    a = _app()
+    platform = a._platform(request)
+    refused = a._admin(request, platform)
+    if refused:
+        return refused
+    found = _course(request)
+    if found is None:
+        return a.api_error(a.NOT_FOUND, 404)
+    params = await admin._params(request)
+    if isinstance(params, Response):
+        return params
+    fields = params.get("enrollment") if isinstance(params.get("enrollment"), dict) else {}
+    kind = fields.get("type", "StudentEnrollment")
+    raw = str(fields.get("user_id", ""))
+    user = platform.store.user(int(raw)) if raw.isdigit() else None
+    if user is None:
+        return a.api_error("enrollment[user_id] names no user", 400)
+    if kind not in ENROLLMENT_TYPES:
+        return a.api_error("enrollment[type] must be StudentEnrollment or TeacherEnrollment", 400)
+    getattr(found, ENROLLMENT_TYPES[kind]).add(user.id)
+    return a._json({"id": platform.store.next_id(), "course_id": found.id, "user_id": user.id, "type": kind, "enrollment_state": "active"})
 
 
 async def user(request: Request) -> Response:
@@ -179,11 +286,13 @@ async def install_tool(request: Request) -> Response:
 
 
 ROUTES = [
-    Route("/api/v1/courses/{id}", course, methods=["GET", "PUT", "HEAD"]),
+    Route("/api/v1/courses/{id}", course, methods=["GET", "PUT", "HEAD", "DELETE"]),
     Route("/api/v1/courses/{course_id}/rubrics", rubrics, methods=["GET", "HEAD"]),
     Route("/api/v1/courses/{course_id}/assignments", assignments, methods=["GET", "POST", "HEAD"]),
     Route("/api/v1/users/{id}", user, methods=["GET", "HEAD"]),
     Route("/api/v1/users/{user_id}/profile", profile, methods=["GET", "HEAD"]),
     Route("/api/v1/accounts/{account_id}/courses", create_course, methods=["POST"]),
     Route("/api/v1/courses/{course_id}/external_tools", install_tool, methods=["POST"]),
+    Route("/api/v1/accounts/{account_id}/users", create_user, methods=["POST"]),
+    Route("/api/v1/courses/{course_id}/enrollments", enroll, methods=["POST"]),
 ]

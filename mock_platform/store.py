@@ -39,13 +39,56 @@ class UserToken:
 
 
 @dataclass
+class User:
+    id: int
+    name: str
+    lti_id: str  # the LTI user id (``sub``) a tool sees
+
+
+@dataclass
+class Result:
+    """The tool's score for one user on one line item (AGS ``Result``; canvas-facts §4)."""
+
+    user_id: int
+    score_given: float | None = None
+    score_maximum: float | None = None
+    comment: str | None = None
+    activity_progress: str = "Initialized"
+    grading_progress: str = "NotReady"
+    timestamp: str = ""  # the last accepted score's timestamp (ISO 8601, as sent)
+    updated_at: float = 0.0  # the same as epoch seconds
+    attempts: int = 0
+    submitted_at: str | None = None
+
+
+@dataclass
+class LineItem:
+    id: int
+    course_id: int
+    label: str
+    score_maximum: float
+    client_id: str | None  # the developer key of the tool that owns it
+    resource_id: str | None = None
+    tag: str | None = None
+    resource_link_id: str | None = None
+    start_date_time: str | None = None
+    end_date_time: str | None = None
+    submission_types: list[str] = field(default_factory=lambda: ["external_tool"])
+    allowed_attempts: int | None = None
+    results: dict[int, Result] = field(default_factory=dict)
+
+
+@dataclass
 class Course:
     id: int
     name: str
     account_id: str
-    workflow_state: str = "available"
+    workflow_state: str = "available"  # available | completed (concluded) | deleted
     tools: dict[str, str] = field(default_factory=dict)  # developer key id -> deployment id
-    line_items: list[dict[str, Any]] = field(default_factory=list)
+    line_items: list[LineItem] = field(default_factory=list)
+    students: set[int] = field(default_factory=set)
+    teachers: set[int] = field(default_factory=set)
+    resource_links: dict[str, str] = field(default_factory=dict)  # resource link id -> developer key id
 
 
 @dataclass
@@ -100,6 +143,9 @@ class Store(Protocol):
     def add_code(self, code: str, grant: dict[str, Any]) -> None: ...
     def take_code(self, code: str) -> dict[str, Any] | None: ...
     def add_course(self, course: Course) -> None: ...
+    def add_user(self, user: User) -> None: ...
+    def user(self, user_id: int) -> User | None: ...
+    def user_by_lti_id(self, lti_id: str) -> User | None: ...
     def course(self, course_id: int) -> Course | None: ...
 
 
@@ -116,6 +162,7 @@ class MemoryStore:
         self._user_tokens: dict[str, UserToken] = {}
         self._codes: dict[str, dict[str, Any]] = {}
         self._courses: dict[int, Course] = {}
+        self._users: dict[int, User] = {}
 
     def next_id(self) -> int:
         with self._lock:
@@ -192,3 +239,13 @@ class MemoryStore:
 
     def course(self, course_id: int) -> Course | None:
         return self._courses.get(course_id)
+
+    def add_user(self, user: User) -> None:
+        with self._lock:
+            self._users[user.id] = user
+
+    def user(self, user_id: int) -> User | None:
+        return self._users.get(user_id)
+
+    def user_by_lti_id(self, lti_id: str) -> User | None:
+        return next((u for u in list(self._users.values()) if u.lti_id == lti_id), None)
