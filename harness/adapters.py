@@ -88,6 +88,22 @@ class Adapter(Protocol):
     def install_tool(self, course_id: str, client_id: str) -> dict[str, Any]:
         """Deploy the LTI tool of developer key ``client_id`` in a course."""
 
+    def create_user(self, name: str) -> dict[str, Any]:
+        """Create a user in the account; the answer has ``id`` and, where the platform shows it, ``lti_user_id``."""
+
+    def enroll(self, course_id: str, user_id: str, kind: str = "StudentEnrollment") -> None:
+        """Enrol a user in a course (``StudentEnrollment`` or ``TeacherEnrollment``)."""
+
+    def create_assignment(self, course_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """Create an assignment (``name``, ``points_possible``, ``submission_types``, ``allowed_attempts``,
+        ``external_tool_tag_attributes``)."""
+
+    def set_course_state(self, course_id: str, event: str) -> None:
+        """``conclude`` or ``delete`` a course, or ``offer`` it again."""
+
+    def fill_throttle(self, high_water_mark: int) -> None:
+        """Make the platform's throttle bucket hold ``high_water_mark`` requests (``NotSupported`` if it cannot)."""
+
 
 # Canvas admin routes used by the canvas adapter, in one place so a vendor can override them.
 # "registration" (and its pending_update field) is our best reading of canvas-facts.md §2: Canvas
@@ -109,6 +125,11 @@ CANVAS_ROUTES: dict[str, str] = {
     # (the mock platform accepts that; a real Canvas answers with its login page, and the user-token
     # checks are then not applicable).
     "authorize": "/login/oauth2/auth",
+    "users": "/api/v1/accounts/{account_id}/users",
+    "enrollments": "/api/v1/courses/{course_id}/enrollments",
+    "assignments": "/api/v1/courses/{course_id}/assignments",
+    "course": "/api/v1/courses/{course_id}",
+    "mock_throttle": "/_mock/throttle",
     # Test-support route of this project's mock platform only (capability ``mock_controls``).
     "mock_expired_registration_token": "/_mock/accounts/{account_id}/expired_registration_token",
     "mock_faults": "/_mock/faults",
@@ -260,6 +281,29 @@ class CanvasAdapter:
 
     def install_tool(self, course_id: str, client_id: str) -> dict[str, Any]:
         return self._admin_object("POST", "external_tools", "installing the tool in the course", json={"client_id": client_id}, course_id=course_id)
+
+    def create_user(self, name: str) -> dict[str, Any]:
+        return self._admin_object("POST", "users", "creating a user", json={"user": {"name": name}, "pseudonym": {"unique_id": f"{name.replace(' ', '.').lower()}@harness.invalid"}})
+
+    def enroll(self, course_id: str, user_id: str, kind: str = "StudentEnrollment") -> None:
+        self._admin_json("POST", "enrollments", "enrolling a user", json={"enrollment": {"user_id": user_id, "type": kind, "enrollment_state": "active"}}, course_id=course_id)
+
+    def create_assignment(self, course_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+        return self._admin_object("POST", "assignments", "creating an assignment", json={"assignment": fields}, course_id=course_id)
+
+    def set_course_state(self, course_id: str, event: str) -> None:
+        if event == "delete":
+            url = self._url("course", course_id=course_id)
+            response = self.client.delete(url, headers=self._admin_headers(), params={"event": "delete"})
+            if response.status_code != 200:
+                raise AdminActionFailed(f"deleting the course failed: {response.status_code} from DELETE {self.routes['course']}")
+            return
+        self._admin_json("PUT", "course", f"{event} the course", json={"course": {"event": event}}, course_id=course_id)
+
+    def fill_throttle(self, high_water_mark: int) -> None:
+        if not self.is_mock():
+            raise NotSupported("the harness cannot shrink this platform's throttle bucket; the check needs the mock's test-support route")
+        self._admin_json("PUT", "mock_throttle", "shrinking the throttle bucket", json={"high_water_mark": high_water_mark})
 
 
 def load_adapter(target: PlatformTarget, client: Client) -> Adapter:

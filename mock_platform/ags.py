@@ -101,7 +101,7 @@ class Throttle:
     """A leaky bucket per client: each request adds ``cost``, the bucket drains ``outflow``/s,
     and a bucket at or above ``high_water_mark`` is full."""
 
-    def __init__(self, high_water_mark: float = 600.0, cost: float = 1.0, outflow: float = 10.0) -> None:
+    def __init__(self, high_water_mark: float = 600.0, cost: float = 0.01, outflow: float = 10.0) -> None:
         self.high_water_mark, self.cost, self.outflow = high_water_mark, cost, outflow
         self._buckets: dict[str, tuple[float, float]] = {}
 
@@ -276,7 +276,8 @@ async def line_items(request: Request) -> Response:
         items = [i for i in course.line_items
                  if (not q.get("resource_link_id") or i.resource_link_id == q["resource_link_id"])
                  and (not q.get("resource_id") or i.resource_id == q["resource_id"])
-                 and (not q.get("tag") or i.tag == q["tag"])]
+                 and (not q.get("tag") or i.tag == q["tag"])
+                 and not (platform.has("created-line-item-not-listed") and i.resource_link_id is None)]
         page = _page(request, items, headers)
         if isinstance(page, Response):
             return page
@@ -301,8 +302,7 @@ async def line_items(request: Request) -> Response:
         resource_link_id=str(link) if link is not None else None,
         start_date_time=body.get("startDateTime") or None, end_date_time=body.get("endDateTime") or None,
     )
-    if not platform.has("created-line-item-not-listed"):
-        course.line_items.append(item)
+    course.line_items.append(item)
     return _json(request, item_json(request, item), headers, 201, LINEITEM_TYPE)
 
 

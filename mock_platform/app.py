@@ -42,7 +42,7 @@ class PlatformConfig:
     admin_user_id: int = 1
     flags: dict[str, bool] = field(default_factory=dict)  # feature flag defaults (lti_dr_registrations_update: on)
     authorize_needs_browser: bool = False  # as real Canvas: the authorize step redirects to the login page
-    throttle_high_water_mark: float = 600.0  # Canvas's LTI bucket (canvas-facts §4); each request costs 1
+    throttle_high_water_mark: float = 600.0  # Canvas's LTI bucket (canvas-facts §4); a request costs 0.01
 
 
 @dataclass
@@ -385,7 +385,8 @@ async def token(request: Request) -> Response:
 
 
 async def throttle_settings(request: Request) -> Response:
-    """PUT /_mock/throttle {"high_water_mark": n}: a smaller bucket, so tests can fill it (test support)."""
+    """PUT /_mock/throttle {"high_water_mark": n}: a bucket that ``n`` requests fill (each costs 1, none drains
+    while n < 600), so tests can reach the 403; 600 or more restores a draining bucket (test support)."""
     platform = _platform(request)
     refused = _admin(request, platform)
     if refused:
@@ -397,7 +398,7 @@ async def throttle_settings(request: Request) -> Response:
         return api_error("send {\"high_water_mark\": <number of requests>}", 400)
     if not 1 <= mark <= 100000:
         return api_error("high_water_mark must be between 1 and 100000", 400)
-    request.app.state.throttle = ags.Throttle(high_water_mark=mark)
+    request.app.state.throttle = ags.Throttle(high_water_mark=mark, cost=1.0, outflow=0.0 if mark < 600 else 10.0)
     return _json({"high_water_mark": mark})
 
 

@@ -160,6 +160,8 @@ async def _create_assignment(request: Request, course: Course) -> Response:
         return a.api_error("submission_types must be a list of strings", 400)
     tag = fields.get("external_tool_tag_attributes") if isinstance(fields.get("external_tool_tag_attributes"), dict) else {}
     client_id = str(tag.get("content_id")) if tag.get("content_id") is not None else None
+    if client_id is not None and client_id not in course.tools:  # the installed tool's id names its key too
+        client_id = next((k for k, d in course.tools.items() if d.split(":")[0] == client_id), client_id)
     if client_id is not None and client_id not in course.tools:
         return a.api_error("external_tool_tag_attributes[content_id] names no tool installed in this course", 400)
     link = f"{platform.store.next_id()}-{secrets.token_hex(6)}" if client_id else None

@@ -1,0 +1,81 @@
+"""Checks of the AGS suite: happy paths, media types, scopes, every documented error, throttling."""
+
+from harness.checks import define
+
+DOC = "003_7b3da58a284c44ed.txt"
+ERR = f'{DOC}, "Common Error Codes"'
+F4 = "canvas-facts.md §4"
+IMS = "ims-facts.md §2 (AGS 2.0)"
+S = "ags"
+LTI = ("lti_token_endpoint",)
+
+
+def ags(id: str, title: str, source: str, faults: list[str], level: str = "required", description: str = "", needs: tuple[str, ...] = LTI) -> None:
+    define(id, title, source=source, level=level, faults=faults, suite=S, description=description, needs=needs)
+
+
+# happy paths and protocol
+ags("AGS-001", "Creating a line item answers 201 with its id, and the container lists it",
+    f'{IMS} §2.4 "Create"; {F4} "Routes and media types" (create → 201)', ["created-line-item-not-listed"])
+ags("AGS-002", "A posted score answers 200 and the result reflects it; results filter by user_id",
+    f'{IMS} §2.6 and §2.7; {F4} "Routes and media types" (scores → 200 {{"resultUrl"}}, results ?user_id=)', ["score-not-stored"])
+ags("AGS-003", "Paging by limit: following the Link rel=\"next\" headers visits every line item exactly once",
+    f'{IMS} §2.5 "Paging"; {F4} "Pagination"', ["pagination-skips-items", "created-line-item-not-listed"])
+ags("AGS-004", "Answers carry the AGS media types (lineitem, lineitemcontainer, resultcontainer, score)",
+    f'{IMS} §2.2; {F4} "Routes and media types"', ["wrong-media-type"])
+ags("AGS-005", "Scopes per route: posting a score needs score (result.readonly is refused with 401 Insufficient permissions); results need result.readonly",
+    f'{IMS} §2.3; {F4} "Routes and media types" (a missing scope gives 401 "Insufficient permissions")', ["readonly-scope-can-post"])
+# the documented errors, one check each
+ags("AGS-010", "A score without a required parameter: 400 \"<param> is missing\" in Canvas's generic body",
+    f'{ERR} ("<parameter> is missing"); {F4} "The requested error strings" (400, generic)', ["missing-param-accepted"])
+ags("AGS-011", "A score with an invalid timestamp: 400 \"Provided timestamp of … not a valid timestamp\"",
+    f'{ERR}; {F4} "The requested error strings" (400, type bad_request)', ["invalid-timestamp-accepted"])
+ags("AGS-012", "A score older than the result's last update: 400 \"Provided timestamp of … before last updated timestamp of …\"",
+    f'{ERR}; {F4} "The requested error strings"; {IMS} §2.7 (timestamps strictly increase)', ["out-of-order-timestamps-accepted", "score-not-stored"])
+ags("AGS-013", "A submitted_at in the future: 400 \"Provided submitted_at timestamp of … in the future\"",
+    f'{ERR}; {F4} "The requested error strings" (more than 1 min ahead)', ["future-submitted-at-accepted"])
+ags("AGS-014", "A key turned off in the account: 401 \"Invalid Developer Key\"",
+    f'{ERR}; {F4} "Before-action chain" (verify_active_in_account); canvas-facts.md §3 bindings', ["ags-ignores-binding"])
+ags("AGS-015", "A tool not installed in the course: 401 \"Access Token not linked to a Tool associated with this Context\"",
+    f'{ERR}; {F4} "Before-action chain" (verify_tool)', ["unlinked-tool-accepted"])
+ags("AGS-016", "An unknown line item: 404 \"The specified resource does not exist.\" in the generic body",
+    f'{ERR}; {F4} "The requested error strings" (RecordNotFound, generic body)', ["missing-line-item-500"])
+ags("AGS-017", "A deleted course: 404 \"Context not found\" / \"Context is deleted or not found\" in the AGS body",
+    f'{ERR} ("Context not found"); {F4} "The requested error strings" (renamed in newer code)', ["context-error-wrong-shape"],
+    description="The document says \"Context not found\"; newer Canvas code says \"Context is deleted or not found\". Either passes.")
+ags("AGS-018", "Another tool's line item: 412 \"Tool does not have permission to view line_item\"",
+    f'{ERR}; {F4} "Before-action chain" (verify_line_item_client_id_connection)', ["foreign-line-item-visible"])
+ags("AGS-019", "A resourceLinkId not associated with the line item: 412 \"The specified LTI link ID is not associated with the line item\"",
+    f'{ERR}; {F4} "The requested error strings" (trailing period in code)', ["resource-link-mismatch-accepted"],
+    description="Canvas's code ends the message with a period, the document does not; either passes (AGS-030 checks the documented wording).")
+ags("AGS-020", "A concluded course: 422 \"This course has concluded. AGS requests will no longer be accepted for this course.\"",
+    f'{ERR}; {F4} "Before-action chain" (verify_course_not_concluded)', ["concluded-course-accepted"],
+    description="Real Canvas gives this only with the Site Admin flag ags_improved_course_concluded_response_codes on; otherwise a generic 404.")
+ags("AGS-021", "A score for a user who is not a student: 422 \"User not found in course or is not a student\"",
+    f'{ERR}; {F4} "Before-action chain" (verify_user_in_context runs before the parameter check)', ["non-student-score-accepted"])
+ags("AGS-022", "A negative scoreMaximum: 422 \"ScoreMaximum must be greater than or equal to 0\"",
+    f'{ERR}; {F4} "The requested error strings"', ["negative-score-maximum-accepted"])
+ags("AGS-023", "scoreGiven without scoreMaximum: refused with \"ScoreMaximum not supplied when ScoreGiven present\", never a 5xx",
+    f'{ERR}; {F4} "The requested error strings" (the code gives 422; a method comment says 412)', ["missing-score-maximum-500"],
+    description="422 (Canvas's code) or 412 (its method comment) pass; the message may end with a period.")
+ags("AGS-024", "Content items for an assignment without online_upload: 422 \"Content items must be provided with submission type 'online_upload'\"",
+    f'{ERR}; {F4} "The requested error strings"', ["content-items-accepted"])
+ags("AGS-025", "A new submission beyond the allowed attempts: 422 \"The maximum number of allowed attempts has been reached for this submission\"",
+    f'{ERR}; {F4} "Score logic details" (verify_attempts_for_online_upload)', ["attempts-not-enforced"])
+ags("AGS-030", "Error messages use the documented wording exactly (no trailing period)",
+    f'{ERR}', ["messages-with-trailing-period", "resource-link-mismatch-accepted", "missing-score-maximum-500"], level="recommended",
+    description="Real Canvas's code ends \"ScoreMaximum not supplied when ScoreGiven present.\" and \"The specified LTI link ID is not "
+    "associated with the line item.\" with a period; the document does not. Recommended.")
+# properties
+ags("AGS-040", "Property: for generated sequences of score timestamps, older ones are refused (400, documented message) and the result always equals the newest accepted score",
+    f'{ERR}; {IMS} §2.7 (timestamp)', ["out-of-order-timestamps-accepted", "score-not-stored"])
+ags("AGS-041", "Property: generated score bodies: scoreGiven without scoreMaximum → 422, negative scoreMaximum → 422, valid → 200, never a 5xx",
+    f'{ERR}; {IMS} §2.7 (score fields)', ["missing-score-maximum-500", "negative-score-maximum-accepted", "score-not-stored"])
+# throttling
+ags("AGS-050", "AGS answers carry X-Request-Cost and X-Rate-Limit-Remaining",
+    f'{DOC}, "Request Throttling"; {F4} "Throttling"', ["no-throttle-headers"], level="recommended",
+    description="Canvas documents these headers for API requests not made with a session; recommended.")
+ags("AGS-051", "A client whose bucket is full gets 403 \"403 Forbidden (Rate Limit Exceeded)\" as plain text",
+    f'{F4} "Throttling"', ["throttle-wrong-status"], level="recommended",
+    description="Needs a target whose bucket the harness can fill: the mock's test-support route makes it small; elsewhere "
+    "the check is not applicable.")

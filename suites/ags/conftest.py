@@ -1,0 +1,146 @@
+"""Fixtures of the AGS suite: an LTI key installed in a course with students, tokens per scope set,
+line items made for a check, and helpers that call the AGS routes."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import httpx
+import pytest
+
+from harness.client import json_body
+from harness.session import HarnessSession
+from suites.common import LINEITEM, LINEITEM_READ, RESULT_READ, SCORE, LtiKey, lti_token, new_lti_key
+
+ALL_SCOPES = [LINEITEM, LINEITEM_READ, SCORE, RESULT_READ]
+LINEITEM_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
+CONTAINER_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
+SCORE_TYPE = "application/vnd.ims.lis.v1.score+json"
+RESULTS_TYPE = "application/vnd.ims.lis.v2.resultcontainer+json"
+SUBMISSION_EXT = "https://canvas.instructure.com/lti/submission"
+_clock = itertools.count(1)
+
+
+def stamp(offset_seconds: float = 0.0) -> str:
+    """An ISO 8601 timestamp with milliseconds and a zone, strictly later than the previous call's."""
+    moment = datetime.now(timezone.utc) + timedelta(seconds=offset_seconds, milliseconds=next(_clock))
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+00:00"
+
+
+@dataclass
+class Course:
+    """A course with the harness's tool installed, two students and a teacher."""
+
+    id: str
+    students: list[str]
+    teacher: str
+    lti: LtiKey
+    platform: HarnessSession
+    tool_id: str = ""  # the installed tool (an assignment's external_tool_tag_attributes[content_id])
+    tokens: dict[frozenset[str], str] = field(default_factory=dict)
+
+    @property
+    def line_items_url(self) -> str:
+        assert self.platform.platform is not None
+        return f"{self.platform.platform.base_url}/api/lti/courses/{self.id}/line_items"
+
+    def with_key(self, lti: LtiKey) -> Course:
+        """The same course as another tool (another developer key) sees it."""
+        return Course(self.id, self.students, self.teacher, lti, self.platform, self.tool_id)
+
+    def token(self, scopes: list[str]) -> str:
+        """An LTI token for ``scopes``, fetched once per scope set (tokens cached, as clients should)."""
+        slot = frozenset(scopes)
+        if slot not in self.tokens:
+            self.tokens[slot] = lti_token(self.platform, self.lti, sorted(scopes))
+        return self.tokens[slot]
+
+    def call(self, method: str, url: str, scopes: list[str] | None = None, *, json: Any = None, accept: str = "application/json", token: str | None = None, **kwargs: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token or self.token(scopes or ALL_SCOPES)}", "Accept": accept}
+        if json is not None:
+            kwargs["json"] = json
+            headers["Content-Type"] = SCORE_TYPE if url.endswith("/scores") else LINEITEM_TYPE
+        return self.platform.client.request(method, url, headers=headers, **kwargs)
+
+    def create_item(self, label: str = "Harness item", maximum: float = 10, **extra: Any) -> dict[str, Any]:
+        response = self.call("POST", self.line_items_url, [LINEITEM], json={"label": label, "scoreMaximum": maximum, **extra}, accept=LINEITEM_TYPE)
+        assert response.status_code in (200, 201), f"creating a line item answered {response.status_code}: {response.text[:300]}"
+        body = json_body(response)
+        assert isinstance(body, dict) and isinstance(body.get("id"), str), f"the created line item has no id URL: {body!r}"
+        return body
+
+    def post_score(self, item_url: str, body: dict[str, Any], scopes: list[str] | None = None) -> httpx.Response:
+        return self.call("POST", f"{item_url}/scores", scopes or [SCORE], json=body, accept=SCORE_TYPE)
+
+    def results(self, item_url: str, **params: str) -> httpx.Response:
+        return self.call("GET", f"{item_url}/results", [RESULT_READ], accept=RESULTS_TYPE, params=params)
+
+
+def score(user: str, given: float | None = 7, maximum: float | None = 10, **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"userId": user, "activityProgress": "Completed", "gradingProgress": "FullyGraded", "timestamp": stamp()}
+    if given is not None:
+        body["scoreGiven"] = given
+    if maximum is not None:
+        body["scoreMaximum"] = maximum
+    body.update(extra)
+    return body
+
+
+def user_id(created: dict[str, Any]) -> str:
+    return str(created.get("lti_user_id") or created["id"])
+
+
+def new_course(platform: HarnessSession, lti: LtiKey | None = None, name: str = "LTI Harness AGS course") -> Course:
+    adapter = platform.adapter
+    lti = lti or new_lti_key(platform, ALL_SCOPES)
+    cid = str(adapter.create_course(name)["id"])
+    tool = adapter.install_tool(cid, lti.id)
+    students = []
+    for n in (1, 2):
+        created = adapter.create_user(f"Harness Student {n}")
+        adapter.enroll(cid, str(created["id"]))
+        students.append(user_id(created))
+    teacher = adapter.create_user("Harness Teacher")
+    adapter.enroll(cid, str(teacher["id"]), "TeacherEnrollment")
+    return Course(id=cid, students=students, teacher=user_id(teacher), lti=lti, platform=platform, tool_id=str(tool.get("id", "")))
+
+
+@pytest.fixture
+def course(platform: HarnessSession) -> Course:
+    """The suite's shared course (made once per session): checks add their own line items to it."""
+    if "ags_course" not in platform.cache:
+        platform.cache["ags_course"] = new_course(platform)
+    return platform.cache["ags_course"]
+
+
+@pytest.fixture
+def item(course: Course) -> dict[str, Any]:
+    return course.create_item()
+
+
+def error_message(response: httpx.Response) -> tuple[str, str | None]:
+    """(shape, message): ``typed`` for ``{"errors":{"type","message"}}``, ``generic`` for ``{"errors":[{"message"}]}``."""
+    try:
+        body = response.json()
+    except ValueError:
+        return "none", None
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if isinstance(errors, dict) and isinstance(errors.get("message"), str):
+        return "typed", errors["message"]
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict) and isinstance(errors[0].get("message"), str):
+        return "generic", errors[0]["message"]
+    return "other", None
+
+
+def expect_error(response: httpx.Response, statuses: int | tuple[int, ...], shape: str, *messages: str, prefix: bool = False) -> None:
+    """The documented refusal: status, body shape and one of the accepted messages (exact or prefix)."""
+    wanted = (statuses,) if isinstance(statuses, int) else statuses
+    assert response.status_code in wanted, f"answered {response.status_code}, expected {' or '.join(map(str, wanted))}: {response.text[:300]}"
+    got_shape, message = error_message(response)
+    want_shape = {"typed": '{"errors":{"type","message"}}', "generic": '{"errors":[{"message"}]}'}[shape]
+    assert got_shape == shape, f"the error body is not {want_shape}: {response.text[:300]}"
+    ok = any((message or "").startswith(m) if prefix else message == m for m in messages)
+    assert ok, f"message {message!r}, expected {' or '.join(repr(m) for m in messages)}"

@@ -1,0 +1,38 @@
+"""Request throttling on AGS (AGS-050, AGS-051; canvas-facts.md §4 "Throttling")."""
+
+from __future__ import annotations
+
+from harness.checks import check
+from suites.common import LINEITEM_READ, new_lti_key
+
+from .conftest import CONTAINER_TYPE
+
+FULL = "403 Forbidden (Rate Limit Exceeded)"
+
+
+@check("AGS-050")
+def test_throttle_headers(course):
+    response = course.call("GET", course.line_items_url, [LINEITEM_READ], accept=CONTAINER_TYPE, params={"limit": "1"})
+    assert response.status_code == 200, f"listing line items answered {response.status_code}"
+    for header in ("X-Request-Cost", "X-Rate-Limit-Remaining"):
+        value = response.headers.get(header)
+        assert value is not None, f"the answer has no {header} header"
+        float(value)  # a number, as Canvas sends it
+
+
+@check("AGS-051")
+def test_full_bucket_gets_403(platform, course):
+    hammer = course.with_key(new_lti_key(platform, [LINEITEM_READ]))
+    platform.adapter.install_tool(course.id, hammer.lti.id)
+    token = hammer.token([LINEITEM_READ])
+    platform.adapter.fill_throttle(5)
+    try:
+        for _ in range(20):
+            response = hammer.call("GET", course.line_items_url, token=token, params={"limit": "1"})
+            if response.status_code != 200:
+                break
+        assert response.status_code == 403, f"after filling the bucket the platform answered {response.status_code}, expected 403"
+        assert response.headers.get("content-type", "").startswith("text/plain"), f"the 403 came as {response.headers.get('content-type')!r}, not text/plain"
+        assert response.text.strip() == FULL, f"the 403 body is {response.text[:100]!r}, expected {FULL!r}"
+    finally:
+        platform.adapter.fill_throttle(600)
