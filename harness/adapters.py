@@ -104,6 +104,18 @@ class Adapter(Protocol):
     def fill_throttle(self, high_water_mark: int) -> None:
         """Make the platform's throttle bucket hold ``high_water_mark`` requests (``NotSupported`` if it cannot)."""
 
+    def install_legacy_tool(self, course_id: str, consumer_key: str, shared_secret: str) -> dict[str, Any]:
+        """Install an LTI 1.1 tool (consumer key and shared secret) in a course."""
+
+    def lti11_sourcedid(self, tool_id: str, course_id: str, assignment_id: str, user_id: str) -> str:
+        """The ``lis_result_sourcedid`` a launch of that assignment by that user would carry (``NotSupported`` without a launch)."""
+
+    def submission(self, course_id: str, assignment_id: str, user_id: str) -> dict[str, Any]:
+        """A user's submission of an assignment (score, submitted_at, body, url, workflow_state)."""
+
+    def grade_submission(self, course_id: str, assignment_id: str, user_id: str, grade: float) -> None:
+        """Grade a submission as a teacher would."""
+
 
 # Canvas admin routes used by the canvas adapter, in one place so a vendor can override them.
 # "registration" (and its pending_update field) is our best reading of canvas-facts.md §2: Canvas
@@ -130,6 +142,8 @@ CANVAS_ROUTES: dict[str, str] = {
     "assignments": "/api/v1/courses/{course_id}/assignments",
     "course": "/api/v1/courses/{course_id}",
     "mock_throttle": "/_mock/throttle",
+    "submission": "/api/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}",
+    "mock_sourcedid": "/_mock/lti11/sourcedid",
     # Test-support route of this project's mock platform only (capability ``mock_controls``).
     "mock_expired_registration_token": "/_mock/accounts/{account_id}/expired_registration_token",
     "mock_faults": "/_mock/faults",
@@ -304,6 +318,30 @@ class CanvasAdapter:
         if not self.is_mock():
             raise NotSupported("the harness cannot shrink this platform's throttle bucket; the check needs the mock's test-support route")
         self._admin_json("PUT", "mock_throttle", "shrinking the throttle bucket", json={"high_water_mark": high_water_mark})
+
+    def install_legacy_tool(self, course_id: str, consumer_key: str, shared_secret: str) -> dict[str, Any]:
+        from . import redact
+
+        redact.register_secret(shared_secret)
+        body = {"name": "LTI Harness 1.1 tool", "consumer_key": consumer_key, "shared_secret": shared_secret,
+                "url": "https://harness.invalid/lti11", "privacy_level": "anonymous"}
+        return self._admin_object("POST", "external_tools", "installing an LTI 1.1 tool", json=body, course_id=course_id)
+
+    def lti11_sourcedid(self, tool_id: str, course_id: str, assignment_id: str, user_id: str) -> str:
+        if not self.is_mock():
+            raise NotSupported("an lis_result_sourcedid comes from a launch; the harness can mint one only on the mock")
+        response = self.client.get(self._url("mock_sourcedid"), headers=self._admin_headers(),
+                                   params={"tool_id": tool_id, "course_id": course_id, "assignment_id": assignment_id, "user_id": user_id})
+        if response.status_code != 200:
+            raise AdminActionFailed(f"minting a sourcedid failed: {response.status_code}")
+        return str(json_body(response)["lis_result_sourcedid"])
+
+    def submission(self, course_id: str, assignment_id: str, user_id: str) -> dict[str, Any]:
+        return self._admin_object("GET", "submission", "reading the submission", course_id=course_id, assignment_id=assignment_id, user_id=user_id)
+
+    def grade_submission(self, course_id: str, assignment_id: str, user_id: str, grade: float) -> None:
+        self._admin_json("PUT", "submission", "grading the submission", json={"submission": {"posted_grade": grade}},
+                         course_id=course_id, assignment_id=assignment_id, user_id=user_id)
 
 
 def load_adapter(target: PlatformTarget, client: Client) -> Adapter:

@@ -19,7 +19,7 @@ from starlette.routing import Route
 
 from harness import keys, schemas
 
-from . import admin, ags, devkeys, forms, oauth, registration, rest, updates, userauth
+from . import admin, ags, devkeys, forms, oauth, outcomes, registration, rest, updates, userauth
 from .faults import check_names
 from .store import DeveloperKey, MemoryStore, Registration, Store, UpdateRequest
 
@@ -437,8 +437,11 @@ def create_app(config: PlatformConfig | None = None, store: Store | None = None)
         *devkeys.ROUTES,
         *rest.ROUTES,
         *ags.ROUTES,
+        *outcomes.ROUTES,
     ]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _not_found, Exception: _internal})
     app.state.throttle = ags.Throttle(high_water_mark=config.throttle_high_water_mark)
+    app.state.legacy_tools = {}  # LTI 1.1 tool id -> course id
+    app.state.outcome_nonces = set()
     app.state.platform = Platform(config=config, store=store or MemoryStore(), secret=secrets.token_urlsafe(32), signing_key=keys.generate())
     return app

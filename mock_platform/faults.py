@@ -85,6 +85,11 @@ FAULTS: dict[str, str] = {
     "no-throttle-headers": "AGS answers carry no X-Request-Cost / X-Rate-Limit-Remaining headers",
     "throttle-wrong-status": "a full throttle bucket answers 429 JSON instead of Canvas's 403 plain text",
     "messages-with-trailing-period": "two AGS messages end with a period, as real Canvas's code has them",
+    # LTI 1.1 outcomes (seed 003, canvas-facts §5)
+    "outcomes-failure-200": "a failed or unsupported outcomes request answers 200, as Canvas once did",
+    "outcomes-signature-not-checked": "outcomes requests are taken without checking their OAuth 1.0a signature",
+    "outcomes-extensions-ignored": "resultTotalScore, resultData and submissionDetails are ignored",
+    "outcomes-replace-ignored": "replaceResult answers success but the score is not stored",
 }
 
 

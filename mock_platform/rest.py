@@ -280,6 +280,14 @@ async def install_tool(request: Request) -> Response:
     params = await admin._params(request)
     if isinstance(params, Response):
         return params
+    if "client_id" not in params and params.get("consumer_key") and params.get("shared_secret"):
+        # an LTI 1.1 tool: a consumer key and shared secret sign its outcomes requests (seed 003)
+        if not all(isinstance(params[k], str) for k in ("consumer_key", "shared_secret")):
+            return a.api_error("consumer_key and shared_secret must be strings", 400)
+        tool_id = str(platform.store.next_id())
+        found.legacy_tools[tool_id] = (params["consumer_key"], params["shared_secret"])
+        request.app.state.legacy_tools[tool_id] = found.id
+        return a._json({"id": int(tool_id), "name": str(params.get("name", "LTI 1.1 tool")), "consumer_key": params["consumer_key"], "workflow_state": "public"})
     key = platform.store.developer_key(str(params.get("client_id", "")))
     if key is None or not key.is_lti_key or key.workflow_state != "active":
         return a.api_error("client_id does not name an active LTI developer key", 400)

@@ -59,6 +59,10 @@ class Result:
     updated_at: float = 0.0  # the same as epoch seconds
     attempts: int = 0
     submitted_at: str | None = None
+    body: str | None = None  # LTI 1.1 data return: text
+    url: str | None = None  # LTI 1.1 data return: url or ltiLaunchUrl
+    workflow_state: str = "unsubmitted"  # submitted | graded | pending_review
+    graded_by: str | None = None  # "tool" or "teacher"
 
 
 @dataclass
@@ -89,6 +93,7 @@ class Course:
     students: set[int] = field(default_factory=set)
     teachers: set[int] = field(default_factory=set)
     resource_links: dict[str, str] = field(default_factory=dict)  # resource link id -> developer key id
+    legacy_tools: dict[str, tuple[str, str]] = field(default_factory=dict)  # LTI 1.1 tool id -> (consumer key, shared secret)
 
 
 @dataclass

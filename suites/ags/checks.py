@@ -79,3 +79,16 @@ ags("AGS-051", "A client whose bucket is full gets 403 \"403 Forbidden (Rate Lim
     f'{F4} "Throttling"', ["throttle-wrong-status"], level="recommended",
     description="Needs a target whose bucket the harness can fill: the mock's test-support route makes it small; elsewhere "
     "the check is not applicable.")
+# LTI 1.1 outcomes (canvas-facts.md §5)
+OUT = f'{DOC}, "LTI 1.1 Grade Passback Tools"; canvas-facts.md §5'
+ags("AGS-060", "LTI 1.1 replaceResult answers 200 with imsx_codeMajor success, and readResult returns the score",
+    OUT, ["outcomes-replace-ignored"], needs=(),
+    description="Needs an lis_result_sourcedid: the mock mints one; on another platform (which issues it in a launch) the "
+    "outcomes checks are not applicable.")
+ags("AGS-061", "LTI 1.1: a request that fails (score outside 0…1) answers 422 with the POX body and imsx_codeMajor failure",
+    f'{OUT} (imsx_codeMajor not success → 422; Canvas once answered 200)', ["outcomes-failure-200"], needs=())
+ags("AGS-062", "LTI 1.1: an unsupported operation answers 422 with imsx_codeMajor unsupported", OUT, ["outcomes-failure-200"], needs=())
+ags("AGS-063", "LTI 1.1: a request signed with the wrong secret is refused with 401", f'{OUT} (OAuth failures → 401 "Invalid authorization header")',
+    ["outcomes-signature-not-checked"], needs=())
+ags("AGS-064", "LTI 1.1 extensions are honoured: resultTotalScore, resultData text, submittedAt, needsAdditionalReview, prioritizeNonToolGrade",
+    f'{DOC}, "Data Return Extension", "Total Score Return Extension", "Submission Details Return Extension"', ["outcomes-extensions-ignored", "outcomes-replace-ignored"], needs=())

@@ -40,6 +40,7 @@ class Course:
     lti: LtiKey
     platform: HarnessSession
     tool_id: str = ""  # the installed tool (an assignment's external_tool_tag_attributes[content_id])
+    student_ids: list[str] = field(default_factory=list)  # the students' platform user ids (admin routes)
     tokens: dict[frozenset[str], str] = field(default_factory=dict)
 
     @property
@@ -49,7 +50,7 @@ class Course:
 
     def with_key(self, lti: LtiKey) -> Course:
         """The same course as another tool (another developer key) sees it."""
-        return Course(self.id, self.students, self.teacher, lti, self.platform, self.tool_id)
+        return Course(self.id, self.students, self.teacher, lti, self.platform, self.tool_id, self.student_ids)
 
     def token(self, scopes: list[str]) -> str:
         """An LTI token for ``scopes``, fetched once per scope set (tokens cached, as clients should)."""
@@ -98,14 +99,15 @@ def new_course(platform: HarnessSession, lti: LtiKey | None = None, name: str = 
     lti = lti or new_lti_key(platform, ALL_SCOPES)
     cid = str(adapter.create_course(name)["id"])
     tool = adapter.install_tool(cid, lti.id)
-    students = []
+    students, student_ids = [], []
     for n in (1, 2):
         created = adapter.create_user(f"Harness Student {n}")
         adapter.enroll(cid, str(created["id"]))
         students.append(user_id(created))
+        student_ids.append(str(created["id"]))
     teacher = adapter.create_user("Harness Teacher")
     adapter.enroll(cid, str(teacher["id"]), "TeacherEnrollment")
-    return Course(id=cid, students=students, teacher=user_id(teacher), lti=lti, platform=platform, tool_id=str(tool.get("id", "")))
+    return Course(id=cid, students=students, teacher=user_id(teacher), lti=lti, platform=platform, tool_id=str(tool.get("id", "")), student_ids=student_ids)
 
 
 @pytest.fixture
