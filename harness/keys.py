@@ -36,6 +36,13 @@ class KeyPair:
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
 
+    @property
+    def private_pem(self) -> bytes:
+        """The private key as unencrypted PKCS#8 PEM (for tool libraries that take a PEM string)."""
+        return self.private_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+
     def sign(self, claims: dict[str, Any], headers: dict[str, Any] | None = None) -> str:
         """An RS256 JWT over ``claims`` with this key's ``kid`` in the header."""
         return jwt.encode(claims, self.private_key, algorithm="RS256", headers={"kid": self.kid, **(headers or {})})
