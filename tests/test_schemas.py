@@ -570,6 +570,12 @@ EXPECTED_OPERATIONS = {
     ("/api/lti/courses/{course_id}/line_items", "get"),
     ("/api/lti/courses/{course_id}/line_items", "post"),
     ("/api/lti/courses/{course_id}/line_items/{id}", "get"),
+    # AGS line item update/delete, scores and results (tests/test_ags_schemas.py)
+    ("/api/lti/courses/{course_id}/line_items/{id}", "put"),
+    ("/api/lti/courses/{course_id}/line_items/{id}", "delete"),
+    ("/api/lti/courses/{course_id}/line_items/{id}/scores", "post"),
+    ("/api/lti/courses/{course_id}/line_items/{id}/results", "get"),
+    ("/api/lti/courses/{course_id}/line_items/{id}/results/{result_id}", "get"),
 }
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
