@@ -77,8 +77,9 @@ def ags_error(message_text: str, status: int) -> Response:
     return _app()._json({"errors": {"type": STATUS_TYPES.get(status, "error"), "message": message_text}}, status)
 
 
-def parse_time(raw: Any) -> datetime | None:
-    """An ISO 8601 timestamp with a time zone, or None."""
+def parse_time(raw: Any, *, zone_required: bool = False) -> datetime | None:
+    """An ISO 8601 timestamp (taken as UTC without a zone, as Canvas's loose parsing does, unless
+    ``zone_required``), or None."""
     if not isinstance(raw, str) or not raw.strip():
         return None
     text = raw.strip().replace("Z", "+00:00").replace("z", "+00:00")
@@ -86,7 +87,9 @@ def parse_time(raw: Any) -> datetime | None:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=timezone.utc)
+    if parsed.tzinfo is None:
+        return None if zone_required else parsed.replace(tzinfo=timezone.utc)
+    return parsed
 
 
 def iso3(moment: datetime) -> str:
@@ -257,8 +260,8 @@ def _validate_item(request: Request, body: dict[str, Any], headers: dict[str, st
     if isinstance(maximum, bool) or not isinstance(maximum, (int, float)) or not math.isfinite(maximum) or maximum < 0:
         return _with(ags_error("scoreMaximum must be a number greater than or equal to 0", 422), headers)
     for name in ("startDateTime", "endDateTime"):
-        if body.get(name) not in (None, "") and parse_time(body[name]) is None:
-            return _with(ags_error(f"{name} must be an ISO 8601 timestamp", 422), headers)
+        if body.get(name) not in (None, "") and parse_time(body[name], zone_required=True) is None:
+            return _with(ags_error(f"{name} must be an ISO 8601 timestamp with a time zone", 422), headers)
     return None
 
 
@@ -410,6 +413,9 @@ async def scores(request: Request) -> Response:
             last = datetime.fromtimestamp(result.updated_at, timezone.utc)
             return _with(ags_error(f"Provided timestamp of {raw_ts} before last updated timestamp of {iso3(last)}", 400), headers)
     given, maximum = body.get("scoreGiven"), body.get("scoreMaximum")
+    for name, value in (("ScoreGiven", given), ("ScoreMaximum", maximum)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)):
+            return _with(ags_error(f"{name} must be a number", 422), headers)
     counted = body.get("gradingProgress") in ACCEPT_GIVEN_SCORE and given is not None
     if counted:
         if maximum is None:
@@ -482,7 +488,7 @@ async def results(request: Request) -> Response:
         match = [r for r in chosen if str(r.user_id) == one]
         if not match:
             return _with(a.api_error(a.NOT_FOUND, 404), headers)
-        return _json(request, [result_json(request, item, match[0])], headers, media_type=RESULTS_TYPE)
+        return _json(request, result_json(request, item, match[0]), headers, media_type=RESULTS_TYPE)
     wanted = request.query_params.get("user_id")
     if wanted is not None:
         user_id = _student(platform, course, wanted)
