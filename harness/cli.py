@@ -54,13 +54,20 @@ def _serve(ns: argparse.Namespace) -> int:
         print("a profile for it:")
         print(f'  [platform]\n  base_url = "{url}"\n  account_id = "{ns.account_id}"\n  {token_line}', flush=True)
     else:
-        if ns.fault:
-            print("lti-harness: the mock tool has no fault switches yet", file=sys.stderr)
-            return 2
         import mock_tool
+        from mock_tool.faults import check_names as check_tool_faults
 
-        app = mock_tool.create_app()
-        print(f"mock tool on http://{ns.host}:{ns.port}  (JWKS at /.well-known/jwks.json)", flush=True)
+        try:
+            faults = check_tool_faults(ns.fault or [])
+        except ValueError as exc:
+            print(f"lti-harness: {exc}", file=sys.stderr)
+            return 2
+        app = mock_tool.create_app(mock_tool.ToolConfig(api_key=ns.api_key, faults=faults))
+        url = f"http://{ns.host}:{ns.port}"
+        print(f"mock tool on {url}  faults: {', '.join(sorted(faults)) or 'none'}  (registrations API at /v1/platform/lti/registrations)")
+        key_line = f'api_key = "{ns.api_key}"' if ns.api_key == "tf_platform_mock" else 'api_key = "env:LTI_TOOL_API_KEY"   # export LTI_TOOL_API_KEY=<your --api-key>'
+        print("a profile for it:")
+        print(f'  [tool]\n  base_url = "{url}"\n  {key_line}', flush=True)
     try:
         uvicorn.run(app, host=ns.host, port=ns.port, log_level=ns.log_level, lifespan="off")
     except (OSError, SystemExit) as exc:
@@ -127,6 +134,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--fault", action="append", metavar="NAME", help="switch on a fault (repeatable)")
     s.add_argument("--admin-token", default="mock-admin-token", help="bearer token the admin routes accept (platform)")
     s.add_argument("--account-id", default="1", help="root account id (platform)")
+    s.add_argument("--api-key", default="tf_platform_mock", help="the Platform API key the registrations API accepts (tool)")
     s.add_argument("--issuer", help="issuer to announce (default: the server's URL)")
     s.add_argument("--allow-remote-jwks", action="store_true", help="let the platform fetch tool JWKS from non-loopback hosts")
     s.add_argument("--db", metavar="FILE", help="SQLite state file (not available yet)")

@@ -116,10 +116,10 @@ def pytest_configure(config: pytest.Config) -> None:
     if faults:
         if path:
             raise pytest.UsageError("--lti-fault switches faults of the embedded mocks; it cannot be used with --lti-profile")
-        from mock_platform.faults import check_names
+        from .session import split_faults
 
         try:
-            check_names(faults)
+            split_faults(faults)
         except ValueError as exc:
             raise pytest.UsageError(str(exc)) from None
     config.stash[_RESULTS] = Results()
@@ -136,8 +136,8 @@ def lti_session(request: pytest.FixtureRequest) -> Any:
     path = config.getoption("--lti-profile")
     session = open_session(profiles.load(path) if path else None, faults=config.getoption("--lti-fault"))
     config.stash[_SESSION] = session
-    platform = session.profile.platform
-    config.stash[_RESULTS].target = platform.base_url if platform else ""
+    platform, tool = session.profile.platform, session.profile.tool
+    config.stash[_RESULTS].target = platform.base_url if platform else tool.base_url if tool else ""
     yield session
     session.close()
 
@@ -150,6 +150,14 @@ def platform(lti_session: HarnessSession) -> HarnessSession:
     return lti_session
 
 
+@pytest.fixture
+def tool_target(lti_session: HarnessSession) -> HarnessSession:
+    """The session, for checks that need a target tool (``[tool]`` in the profile)."""
+    if lti_session.profile.tool is None:
+        not_applicable("the profile names no [tool]")
+    return lti_session
+
+
 @pytest.fixture(autouse=True)
 def _lti_check_context(request: pytest.FixtureRequest) -> Any:
     marker = request.node.get_closest_marker("lti_check")
@@ -159,8 +167,10 @@ def _lti_check_context(request: pytest.FixtureRequest) -> Any:
     session: HarnessSession = request.getfixturevalue("lti_session")
     session.exchanges = []
     request.node.stash[_ITEM_EXCHANGES] = session.exchanges
-    if session.platform is not None:
-        reason = session.client.dead_reason(session.platform.base_url)
+    tool_side = all(registry.REGISTRY[cid].suite.startswith("tool_") for cid in marker.args)
+    target = session.profile.tool if tool_side else session.platform
+    if target is not None:
+        reason = session.client.dead_reason(target.base_url)
         if reason:
             pytest.fail(reason, pytrace=False)
     for cid in marker.args:

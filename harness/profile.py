@@ -88,6 +88,15 @@ class PlatformTarget:
 
 
 @dataclass
+class ToolTarget:
+    """A tool under test: where its API lives and its Platform API key (seed 001)."""
+
+    base_url: str
+    api_key: str = field(repr=False)
+    timeout: float = 10.0
+
+
+@dataclass
 class HarnessSettings:
     """Where the harness's own helper servers (the tool counterpart) listen and are reachable."""
 
@@ -100,6 +109,7 @@ class Profile:
     platform: PlatformTarget | None
     harness: HarnessSettings = field(default_factory=HarnessSettings)
     embedded: bool = False
+    tool: ToolTarget | None = None
 
 
 def _secret(value: Any, where: str) -> str:
@@ -170,14 +180,31 @@ def parse(data: dict[str, Any], source: str = "profile") -> Profile:
     unknown = set(data) - {"platform", "harness", "tool", "name"}
     if unknown:
         raise ProfileError(f"{source}: unknown table(s): {', '.join(sorted(unknown))}")
-    if "platform" not in data:
-        raise ProfileError(f"{source}: [platform] table is missing (no target to test)")
-    platform = _platform(data["platform"], source)
+    if "platform" not in data and "tool" not in data:
+        raise ProfileError(f"{source}: neither [platform] nor [tool] is given (no target to test)")
+    platform = _platform(data["platform"], source) if "platform" in data else None
+    tool = _tool(data["tool"], source) if "tool" in data else None
     raw_h = data.get("harness", {})
     if not isinstance(raw_h, dict):
         raise ProfileError(f"{source}: [harness] must be a table")
     public_url = check_url(raw_h["public_url"], f"{source}: [harness] public_url") if "public_url" in raw_h else None
-    return Profile(name=str(data.get("name", source)), platform=platform, harness=HarnessSettings(public_url=public_url))
+    return Profile(name=str(data.get("name", source)), platform=platform, harness=HarnessSettings(public_url=public_url), tool=tool)
+
+
+def _tool(raw: Any, source: str) -> ToolTarget:
+    if not isinstance(raw, dict):
+        raise ProfileError(f"{source}: [tool] must be a table")
+    unknown = set(raw) - {"base_url", "api_key", "timeout"}
+    if unknown:
+        raise ProfileError(f"{source}: [tool] unknown field(s): {', '.join(sorted(unknown))}")
+    timeout = raw.get("timeout", 10.0)
+    if not isinstance(timeout, (int, float)) or not 0 < timeout <= 300:
+        raise ProfileError(f"{source}: [tool] timeout must be a number of seconds in (0, 300]")
+    return ToolTarget(
+        base_url=check_url(raw.get("base_url"), f"{source}: [tool] base_url"),
+        api_key=_secret(raw.get("api_key"), f"{source}: [tool] api_key"),
+        timeout=float(timeout),
+    )
 
 
 def load(path: str | os.PathLike[str]) -> Profile:

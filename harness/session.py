@@ -8,7 +8,7 @@ from typing import Any
 from . import keys, servers
 from .adapters import Adapter, load_adapter
 from .client import Client, Exchange
-from .profile import PlatformTarget, Profile, is_loopback
+from .profile import PlatformTarget, Profile, ToolTarget, is_loopback
 
 MAX_EXCHANGES_PER_TEST = 40
 
@@ -79,12 +79,27 @@ class HarnessSession:
         self.started.clear()
 
 
-def embedded(faults: list[str] | None = None) -> tuple[Profile, list[servers.RunningServer]]:
-    """Start the mock platform on a free loopback port and return a profile pointing at it."""
-    import mock_platform
+def split_faults(names: list[str]) -> tuple[set[str], set[str]]:
+    """Fault names split into the platform's and the tool's; ``ValueError`` naming unknown ones."""
+    from mock_platform.faults import FAULTS as PLATFORM
+    from mock_tool.faults import FAULTS as TOOL
 
-    config = mock_platform.PlatformConfig(faults=set(faults or []))
+    unknown = sorted(set(names) - set(PLATFORM) - set(TOOL))
+    if unknown:
+        raise ValueError(f"unknown fault(s): {', '.join(unknown)}; see 'lti-harness faults'")
+    return {n for n in names if n in PLATFORM}, {n for n in names if n in TOOL}
+
+
+def embedded(faults: list[str] | None = None) -> tuple[Profile, list[servers.RunningServer]]:
+    """Start the mock platform and the mock tool on free loopback ports; a profile pointing at them."""
+    import mock_platform
+    import mock_tool
+
+    platform_faults, tool_faults = split_faults(list(faults or []))
+    config = mock_platform.PlatformConfig(faults=platform_faults)
     server = servers.start(mock_platform.create_app(config))
+    tool_config = mock_tool.ToolConfig(faults=tool_faults)
+    tool_server = servers.start(mock_tool.create_app(tool_config))
     target = PlatformTarget(
         base_url=server.url,
         account_id=config.account_id,
@@ -95,7 +110,9 @@ def embedded(faults: list[str] | None = None) -> tuple[Profile, list[servers.Run
     from . import redact
 
     redact.register_secret(config.admin_token)
-    return Profile(name="embedded", platform=target, embedded=True), [server]
+    redact.register_secret(tool_config.api_key)
+    tool = ToolTarget(base_url=tool_server.url, api_key=tool_config.api_key)
+    return Profile(name="embedded", platform=target, embedded=True, tool=tool), [server, tool_server]
 
 
 def open_session(profile: Profile | None, faults: list[str] | None = None, **client_args: Any) -> HarnessSession:
@@ -103,7 +120,7 @@ def open_session(profile: Profile | None, faults: list[str] | None = None, **cli
     started: list[servers.RunningServer] = []
     if profile is None:
         profile, started = embedded(faults)
-    timeout = profile.platform.timeout if profile.platform else 10.0
+    timeout = profile.platform.timeout if profile.platform else profile.tool.timeout if profile.tool else 10.0
     session = HarnessSession(profile=profile, client=Client(timeout=timeout, **client_args), started=started)
     session.client.recorder = session.record
     return session

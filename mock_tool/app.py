@@ -1,23 +1,32 @@
-"""The mock tool app. For now it publishes the tool's JWKS, which a platform fetches to verify the
-tool's client assertions (ims-facts.md §3.2); the LTI launch and registrations API come later."""
+"""The mock tool app: the LTI tool the harness tests platforms with (it publishes the harness's
+JWKS, which a platform fetches to verify the tool's client assertions, ims-facts.md §3.2), and a
+TutorFlow-style tool with its platform-registrations API (seed 001) for the tool-side suites."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from harness import keys
 
+from . import registrations
+from .faults import check_names
+
 JWKS_PATH = "/.well-known/jwks.json"
+TOOL_JWKS_PATH = "/v1/platform/lti/.well-known/jwks.json"
 
 
 @dataclass
 class ToolConfig:
     signing_keys: list[keys.KeyPair] = field(default_factory=lambda: [keys.generate()])
+    api_key: str = field(default_factory=lambda: f"tf_platform_{secrets.token_urlsafe(24)}", repr=False)
+    faults: set[str] = field(default_factory=set)
 
 
 async def jwks(request: Request) -> JSONResponse:
@@ -29,8 +38,23 @@ async def health(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
+async def _not_found(request: Request, exc: Exception) -> Response:
+    status = getattr(exc, "status_code", 404)
+    if status == 405:
+        return JSONResponse({"error": {"code": "platform_invalid_request", "message": "method not allowed", "status": 405}}, 405)
+    return registrations.error(404, "Not found")
+
+
+async def _internal(request: Request, exc: Exception) -> Response:
+    return Response("<html><body><h1>Internal Server Error</h1></body></html>", 500, media_type="text/html")
+
+
 def create_app(config: ToolConfig | None = None) -> Starlette:
-    """A mock tool publishing ``config.signing_keys`` at ``/.well-known/jwks.json``."""
-    app = Starlette(routes=[Route(JWKS_PATH, jwks), Route("/health", health)])
-    app.state.config = config or ToolConfig()
+    """A mock tool publishing ``config.signing_keys`` and serving the registrations API."""
+    config = config or ToolConfig()
+    config.faults = check_names(config.faults)
+    routes = [Route(JWKS_PATH, jwks), Route(TOOL_JWKS_PATH, jwks), Route("/health", health), *registrations.ROUTES]
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _not_found, Exception: _internal})
+    app.state.config = config
+    app.state.registrations = registrations.RegistrationStore()
     return app

@@ -1,3 +1,28 @@
-"""Fault switches of the mock tool (none yet: the tool-side suites come with their own faults)."""
+"""Fault switches of the mock tool: each one a realistic bug a tool vendor could ship.
 
-FAULTS: dict[str, str] = {}
+The registry in ``harness.checks`` pairs every conformance check with faults from this list and the
+platform's; the self-tests prove each fault makes exactly its paired checks fail.
+"""
+
+FAULTS: dict[str, str] = {
+    # the platform-registrations API (seed 001)
+    "list-skips-last-page-item": "the last page of the registrations list leaves out its last item",
+    "update-replaces-instead-of-patch": "PUT replaces the registration with the fields sent instead of changing only those",
+    "duplicate-allowed": "a second registration with the same issuer and client ID is accepted",
+    "wrong-error-envelope": "errors come as {\"message\", \"statusCode\"} instead of {\"error\": {\"code\", \"message\", \"status\"}}",
+    "status-filter-ignored": "the list's status filter is ignored",
+    "missing-field-not-named": "a 400 for a missing field does not name the field",
+    "api-key-not-checked": "any bearer token is taken as the Platform API key",
+    "updated-at-not-bumped": "an update leaves updatedAt unchanged",
+    "unknown-id-500": "an unknown registration id gets a 500 instead of 404",
+    "take-unbounded": "take above 100 is neither refused nor capped",
+    "long-names-truncated": "names longer than 40 characters are cut to 40",
+}
+
+
+def check_names(names: list[str] | set[str] | tuple[str, ...]) -> set[str]:
+    """The given fault names as a set; ``ValueError`` naming any unknown one."""
+    unknown = sorted(set(names) - set(FAULTS))
+    if unknown:
+        raise ValueError(f"unknown tool fault(s): {', '.join(unknown)}; known: {', '.join(sorted(FAULTS))}")
+    return set(names)

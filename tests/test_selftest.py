@@ -6,7 +6,10 @@ from __future__ import annotations
 import pytest
 
 from harness.checks import load_all
-from mock_platform.faults import FAULTS
+from mock_platform.faults import FAULTS as PLATFORM_FAULTS
+from mock_tool.faults import FAULTS as TOOL_FAULTS
+
+FAULTS = {**PLATFORM_FAULTS, **TOOL_FAULTS}
 
 CHECKS = load_all()
 

@@ -1,0 +1,152 @@
+"""Properties of the tool registrations API: generated create bodies read back equal (TREG-010), a
+state machine against a model (TREG-011), and a schemathesis contract run (TREG-012)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from hypothesis import example, given, note, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
+from schemathesis import checks as sc
+
+from harness import openapi
+from harness.checks import check
+from harness.client import json_body
+from harness.pbt import TargetGuard
+
+from .conftest import FIELDS, PATH, ToolApi, body
+
+CREATE_BODIES = openapi.body_strategy(PATH, "POST", name="tool")
+SCHEMA = openapi.load("tool")
+CHECKS = [sc.not_a_server_error, sc.status_code_conformance, sc.content_type_conformance, sc.response_schema_conformance]
+
+
+def unique(generated: dict[str, Any]) -> dict[str, Any]:
+    """A generated body with its own issuer and client ID, so no two examples collide (409)."""
+    tag = uuid.uuid4().hex[:10]
+    return {**generated, "platformIssuer": f"https://gen-{tag}.harness.invalid", "clientId": f"gen-{tag}"}
+
+
+@check("TREG-010")
+def test_generated_bodies_read_back_equal(api):
+    guard = TargetGuard()
+
+    @given(generated=CREATE_BODIES)
+    @example(generated=body(name="A registration whose descriptive name runs past forty characters"))
+    def run(generated: dict[str, Any]) -> None:
+        with guard.example() as live:
+            if not live:
+                return
+            sent = unique(generated)
+            made = api.create(sent)
+            read = json_body(api.get(made["id"]))
+            differs = [k for k in FIELDS if k in sent and read.get(k) != sent[k]]
+            assert not differs, f"read back differs in {differs}: sent {[sent[k] for k in differs]!r}, got {[read.get(k) for k in differs]!r}"
+
+    run()
+    guard.raise_if_failed()
+
+
+ISSUERS = [f"https://lms-{n}.model.invalid" for n in range(3)]
+UPDATABLE = st.fixed_dictionaries({}, optional={
+    "name": st.text(st.characters(codec="ascii", categories=["L", "N"]), min_size=1, max_size=20),
+    "deploymentId": st.sampled_from(["1", "2", "deploy-x"]),
+    "status": st.sampled_from(["active", "inactive"]),
+    "platformTokenEndpoint": st.sampled_from(["https://a.model.invalid/token", "https://b.model.invalid/token"]),
+})
+
+
+def machine_for(api: ToolApi) -> type[RuleBasedStateMachine]:
+    class Registrations(RuleBasedStateMachine):
+        """The model: registration id → the fields the tool must hold."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.model: dict[str, dict[str, Any]] = {}  # in creation order
+            self.tag = uuid.uuid4().hex[:8]  # this run's registrations only (earlier runs' stay apart)
+
+        def _pair_taken(self, issuer: str, client: str, but: str | None = None) -> bool:
+            return any(r["platformIssuer"] == issuer and r["clientId"] == client and i != but for i, r in self.model.items())
+
+        @rule(issuer=st.sampled_from(ISSUERS), client=st.sampled_from(["A", "B"]))
+        def create(self, issuer: str, client: str) -> None:
+            sent = body(platformIssuer=issuer, clientId=f"{self.tag}-{client}")
+            response = api.request("POST", json=sent)
+            note(f"create {issuer} {client} -> {response.status_code}")
+            if self._pair_taken(issuer, sent["clientId"]):
+                if response.status_code in (200, 201):
+                    api.created.append(json_body(response)["id"])
+                assert response.status_code == 409, f"a second registration for {issuer} / {client} answered {response.status_code}, expected 409"
+                return
+            assert response.status_code in (200, 201), f"a create answered {response.status_code}: {response.text[:200]}"
+            made = json_body(response)
+            api.created.append(made["id"])
+            self.model[made["id"]] = {k: sent.get(k) for k in FIELDS} | {"status": "active"}
+
+        @precondition(lambda self: self.model)
+        @rule(data=st.data(), changes=UPDATABLE)
+        def update(self, data: st.DataObject, changes: dict[str, Any]) -> None:
+            reg_id = data.draw(st.sampled_from(list(self.model)))
+            response = api.request("PUT", f"/{reg_id}", json=changes)
+            note(f"update {reg_id[:8]} {changes} -> {response.status_code}")
+            assert response.status_code == 200, f"a partial update answered {response.status_code}: {response.text[:200]}"
+            self.model[reg_id].update(changes)
+
+        @precondition(lambda self: self.model)
+        @rule(data=st.data())
+        def delete(self, data: st.DataObject) -> None:
+            reg_id = data.draw(st.sampled_from(list(self.model)))
+            response = api.request("DELETE", f"/{reg_id}")
+            note(f"delete {reg_id[:8]} -> {response.status_code}")
+            assert response.status_code == 200, f"DELETE answered {response.status_code}"
+            del self.model[reg_id]
+
+        @invariant()
+        def tool_equals_model(self) -> None:
+            listed = {r["id"]: r for r in api.list_all(take=2) if str(r.get("clientId", "")).startswith(self.tag)}
+            assert set(listed) == set(self.model), f"the list holds {len(listed)} of this run's registrations, the model {len(self.model)}"
+            for reg_id, want in self.model.items():
+                got = json_body(api.get(reg_id))
+                differs = {k: (v, got.get(k)) for k, v in want.items() if got.get(k) != v}
+                assert not differs, f"registration {reg_id[:8]} differs from the model: {differs}"
+
+    return Registrations
+
+
+@check("TREG-011")
+def test_registrations_state_machine(api):
+    runs = max(settings.default.max_examples, 8)
+    run_state_machine_as_test(machine_for(api), settings=settings(settings.default, max_examples=runs, stateful_step_count=8))
+
+
+OPERATIONS = [(PATH, "POST"), (PATH, "GET"), (f"{PATH}/{{id}}", "GET"), (f"{PATH}/{{id}}", "PUT"), (f"{PATH}/{{id}}", "DELETE")]
+
+
+@check("TREG-012")
+@pytest.mark.parametrize("path,method", OPERATIONS, ids=[f"{m} {p}" for p, m in OPERATIONS])
+def test_openapi_contract(api, path, method):
+    guard = TargetGuard()
+    existing = api.create(body())["id"] if "{id}" in path else None
+
+    @given(case=SCHEMA[path][method].as_strategy())
+    def run(case: Any) -> None:
+        with guard.example() as live:
+            if not live:
+                return
+            if existing and case.path_parameters and case.path_parameters.get("id") and hash(case.path_parameters["id"]) % 2:
+                case.path_parameters["id"] = existing  # half the cases hit a registration that exists
+            if method == "POST" and isinstance(case.body, dict):
+                case.body = unique(case.body)
+            kw = case.as_transport_kwargs(base_url=api.base_url, headers={"Authorization": f"Bearer {api.api_key}"})
+            headers = {k: v for k, v in kw["headers"].items() if k.lower() in ("authorization", "content-type", "accept")}
+            response = api.session.client.request(kw["method"], kw["url"], headers=headers, params=kw.get("params") or None, json=kw.get("json"))
+            if method == "POST" and response.status_code in (200, 201):
+                api.created.append(json_body(response).get("id", ""))
+            note(f"{case.method} {case.formatted_path} -> {response.status_code}")
+            case.validate_response(response, checks=CHECKS)
+
+    run()
+    guard.raise_if_failed()
