@@ -22,6 +22,7 @@ def _run(ns: argparse.Namespace) -> int:
             strict=ns.strict,
             shrink=not ns.no_shrink,
             faults=ns.fault or [],
+            checks=ns.check or [],
             workers=ns.workers,
             verbose=ns.verbose,
         )
@@ -123,6 +124,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--strict", action="store_true", help="failed recommended checks fail the run too")
     r.add_argument("--no-shrink", action="store_true", help="report failing examples as found instead of minimising them (faster)")
     r.add_argument("--fault", action="append", metavar="NAME", help="embedded mocks only: switch on a fault (see 'lti-harness faults')")
+    r.add_argument("--check", action="append", metavar="ID", help="run only this check's tests (repeatable), e.g. --check AGS-012")
     r.add_argument("-n", "--workers", metavar="N", help="spread tests over N processes (pytest-xdist; 'auto' for one per core)")
     r.add_argument("-v", "--verbose", action="store_true", help="list every test and show failure tracebacks")
     r.set_defaults(func=_run)

@@ -86,6 +86,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--lti-examples", type=int, metavar="N", help="hypothesis examples per property (default 20)")
     group.addoption("--lti-no-shrink", action="store_true", help="report failing examples as found, without shrinking them (faster)")
     group.addoption("--lti-fault", action="append", default=[], metavar="NAME", help="embedded mocks only: switch a fault on")
+    group.addoption("--lti-check", action="append", default=[], metavar="ID", help="run only the tests of this check (repeatable)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``--lti-check ID``: keep only the tests that verify the named checks."""
+    wanted = set(config.getoption("--lti-check") or [])
+    if not wanted:
+        return
+    unknown = wanted - set(registry.REGISTRY)
+    if unknown:
+        raise pytest.UsageError(f"unknown check id(s): {', '.join(sorted(unknown))} (see 'lti-harness checks')")
+    keep, drop = [], []
+    for item in items:
+        marker = item.get_closest_marker("lti_check")
+        (keep if marker is not None and wanted & set(marker.args) else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 @pytest.hookimpl(tryfirst=True)

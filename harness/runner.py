@@ -25,6 +25,7 @@ class RunOptions:
     strict: bool = False
     shrink: bool = True
     faults: list[str] = field(default_factory=list)
+    checks: list[str] = field(default_factory=list)
     workers: str | None = None
     verbose: bool = False
     extra: list[str] = field(default_factory=list)
@@ -61,6 +62,8 @@ def pytest_args(opts: RunOptions) -> list[str]:
         args.append("--lti-no-shrink")
     for fault in opts.faults:
         args.append(f"--lti-fault={fault}")
+    for cid in opts.checks:
+        args.append(f"--lti-check={cid}")
     if opts.workers:
         args += ["-n", opts.workers]
     return args + opts.extra

@@ -71,6 +71,10 @@ def machine_for(platform) -> type[RuleBasedStateMachine]:
             self.pending: tuple[str, dict[str, Any]] | None = None
             self.history = len(adapter.history(self.tool.registration_id))
             self.flag = True
+            # Every run opens with the plainest replace: only the required fields, accepted as sent.
+            self.tool_submits_update(_minimal(self.tool.sent))
+            self.admin_accepts(None)
+            self.configuration_is_the_accepted_one()
 
         def teardown(self) -> None:
             if getattr(self, "flag", True) is False:
