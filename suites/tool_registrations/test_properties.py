@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import example, given, note, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
 from schemathesis import checks as sc
 
 from harness import openapi
@@ -68,6 +68,15 @@ def machine_for(api: ToolApi) -> type[RuleBasedStateMachine]:
             self.model: dict[str, dict[str, Any]] = {}  # in creation order
             self.tag = uuid.uuid4().hex[:8]  # this run's registrations only (earlier runs' stay apart)
 
+        @initialize()
+        def opening(self) -> None:
+            """Every run meets each rule once: three creates, a partial update, a duplicate."""
+            for issuer, client in ((ISSUERS[0], "A"), (ISSUERS[1], "A"), (ISSUERS[0], "B")):
+                self.create(issuer, client)
+            self.update_one(next(iter(self.model)), {"name": "Opened"})
+            self.create(ISSUERS[0], "A")
+            self.tool_equals_model()
+
         def _pair_taken(self, issuer: str, client: str, but: str | None = None) -> bool:
             return any(r["platformIssuer"] == issuer and r["clientId"] == client and i != but for i, r in self.model.items())
 
@@ -89,7 +98,9 @@ def machine_for(api: ToolApi) -> type[RuleBasedStateMachine]:
         @precondition(lambda self: self.model)
         @rule(data=st.data(), changes=UPDATABLE)
         def update(self, data: st.DataObject, changes: dict[str, Any]) -> None:
-            reg_id = data.draw(st.sampled_from(list(self.model)))
+            self.update_one(data.draw(st.sampled_from(list(self.model))), changes)
+
+        def update_one(self, reg_id: str, changes: dict[str, Any]) -> None:
             response = api.request("PUT", f"/{reg_id}", json=changes)
             note(f"update {reg_id[:8]} {changes} -> {response.status_code}")
             assert response.status_code == 200, f"a partial update answered {response.status_code}: {response.text[:200]}"

@@ -71,10 +71,17 @@ def machine_for(platform) -> type[RuleBasedStateMachine]:
             self.pending: tuple[str, dict[str, Any]] | None = None
             self.history = len(adapter.history(self.tool.registration_id))
             self.flag = True
-            # Every run opens with the plainest replace: only the required fields, accepted as sent.
+            # Every run opens with the plain workflow, so each documented rule is met at least once:
+            # a minimal update accepted as sent (replace), the full one ignored, the flag off and on.
             self.tool_submits_update(_minimal(self.tool.sent))
             self.admin_accepts(None)
             self.configuration_is_the_accepted_one()
+            self.pending_and_history_match()
+            self.tool_submits_update(self.tool.sent)
+            self.admin_ignores()
+            self.configuration_is_the_accepted_one()
+            self.flag_off_then_on(_minimal(self.tool.sent))
+            self.pending_and_history_match()
 
         def teardown(self) -> None:
             if getattr(self, "flag", True) is False:
