@@ -33,6 +33,7 @@ class HarnessSession:
     cache: dict[str, Any] = field(default_factory=dict)  # things made once per session (a course, a key)
     _adapter: Adapter | None = None
     _tool: ToolIdentity | None = None
+    _as_platform: Any = None
 
     def record(self, exchange: Exchange) -> None:
         self.exchanges.append(exchange)
@@ -71,6 +72,25 @@ class HarnessSession:
                 )
             self._tool = ToolIdentity(key=key, base_url=public, jwks_url=f"{public}/.well-known/jwks.json", reachable=reachable, why_unreachable=why)
         return self._tool
+
+    @property
+    def as_platform(self) -> Any:
+        """The harness acting as a platform (for launching a tool): a key and its JWKS, started on first use."""
+        if self._as_platform is None:
+            import mock_tool
+
+            from .launch import PlatformIdentity
+
+            key = keys.generate()
+            server = servers.start(mock_tool.create_app(mock_tool.ToolConfig(signing_keys=[key])))
+            self.started.append(server)
+            public = self.profile.harness.public_url or server.url
+            reachable, why = True, ""
+            tool = self.profile.tool
+            if self.profile.harness.public_url is None and tool is not None and not is_loopback(tool.base_url):
+                reachable, why = False, "the tool is not on this machine and cannot fetch the harness's platform JWKS from loopback; set [harness] public_url"
+            self._as_platform = PlatformIdentity(key=key, issuer=public, jwks_url=f"{public}/.well-known/jwks.json", reachable=reachable, why_unreachable=why)
+        return self._as_platform
 
     def close(self) -> None:
         self.client.close()

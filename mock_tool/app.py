@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from harness import keys
 
-from . import registrations
+from . import launch, registrations
 from .faults import check_names
 
 JWKS_PATH = "/.well-known/jwks.json"
@@ -53,8 +53,11 @@ def create_app(config: ToolConfig | None = None) -> Starlette:
     """A mock tool publishing ``config.signing_keys`` and serving the registrations API."""
     config = config or ToolConfig()
     config.faults = check_names(config.faults)
-    routes = [Route(JWKS_PATH, jwks), Route(TOOL_JWKS_PATH, jwks), Route("/health", health), *registrations.ROUTES]
+    routes = [Route(JWKS_PATH, jwks), Route(TOOL_JWKS_PATH, jwks), Route("/health", health), *registrations.ROUTES, *launch.ROUTES]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _not_found, Exception: _internal})
     app.state.config = config
     app.state.registrations = registrations.RegistrationStore()
+    app.state.launch_states = {}
+    app.state.used_nonces = set()
+    app.state.launches = []
     return app

@@ -17,6 +17,15 @@ FAULTS: dict[str, str] = {
     "unknown-id-500": "an unknown registration id gets a 500 instead of 404",
     "take-unbounded": "take above 100 is neither refused nor capped",
     "long-names-truncated": "names longer than 40 characters are cut to 40",
+    # LTI launch (ims-facts §3.3, §3.4; seed 001 DELETE)
+    "deleted-still-launches": "a deleted registration still launches",
+    "login-without-nonce": "the login redirect to the platform carries no nonce",
+    "accepts-forged-id-token": "the id_token's signature is not checked",
+    "nonce-reuse-accepted": "the same login state and nonce can launch twice",
+    "aud-not-checked": "an id_token for another client id is accepted",
+    "exp-not-checked": "an expired id_token is accepted",
+    "deployment-not-checked": "an id_token for another deployment is accepted",
+    "version-not-checked": "an id_token whose LTI version is not 1.3.0 is accepted",
 }
 
 

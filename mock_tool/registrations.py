@@ -34,10 +34,10 @@ CODES = {400: "platform_invalid_request", 401: "platform_unauthorized", 404: "pl
 
 @dataclass
 class RegistrationStore:
-    """The tool's registrations, in creation order, behind a lock; ``deleted`` ids never launch again."""
+    """The tool's registrations, in creation order, behind a lock; deleted ones never launch again."""
 
     items: dict[str, dict[str, Any]] = field(default_factory=dict)
-    deleted: set[str] = field(default_factory=set)
+    graveyard: dict[str, dict[str, Any]] = field(default_factory=dict)  # deleted registrations (never launch)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _clock: datetime = field(default_factory=lambda: datetime.now(timezone.utc).replace(microsecond=0))
 
@@ -243,7 +243,7 @@ async def delete(request: Request) -> Response:
             raise RuntimeError("registration lookup failed")
         if item is None:
             return error(404, "Registration not found", faults)
-        store.deleted.add(item["id"])
+        store.graveyard[item["id"]] = item
     return JSONResponse({"success": True, "message": "Registration deleted successfully"})
 
 

@@ -40,3 +40,8 @@ treg("TREG-011", "Property: random sequences of create / update / delete / list 
      "client ID must get 409; after every step the paged list must equal the model.")
 treg("TREG-012", "schemathesis over the OpenAPI document: no server errors, documented statuses and conforming bodies",
      '"LTI Registrations" (all routes)', ["unknown-id-500", "wrong-error-envelope"])
+treg("TREG-013", "A deleted registration no longer launches (the same launch worked before the DELETE)",
+     '"DELETE /v1/platform/lti/registrations/:id" (This immediately invalidates all LTI launches associated with this registration)',
+     ["deleted-still-launches", "login-without-nonce"],
+     description="The harness acts as the platform: it serves a JWKS on loopback (or at [harness] public_url), initiates the "
+     "login and posts a signed id_token; after the DELETE either the login or the launch must be refused.")

@@ -1,84 +1,11 @@
-"""Fixtures of the tool registrations suite: an API client for the tool under test that deletes
-what a check created, and registration bodies with a unique issuer and client ID."""
+"""Fixtures of the tool registrations suite: an API client for the tool under test."""
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass, field
-from typing import Any
-
-import httpx
 import pytest
 
-from harness.client import TargetError, json_body
 from harness.session import HarnessSession
-
-PATH = "/v1/platform/lti/registrations"
-CODES = {400: "platform_invalid_request", 401: "platform_unauthorized", 404: "platform_not_found", 409: "platform_conflict"}
-FIELDS = ("name", "platformIssuer", "platformAuthorizationEndpoint", "platformTokenEndpoint", "platformJwksUrl", "clientId", "deploymentId")
-
-
-def body(**overrides: Any) -> dict[str, Any]:
-    """A complete create body; the issuer and client ID are unique, so no earlier run can collide."""
-    tag = uuid.uuid4().hex[:10]
-    out = {
-        "name": f"Harness LMS {tag}",
-        "platformIssuer": f"https://lms-{tag}.harness.invalid",
-        "platformAuthorizationEndpoint": f"https://lms-{tag}.harness.invalid/api/lti/authorize_redirect",
-        "platformTokenEndpoint": f"https://lms-{tag}.harness.invalid/login/oauth2/token",
-        "platformJwksUrl": f"https://lms-{tag}.harness.invalid/api/lti/security/jwks",
-        "clientId": f"1000000{int(tag[:6], 16)}",
-        "deploymentId": "1",
-    }
-    out.update(overrides)
-    return out
-
-
-@dataclass
-class ToolApi:
-    session: HarnessSession
-    base_url: str
-    api_key: str = field(repr=False)
-    created: list[str] = field(default_factory=list)
-
-    def request(self, method: str, path: str = "", *, json: Any = None, params: dict[str, Any] | None = None, key: str | None = "") -> httpx.Response:
-        headers = {"Accept": "application/json"}
-        if key is not None:
-            headers["Authorization"] = f"Bearer {key or self.api_key}"
-        kwargs: dict[str, Any] = {"headers": headers, "params": params}
-        if json is not None:
-            kwargs["json"] = json
-        return self.session.client.request(method, f"{self.base_url}{PATH}{path}", **kwargs)
-
-    def create(self, sent: dict[str, Any]) -> dict[str, Any]:
-        response = self.request("POST", json=sent)
-        assert response.status_code in (200, 201), f"creating a registration answered {response.status_code}: {response.text[:300]}"
-        made = json_body(response)
-        assert isinstance(made, dict) and isinstance(made.get("id"), str) and made["id"], f"the created registration has no id: {made!r}"
-        self.created.append(made["id"])
-        return made
-
-    def get(self, reg_id: str) -> httpx.Response:
-        return self.request("GET", f"/{reg_id}")
-
-    def list_all(self, take: int = 2, **params: Any) -> list[dict[str, Any]]:
-        """Every page of the list in order, following meta.hasNextPage (bounded)."""
-        seen: list[dict[str, Any]] = []
-        for page in range(1, 200):
-            response = self.request("GET", params={"page": page, "take": take, **params})
-            assert response.status_code == 200, f"listing page {page} answered {response.status_code}: {response.text[:200]}"
-            answer = json_body(response)
-            seen += answer["data"]
-            if not answer["meta"]["hasNextPage"]:
-                return seen
-        raise AssertionError("the list never ended (hasNextPage stayed true for 200 pages)")
-
-    def cleanup(self) -> None:
-        for reg_id in self.created:
-            try:
-                self.request("DELETE", f"/{reg_id}")
-            except TargetError:
-                return
+from suites.toolapi import CODES, FIELDS, PATH, ToolApi, body, expect_error  # noqa: F401  (used by the tests)
 
 
 @pytest.fixture
@@ -88,17 +15,3 @@ def api(tool_target: HarnessSession):
     client = ToolApi(tool_target, tool.base_url, tool.api_key)
     yield client
     client.cleanup()
-
-
-def expect_error(response: httpx.Response, status: int, *, naming: str | None = None) -> dict[str, Any]:
-    """The documented envelope ``{"error": {"code", "message", "status"}}`` with the code of ``status``."""
-    assert response.status_code == status, f"answered {response.status_code}, expected {status}: {response.text[:300]}"
-    found = json_body(response)
-    inner = found.get("error") if isinstance(found, dict) else None
-    assert isinstance(inner, dict), f'the error is not {{"error": {{"code", "message", "status"}}}}: {response.text[:300]}'
-    assert inner.get("code") == CODES[status], f"error code {inner.get('code')!r}, expected {CODES[status]}"
-    assert inner.get("status") == status, f"error.status {inner.get('status')!r}, expected {status}"
-    assert isinstance(inner.get("message"), str) and inner["message"], "the error has no message"
-    if naming is not None:
-        assert naming in inner["message"], f"the message {inner['message']!r} does not name {naming}"
-    return inner

@@ -9,6 +9,8 @@ import pytest
 from harness.checks import check
 from harness.client import json_body
 
+from suites.toolapi import assert_accepted, assert_refused, register_as_platform
+
 from .conftest import FIELDS, body, expect_error
 
 REQUIRED = ("name", "platformIssuer", "platformAuthorizationEndpoint", "platformTokenEndpoint", "platformJwksUrl", "clientId")
@@ -124,3 +126,12 @@ def test_duplicate_issuer_and_client(api):
     expect_error(response, 409)
     other = api.create(body())
     expect_error(api.request("PUT", f"/{other['id']}", json={"platformIssuer": first["platformIssuer"], "clientId": first["clientId"]}), 409)
+
+
+@check("TREG-013")
+def test_deleted_registration_no_longer_launches(tool_target, api):
+    registered = register_as_platform(tool_target, api)
+    assert_accepted(registered.launch(), "a launch through the new registration")
+    gone = api.request("DELETE", f"/{registered.reg['id']}")
+    assert gone.status_code == 200, f"DELETE answered {gone.status_code}"
+    assert_refused(registered.launch(), "a launch through the deleted registration")
