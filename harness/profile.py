@@ -94,6 +94,7 @@ class ToolTarget:
     base_url: str
     api_key: str = field(repr=False)
     timeout: float = 10.0
+    dynamic_registration_url: str | None = None  # the tool's DR initiation URL (tool_side DR checks)
 
 
 @dataclass
@@ -194,7 +195,7 @@ def parse(data: dict[str, Any], source: str = "profile") -> Profile:
 def _tool(raw: Any, source: str) -> ToolTarget:
     if not isinstance(raw, dict):
         raise ProfileError(f"{source}: [tool] must be a table")
-    unknown = set(raw) - {"base_url", "api_key", "timeout"}
+    unknown = set(raw) - {"base_url", "api_key", "timeout", "dynamic_registration_url"}
     if unknown:
         raise ProfileError(f"{source}: [tool] unknown field(s): {', '.join(sorted(unknown))}")
     timeout = raw.get("timeout", 10.0)
@@ -204,6 +205,7 @@ def _tool(raw: Any, source: str) -> ToolTarget:
         base_url=check_url(raw.get("base_url"), f"{source}: [tool] base_url"),
         api_key=_secret(raw.get("api_key"), f"{source}: [tool] api_key"),
         timeout=float(timeout),
+        dynamic_registration_url=check_url(raw["dynamic_registration_url"], f"{source}: [tool] dynamic_registration_url") if "dynamic_registration_url" in raw else None,
     )
 
 

@@ -92,6 +92,23 @@ class HarnessSession:
             self._as_platform = PlatformIdentity(key=key, issuer=public, jwks_url=f"{public}/.well-known/jwks.json", reachable=reachable, why_unreachable=why)
         return self._as_platform
 
+    @property
+    def counterpart_platform(self) -> tuple[str, str]:
+        """A mock platform of the harness's own, for a tool to register with: (base URL, admin token)."""
+        if "counterpart" not in self.cache:
+            import secrets as _secrets
+
+            import mock_platform
+
+            from . import redact
+
+            token = _secrets.token_urlsafe(24)
+            redact.register_secret(token)
+            server = servers.start(mock_platform.create_app(mock_platform.PlatformConfig(admin_token=token)))
+            self.started.append(server)
+            self.cache["counterpart"] = (server.url, token)
+        return self.cache["counterpart"]
+
     def close(self) -> None:
         self.client.close()
         for server in reversed(self.started):
@@ -131,7 +148,8 @@ def embedded(faults: list[str] | None = None) -> tuple[Profile, list[servers.Run
 
     redact.register_secret(config.admin_token)
     redact.register_secret(tool_config.api_key)
-    tool = ToolTarget(base_url=tool_server.url, api_key=tool_config.api_key)
+    tool = ToolTarget(base_url=tool_server.url, api_key=tool_config.api_key,
+                      dynamic_registration_url=f"{tool_server.url}/v1/platform/lti/dynamic-registration")
     return Profile(name="embedded", platform=target, embedded=True, tool=tool), [server, tool_server]
 
 

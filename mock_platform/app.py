@@ -182,9 +182,18 @@ def openid_document(request: Request, platform: Platform) -> dict[str, Any]:
     return doc
 
 
+def _record(request: Request, route: str, body: Any = None) -> None:
+    """Keep what a tool sent (test support: ``GET /_mock/recorded``), bounded."""
+    log: list[dict[str, Any]] = request.app.state.recorded
+    log.append({"route": route, "method": request.method, "authorization": request.headers.get("authorization"),
+                "registration_token": request.query_params.get("registration_token"), "body": body})
+    del log[:-50]
+
+
 async def openid_configuration(request: Request) -> Response:
     """GET /api/lti/security/openid-configuration?registration_token=… (canvas-facts §1b)."""
     platform = _platform(request)
+    _record(request, "openid-configuration")
     token = request.query_params.get("registration_token")
     if not platform.has("openid-config-without-token"):
         if not token:
@@ -232,6 +241,15 @@ async def create_registration(request: Request) -> Response:
     """POST /api/lti/registrations (seed 002 "create"; canvas-facts §1c)."""
     platform = _platform(request)
     token = _bearer(request)  # Canvas reads the header or the access_token parameter only
+    declared = request.headers.get("content-length", "")
+    if request.headers.get("content-type", "").startswith("application/json") and declared.isdigit() and int(declared) <= MAX_BODY:
+        raw = await request.body()
+        try:
+            _record(request, "registrations", json.loads(raw) if raw.strip() else None)
+        except ValueError:
+            _record(request, "registrations", raw[:2000].decode("utf-8", "replace"))
+    else:
+        _record(request, "registrations")
     try:
         claims = oauth.verify_registration_token(token, platform.secret, platform.config.faults)
     except oauth.TokenRejected as exc:
@@ -402,6 +420,15 @@ async def throttle_settings(request: Request) -> Response:
     return _json({"high_water_mark": mark})
 
 
+async def recorded(request: Request) -> Response:
+    """GET /_mock/recorded: what tools sent to the DR routes, newest last (test support, admin only)."""
+    platform = _platform(request)
+    refused = _admin(request, platform)
+    if refused:
+        return refused
+    return _json(request.app.state.recorded)
+
+
 async def active_faults(request: Request) -> Response:
     """GET /_mock/faults: the fault switches this instance runs with (test support)."""
     return _json({"faults": sorted(_platform(request).config.faults)})
@@ -433,6 +460,7 @@ def create_app(config: PlatformConfig | None = None, store: Store | None = None)
         Route("/_mock/accounts/{account_id}/expired_registration_token", expired_registration_token, methods=["GET"]),
         Route("/_mock/faults", active_faults, methods=["GET"]),
         Route("/_mock/throttle", throttle_settings, methods=["PUT"]),
+        Route("/_mock/recorded", recorded, methods=["GET"]),
         *admin.ROUTES,
         *devkeys.ROUTES,
         *rest.ROUTES,
@@ -443,5 +471,6 @@ def create_app(config: PlatformConfig | None = None, store: Store | None = None)
     app.state.throttle = ags.Throttle(high_water_mark=config.throttle_high_water_mark)
     app.state.legacy_tools = {}  # LTI 1.1 tool id -> course id
     app.state.outcome_nonces = set()
+    app.state.recorded = []
     app.state.platform = Platform(config=config, store=store or MemoryStore(), secret=secrets.token_urlsafe(32), signing_key=keys.generate())
     return app

@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from harness import keys
 
-from . import launch, registrations
+from . import dynreg, launch, registrations
 from .faults import check_names
 
 JWKS_PATH = "/.well-known/jwks.json"
@@ -27,6 +27,7 @@ class ToolConfig:
     signing_keys: list[keys.KeyPair] = field(default_factory=lambda: [keys.generate()])
     api_key: str = field(default_factory=lambda: f"tf_platform_{secrets.token_urlsafe(24)}", repr=False)
     faults: set[str] = field(default_factory=set)
+    loopback_only: bool = True  # fetch platform configurations and JWKS only from loopback addresses
 
 
 async def jwks(request: Request) -> JSONResponse:
@@ -53,7 +54,7 @@ def create_app(config: ToolConfig | None = None) -> Starlette:
     """A mock tool publishing ``config.signing_keys`` and serving the registrations API."""
     config = config or ToolConfig()
     config.faults = check_names(config.faults)
-    routes = [Route(JWKS_PATH, jwks), Route(TOOL_JWKS_PATH, jwks), Route("/health", health), *registrations.ROUTES, *launch.ROUTES]
+    routes = [Route(JWKS_PATH, jwks), Route(TOOL_JWKS_PATH, jwks), Route("/health", health), *registrations.ROUTES, *launch.ROUTES, *dynreg.ROUTES]
     app = Starlette(routes=routes, exception_handlers={HTTPException: _not_found, Exception: _internal})
     app.state.config = config
     app.state.registrations = registrations.RegistrationStore()
