@@ -51,25 +51,27 @@ class HarnessSession:
             self._adapter = load_adapter(self.profile.platform, self.client)
         return self._adapter
 
+    def _jwks_server(self, counterpart_url: str | None, who: str) -> tuple[keys.KeyPair, str, bool, str]:
+        """A fresh key published by a mock tool on loopback: (key, public base URL, reachable, why not).
+        ``counterpart_url`` is the target that must fetch the JWKS; off this machine it needs [harness] public_url."""
+        import mock_tool
+
+        key = keys.generate()
+        server = servers.start(mock_tool.create_app(mock_tool.ToolConfig(signing_keys=[key])))
+        self.started.append(server)
+        public = self.profile.harness.public_url or server.url
+        if self.profile.harness.public_url is None and counterpart_url is not None and not is_loopback(counterpart_url):
+            why = (f"the {who} is not on this machine and cannot fetch the harness's JWKS from loopback; "
+                   f"set [harness] public_url to an address where it can reach port {server.url.rsplit(':', 1)[-1]}")
+            return key, public, False, why
+        return key, public, True, ""
+
     @property
     def tool(self) -> ToolIdentity:
-        """Start the tool counterpart (mock tool with the harness's key) on first use."""
+        """The harness acting as a tool (its key and JWKS), started on first use."""
         if self._tool is None:
-            import mock_tool
-
-            key = keys.generate()
-            server = servers.start(mock_tool.create_app(mock_tool.ToolConfig(signing_keys=[key])))
-            self.started.append(server)
-            public = self.profile.harness.public_url or server.url
-            reachable, why = True, ""
             platform = self.profile.platform
-            if self.profile.harness.public_url is None and platform is not None and not is_loopback(platform.base_url):
-                reachable = False
-                why = (
-                    "the platform is not on this machine and cannot fetch the harness's JWKS from loopback; "
-                    "set [harness] public_url to an address where it can reach port "
-                    f"{server.url.rsplit(':', 1)[-1]}"
-                )
+            key, public, reachable, why = self._jwks_server(platform.base_url if platform else None, "platform")
             self._tool = ToolIdentity(key=key, base_url=public, jwks_url=f"{public}/.well-known/jwks.json", reachable=reachable, why_unreachable=why)
         return self._tool
 
@@ -77,18 +79,10 @@ class HarnessSession:
     def as_platform(self) -> Any:
         """The harness acting as a platform (for launching a tool): a key and its JWKS, started on first use."""
         if self._as_platform is None:
-            import mock_tool
-
             from .launch import PlatformIdentity
 
-            key = keys.generate()
-            server = servers.start(mock_tool.create_app(mock_tool.ToolConfig(signing_keys=[key])))
-            self.started.append(server)
-            public = self.profile.harness.public_url or server.url
-            reachable, why = True, ""
             tool = self.profile.tool
-            if self.profile.harness.public_url is None and tool is not None and not is_loopback(tool.base_url):
-                reachable, why = False, "the tool is not on this machine and cannot fetch the harness's platform JWKS from loopback; set [harness] public_url"
+            key, public, reachable, why = self._jwks_server(tool.base_url if tool else None, "tool")
             self._as_platform = PlatformIdentity(key=key, issuer=public, jwks_url=f"{public}/.well-known/jwks.json", reachable=reachable, why_unreachable=why)
         return self._as_platform
 

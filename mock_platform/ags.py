@@ -310,13 +310,10 @@ async def line_items(request: Request) -> Response:
 
 
 def _owned(request: Request, key: DeveloperKey, course: Course, headers: dict[str, str]) -> LineItem | Response:
-    """verify_line_item_client_id_connection and the resourceLinkId check of the line item routes."""
-    a = _app()
-    item = _line_item(course, request.path_params["item_id"])
-    if item is None:
-        if _platform(request).has("missing-line-item-500"):
-            return _with(a.api_error("An internal error occurred.", 500), headers)
-        return _with(a.api_error(a.NOT_FOUND, 404), headers)
+    """verify_line_item_client_id_connection of the line item routes (show, update, destroy)."""
+    item = _score_item(request, course, headers)
+    if isinstance(item, Response):
+        return item
     if item.client_id != key.id and not _platform(request).has("foreign-line-item-visible"):
         return _with(ags_error(message(request, "permission"), 412), headers)
     return item

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import httpx
+import pytest
 
 from harness import keys
 from harness.client import TargetError, json_body
@@ -132,3 +133,13 @@ def assert_refused(result: Launch, what: str) -> None:
     if result.response is None:
         return  # refused at login
     assert 400 <= result.response.status_code < 500, f"{what}: the tool answered {result.response.status_code}, expected a 4xx refusal"
+
+
+@pytest.fixture
+def api(tool_target: HarnessSession):
+    """A client for the target tool's registrations API; what a check created is deleted afterwards."""
+    tool = tool_target.profile.tool
+    assert tool is not None
+    client = ToolApi(tool_target, tool.base_url, tool.api_key)
+    yield client
+    client.cleanup()

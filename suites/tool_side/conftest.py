@@ -5,16 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harness.session import HarnessSession
-from suites.toolapi import Registered, ToolApi, assert_accepted, assert_refused, register_as_platform  # noqa: F401  (used by the tests)
-
-
-@pytest.fixture
-def api(tool_target: HarnessSession):
-    tool = tool_target.profile.tool
-    assert tool is not None
-    client = ToolApi(tool_target, tool.base_url, tool.api_key)
-    yield client
-    client.cleanup()
+from suites.toolapi import Registered, ToolApi, api, assert_accepted, assert_refused, register_as_platform  # noqa: F401  (used by the tests)
 
 
 @pytest.fixture
