@@ -96,6 +96,31 @@ def _checks(ns: argparse.Namespace) -> int:
     return 0
 
 
+def _keygen(ns: argparse.Namespace) -> int:
+    import os
+    from pathlib import Path
+
+    from . import keys
+
+    path = Path(ns.file)
+    if path.exists() and not ns.force:
+        print(f"lti-harness: {path} exists; pass --force to replace it", file=sys.stderr)
+        return 2
+    pair = keys.generate()
+    pair = keys.KeyPair(private_key=pair.private_key, kid=ns.kid or keys.thumbprint(pair.private_key.public_key()))
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(pair.private_pem)
+    except OSError as exc:
+        print(f"lti-harness: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(keys.jwks(pair), indent=2))
+    print(f"wrote the private key to {path}; configure the public JWKS above in the tool as the platform's keys, and name the key "
+          f"in the profile:\n  [tool.launch]\n  private_key = \"{path}\"\n  kid = \"{pair.kid}\"", file=sys.stderr)
+    return 0
+
+
 def _faults(ns: argparse.Namespace) -> int:
     from mock_platform.faults import FAULTS as PLATFORM
     from mock_tool.faults import FAULTS as TOOL
@@ -147,6 +172,12 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--format", choices=["table", "json"], default="table")
     c.add_argument("--suite", action="append", metavar="NAME")
     c.set_defaults(func=_checks)
+
+    k = sub.add_parser("keygen", help="write a new platform signing key for [tool.launch] and print its public JWKS")
+    k.add_argument("file", metavar="FILE", help="where the PEM private key goes (created with mode 0600)")
+    k.add_argument("--kid", help="the key id (default: the key's RFC 7638 thumbprint)")
+    k.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    k.set_defaults(func=_keygen)
 
     f = sub.add_parser("faults", help="list the fault switches of the mocks")
     f.add_argument("--format", choices=["table", "json"], default="table")

@@ -54,6 +54,25 @@ def generate(kid: str | None = None, bits: int = 2048) -> KeyPair:
     return KeyPair(private_key=key, kid=kid or uuid.uuid4().hex)
 
 
+def thumbprint(public_key: rsa.RSAPublicKey) -> str:
+    """The RFC 7638 JWK thumbprint of an RSA public key (base64url SHA-256 of its canonical JWK)."""
+    jwk = json.loads(RSAAlgorithm.to_jwk(public_key))
+    canonical = json.dumps({"e": jwk["e"], "kty": "RSA", "n": jwk["n"]}, separators=(",", ":"), sort_keys=True)
+    return _b64(hashlib.sha256(canonical.encode("ascii")).digest())
+
+
+def load_pem(pem: bytes, kid: str | None = None) -> KeyPair:
+    """An RSA key pair from an unencrypted PEM private key; ``kid`` defaults to its thumbprint.
+    ``ValueError`` when the PEM is not an unencrypted RSA private key."""
+    try:
+        key = serialization.load_pem_private_key(pem, password=None)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"not an unencrypted PEM private key ({exc})") from None
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ValueError("not an RSA private key (LTI 1.3 signs with RS256)")
+    return KeyPair(private_key=key, kid=kid or thumbprint(key.public_key()))
+
+
 def jwks(*pairs: KeyPair) -> dict[str, Any]:
     """A JWKS document holding the public halves of ``pairs``."""
     return {"keys": [p.public_jwk for p in pairs]}

@@ -24,13 +24,13 @@ class PlatformIdentity:
 
     key: keys.KeyPair
     issuer: str
-    jwks_url: str
+    jwks_url: str  # "" when the tool holds the public key itself ([tool.launch] in the profile)
     reachable: bool = True
     why_unreachable: str = ""
+    authorization_endpoint: str = ""  # where the tool's login must redirect; default {issuer}/authorize
 
-    @property
-    def authorization_endpoint(self) -> str:
-        return f"{self.issuer}/authorize"
+    def __post_init__(self) -> None:
+        self.authorization_endpoint = self.authorization_endpoint or f"{self.issuer}/authorize"
 
 
 @dataclass
@@ -40,6 +40,14 @@ class Launch:
     state: str = ""
     id_token: str = ""
     redirect_uri: str = ""
+    authorization_endpoint: str = ""  # where the login was expected to redirect
+
+    def login_refusal(self) -> str:
+        """Why no id_token was posted: what the tool's login initiation answered instead of the redirect."""
+        where = self.login.headers.get("location", "")
+        if self.login.status_code in (302, 303):
+            return f"the tool's login redirected to {where[:120]!r}, not to the platform's authorization endpoint {self.authorization_endpoint}"
+        return f"the tool's login initiation answered {self.login.status_code} instead of redirecting to {self.authorization_endpoint}: {self.login.text[:160]!r}"
 
 
 def claims_for(ident: PlatformIdentity, client_id: str, deployment_id: str, nonce: str, target: str) -> dict[str, Any]:
@@ -53,15 +61,15 @@ def claims_for(ident: PlatformIdentity, client_id: str, deployment_id: str, nonc
     }
 
 
-def launch(client: Client, ident: PlatformIdentity, login_url: str, client_id: str, deployment_id: str, *,
+def launch(client: Client, ident: PlatformIdentity, login_url: str, target: str, client_id: str, deployment_id: str, *,
            tamper: Callable[[dict[str, Any]], None] | None = None, signer: keys.KeyPair | None = None) -> Launch:
-    """Initiate login, then post a signed id_token with the tool's state and nonce."""
-    target = login_url.rsplit("/", 1)[0] + "/launch"
+    """Initiate login at ``login_url`` for ``target`` (the target_link_uri), then post a signed id_token
+    with the tool's state and nonce to the redirect_uri the tool named."""
     login = client.get(login_url, params={"iss": ident.issuer, "login_hint": "harness-user", "target_link_uri": target,
                                          "client_id": client_id, "lti_deployment_id": deployment_id}, headers={"Accept": "text/html"})
     location = login.headers.get("location", "")
     if login.status_code not in (302, 303) or not location.startswith(ident.authorization_endpoint):
-        return Launch(login=login, response=None)
+        return Launch(login=login, response=None, authorization_endpoint=ident.authorization_endpoint)
     params = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
     assert params.get("state") and params.get("nonce") and params.get("redirect_uri"), (
         f"the tool's login redirect lacks state, nonce or redirect_uri: {sorted(params)}")
@@ -70,4 +78,5 @@ def launch(client: Client, ident: PlatformIdentity, login_url: str, client_id: s
         tamper(claims)
     token = (signer or ident.key).sign(claims)
     response = client.post(params["redirect_uri"], data={"id_token": token, "state": params["state"]}, headers={"Accept": "text/html"})
-    return Launch(login=login, response=response, state=params["state"], id_token=token, redirect_uri=params["redirect_uri"])
+    return Launch(login=login, response=response, state=params["state"], id_token=token, redirect_uri=params["redirect_uri"],
+                  authorization_endpoint=ident.authorization_endpoint)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import redact
+from . import keys, redact
 
 # capability -> (default, meaning)
 CAPABILITIES: dict[str, tuple[bool, str]] = {
@@ -88,13 +88,29 @@ class PlatformTarget:
 
 
 @dataclass
+class ToolLaunch:
+    """A registration of the harness (acting as a platform) configured in the tool beforehand, for tools
+    without the registrations API of seed 001: where to launch, and the identity the tool trusts."""
+
+    login_url: str  # the tool's OIDC login initiation URL
+    launch_url: str  # the target_link_uri (and usually the redirect_uri)
+    issuer: str
+    client_id: str
+    deployment_id: str
+    key: keys.KeyPair = field(repr=False)  # the platform signing key whose public half the tool holds
+    authorization_endpoint: str = ""  # where the tool's login redirects; default {issuer}/authorize
+
+
+@dataclass
 class ToolTarget:
-    """A tool under test: where its API lives and its Platform API key (seed 001)."""
+    """A tool under test: where it lives, its Platform API key (seed 001) if it has that API, and how to
+    launch it."""
 
     base_url: str
-    api_key: str = field(repr=False)
+    api_key: str | None = field(default=None, repr=False)
     timeout: float = 10.0
     dynamic_registration_url: str | None = None  # the tool's DR initiation URL (tool_side DR checks)
+    launch: ToolLaunch | None = None
 
 
 @dataclass
@@ -176,7 +192,7 @@ def _platform(raw: Any, source: str) -> PlatformTarget:
     )
 
 
-def parse(data: dict[str, Any], source: str = "profile") -> Profile:
+def parse(data: dict[str, Any], source: str = "profile", base_dir: Path | None = None) -> Profile:
     """Build a profile from decoded TOML, raising ``ProfileError`` on the first problem."""
     unknown = set(data) - {"platform", "harness", "tool", "name"}
     if unknown:
@@ -184,7 +200,7 @@ def parse(data: dict[str, Any], source: str = "profile") -> Profile:
     if "platform" not in data and "tool" not in data:
         raise ProfileError(f"{source}: neither [platform] nor [tool] is given (no target to test)")
     platform = _platform(data["platform"], source) if "platform" in data else None
-    tool = _tool(data["tool"], source) if "tool" in data else None
+    tool = _tool(data["tool"], source, base_dir or Path.cwd()) if "tool" in data else None
     raw_h = data.get("harness", {})
     if not isinstance(raw_h, dict):
         raise ProfileError(f"{source}: [harness] must be a table")
@@ -192,10 +208,10 @@ def parse(data: dict[str, Any], source: str = "profile") -> Profile:
     return Profile(name=str(data.get("name", source)), platform=platform, harness=HarnessSettings(public_url=public_url), tool=tool)
 
 
-def _tool(raw: Any, source: str) -> ToolTarget:
+def _tool(raw: Any, source: str, base_dir: Path) -> ToolTarget:
     if not isinstance(raw, dict):
         raise ProfileError(f"{source}: [tool] must be a table")
-    unknown = set(raw) - {"base_url", "api_key", "timeout", "dynamic_registration_url"}
+    unknown = set(raw) - {"base_url", "api_key", "timeout", "dynamic_registration_url", "launch"}
     if unknown:
         raise ProfileError(f"{source}: [tool] unknown field(s): {', '.join(sorted(unknown))}")
     timeout = raw.get("timeout", 10.0)
@@ -203,10 +219,55 @@ def _tool(raw: Any, source: str) -> ToolTarget:
         raise ProfileError(f"{source}: [tool] timeout must be a number of seconds in (0, 300]")
     return ToolTarget(
         base_url=check_url(raw.get("base_url"), f"{source}: [tool] base_url"),
-        api_key=_secret(raw.get("api_key"), f"{source}: [tool] api_key"),
+        api_key=_secret(raw["api_key"], f"{source}: [tool] api_key") if "api_key" in raw else None,
         timeout=float(timeout),
         dynamic_registration_url=check_url(raw["dynamic_registration_url"], f"{source}: [tool] dynamic_registration_url") if "dynamic_registration_url" in raw else None,
+        launch=_tool_launch(raw["launch"], source, base_dir) if "launch" in raw else None,
     )
+
+
+def _tool_launch(raw: Any, source: str, base_dir: Path) -> ToolLaunch:
+    where = f"{source}: [tool.launch]"
+    if not isinstance(raw, dict):
+        raise ProfileError(f"{where} must be a table")
+    fields = {"login_url", "launch_url", "issuer", "client_id", "deployment_id", "private_key", "kid", "authorization_endpoint"}
+    unknown = set(raw) - fields
+    if unknown:
+        raise ProfileError(f"{where} unknown field(s): {', '.join(sorted(unknown))}")
+    for name in ("client_id", "deployment_id", "private_key"):
+        if not isinstance(raw.get(name), str) or not raw[name]:
+            raise ProfileError(f"{where} {name} is missing or not a string")
+    kid = raw.get("kid")
+    if kid is not None and (not isinstance(kid, str) or not kid):
+        raise ProfileError(f"{where} kid must be a non-empty string")
+    issuer = check_url(raw.get("issuer"), f"{where} issuer")
+    return ToolLaunch(
+        login_url=check_url(raw.get("login_url"), f"{where} login_url"),
+        launch_url=check_url(raw.get("launch_url"), f"{where} launch_url"),
+        issuer=issuer,
+        client_id=raw["client_id"],
+        deployment_id=raw["deployment_id"],
+        key=_private_key(raw["private_key"], kid, where, base_dir),
+        authorization_endpoint=check_url(raw["authorization_endpoint"], f"{where} authorization_endpoint") if "authorization_endpoint" in raw else f"{issuer}/authorize",
+    )
+
+
+def _private_key(value: str, kid: str | None, where: str, base_dir: Path) -> keys.KeyPair:
+    """The platform signing key: ``env:NAME`` holding the PEM text, or a PEM file (relative to the profile)."""
+    if value.startswith("env:"):
+        pem = _secret(value, f"{where} private_key").encode()
+        origin = f"environment variable {value[4:]}"
+    else:
+        path = (base_dir / value).expanduser()
+        try:
+            pem = path.read_bytes()
+        except OSError as exc:
+            raise ProfileError(f"{where} private_key: cannot read {value}: {exc.strerror or exc}") from None
+        origin = value
+    try:
+        return keys.load_pem(pem, kid)
+    except ValueError as exc:
+        raise ProfileError(f"{where} private_key ({origin}): {exc}") from None
 
 
 def load(path: str | os.PathLike[str]) -> Profile:
@@ -220,7 +281,7 @@ def load(path: str | os.PathLike[str]) -> Profile:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"{p.name}: not valid TOML: {exc}") from None
-    return parse(data, p.name)
+    return parse(data, p.name, p.parent)
 
 
 def is_loopback(url: str) -> bool:

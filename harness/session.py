@@ -82,6 +82,11 @@ class HarnessSession:
             from .launch import PlatformIdentity
 
             tool = self.profile.tool
+            if tool is not None and tool.launch is not None:  # a registration configured in the tool beforehand
+                given = tool.launch
+                self._as_platform = PlatformIdentity(key=given.key, issuer=given.issuer, jwks_url="",
+                                                     authorization_endpoint=given.authorization_endpoint)
+                return self._as_platform
             key, public, reachable, why = self._jwks_server(tool.base_url if tool else None, "tool")
             self._as_platform = PlatformIdentity(key=key, issuer=public, jwks_url=f"{public}/.well-known/jwks.json", reachable=reachable, why_unreachable=why)
         return self._as_platform

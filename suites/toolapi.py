@@ -104,20 +104,34 @@ class Registered:
 
     session: HarnessSession
     ident: PlatformIdentity
-    reg: dict[str, Any]
+    login_url: str
+    launch_url: str
+    client_id: str
+    deployment_id: str
+    reg: dict[str, Any] = field(default_factory=dict)  # the registration object, when made through the API
 
     def launch(self, tamper: Callable[[dict[str, Any]], None] | None = None, signer: keys.KeyPair | None = None) -> Launch:
-        return launch(self.session.client, self.ident, self.reg["toolLoginUrl"], self.reg["clientId"], self.reg["deploymentId"] or "", tamper=tamper, signer=signer)
+        return launch(self.session.client, self.ident, self.login_url, self.launch_url, self.client_id, self.deployment_id,
+                      tamper=tamper, signer=signer)
 
 
 def register_as_platform(session: HarnessSession, api: ToolApi) -> Registered:
+    """The harness registered through the tool's registrations API, serving its JWKS for the tool to fetch."""
     ident = session.as_platform
     if not ident.reachable:
         not_applicable(ident.why_unreachable)
     reg = api.create(body(platformIssuer=ident.issuer, platformAuthorizationEndpoint=ident.authorization_endpoint,
                           platformJwksUrl=ident.jwks_url, platformTokenEndpoint=f"{ident.issuer}/token",
                           clientId=f"harness-{uuid.uuid4().hex[:10]}", deploymentId=f"dep-{uuid.uuid4().hex[:6]}"))
-    return Registered(session, ident, reg)
+    return Registered(session, ident, reg["toolLoginUrl"], reg["toolLaunchUrl"], reg["clientId"], reg["deploymentId"] or "", reg)
+
+
+def configured_registration(session: HarnessSession) -> Registered:
+    """The registration the profile's [tool.launch] says was configured in the tool beforehand."""
+    tool = session.profile.tool
+    assert tool is not None and tool.launch is not None
+    given = tool.launch
+    return Registered(session, session.as_platform, given.login_url, given.launch_url, given.client_id, given.deployment_id)
 
 
 def accepted(result: Launch) -> bool:
@@ -125,7 +139,7 @@ def accepted(result: Launch) -> bool:
 
 
 def assert_accepted(result: Launch, what: str) -> None:
-    assert result.response is not None, f"{what}: the tool refused the login initiation ({result.login.status_code})"
+    assert result.response is not None, f"{what}: {result.login_refusal()}"
     assert result.response.status_code < 300, f"{what}: the tool answered {result.response.status_code}: {result.response.text[:200]}"
 
 
@@ -140,6 +154,8 @@ def api(tool_target: HarnessSession):
     """A client for the target tool's registrations API; what a check created is deleted afterwards."""
     tool = tool_target.profile.tool
     assert tool is not None
+    if tool.api_key is None:
+        not_applicable("the profile gives no [tool] api_key: the tool's platform-registrations API (seed 001) is not tested")
     client = ToolApi(tool_target, tool.base_url, tool.api_key)
     yield client
     client.cleanup()

@@ -91,3 +91,25 @@ def test_served_fault_is_caught_by_run_and_by_pytest(served_platform_with_fault,
     )
     assert plain.returncode == 1, plain.stdout[-2000:]
     assert "FAILED DR-012" in plain.stdout and "LTI conformance summary" in plain.stdout
+
+
+def test_keygen_writes_a_private_key_the_profile_reads(tmp_path):
+    from harness import keys, profile
+
+    proc = cli("keygen", "platform.pem", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    published = json.loads(proc.stdout)["keys"][0]
+    assert "d" not in published and published["kty"] == "RSA"  # only the public half is printed
+    assert (tmp_path / "platform.pem").stat().st_mode & 0o077 == 0
+    loaded = keys.load_pem((tmp_path / "platform.pem").read_bytes())
+    assert loaded.public_jwk == published  # same modulus, and the default kid is the same thumbprint
+    assert f'kid = "{published["kid"]}"' in proc.stderr
+
+    again = cli("keygen", "platform.pem", cwd=tmp_path)
+    assert again.returncode == 2 and "--force" in again.stderr
+    assert keys.load_pem((tmp_path / "platform.pem").read_bytes()).public_jwk == published  # not replaced
+    assert cli("keygen", "platform.pem", "--force", "--kid", "k2", cwd=tmp_path).returncode == 0
+    assert keys.load_pem((tmp_path / "platform.pem").read_bytes()).public_jwk["n"] != published["n"]
+    assert profile.parse({"tool": {"base_url": "http://127.0.0.1:1", "launch": {
+        "login_url": "http://127.0.0.1:1/l", "launch_url": "http://127.0.0.1:1/x", "issuer": "https://p.example", "client_id": "c",
+        "deployment_id": "d", "private_key": "platform.pem", "kid": "k2"}}}, "p.toml", tmp_path).tool.launch.key.kid == "k2"

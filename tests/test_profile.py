@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness import profile
+from harness import keys, profile
 
 GOOD = {"platform": {"base_url": "https://canvas.example.edu/", "account_id": 1, "admin_token": "tok-123456"}}
 
@@ -90,3 +90,57 @@ def test_pre_issued_user_tokens(tmp_path, monkeypatch):
 
     with pytest.raises(profiles.ProfileError, match="user_tokens.*url:<VERB>"):
         profiles.load(bad)
+
+
+def tool_launch(pem_file: str = "platform.pem", **change) -> dict:
+    raw = {"login_url": "http://127.0.0.1:5000/login", "launch_url": "http://127.0.0.1:5000/launch", "issuer": "https://lms.example",
+           "client_id": "c-1", "deployment_id": "d-1", "private_key": pem_file}
+    raw.update(change)
+    return {"tool": {"base_url": "http://127.0.0.1:5000", "launch": {k: v for k, v in raw.items() if v is not None}}}
+
+
+def test_tool_launch_loads_the_key_relative_to_the_profile(tmp_path):
+    pair = keys.generate()
+    (tmp_path / "platform.pem").write_bytes(pair.private_pem)
+    (tmp_path / "p.toml").write_text(
+        '[tool]\nbase_url = "http://127.0.0.1:5000"\n[tool.launch]\nlogin_url = "http://127.0.0.1:5000/login"\n'
+        'launch_url = "http://127.0.0.1:5000/launch"\nissuer = "https://lms.example"\nclient_id = "c-1"\n'
+        'deployment_id = "d-1"\nprivate_key = "platform.pem"\n', encoding="utf-8")
+    p = profile.load(tmp_path / "p.toml")
+    assert p.platform is None and p.tool.api_key is None
+    given = p.tool.launch
+    assert given.key.public_jwk["n"] == pair.public_jwk["n"]
+    assert given.key.kid == keys.thumbprint(pair.private_key.public_key())  # the RFC 7638 thumbprint when no kid is given
+    assert given.authorization_endpoint == "https://lms.example/authorize"
+
+
+def test_tool_launch_key_from_the_environment(monkeypatch):
+    pair = keys.generate()
+    monkeypatch.setenv("HARNESS_PLATFORM_KEY", pair.private_pem.decode())
+    p = profile.parse(tool_launch("env:HARNESS_PLATFORM_KEY", kid="k-7", authorization_endpoint="https://lms.example/auth"))
+    assert p.tool.launch.key.kid == "k-7" and p.tool.launch.authorization_endpoint == "https://lms.example/auth"
+    assert "PRIVATE KEY" not in repr(p)
+
+
+@pytest.mark.parametrize("change,field", [
+    ({"login_url": None}, "login_url"),
+    ({"launch_url": "launch"}, "launch_url"),
+    ({"client_id": None}, "client_id"),
+    ({"deployment_id": 3}, "deployment_id"),
+    ({"private_key": "absent.pem"}, "cannot read absent.pem"),
+    ({"private_key": "junk.pem"}, "not an unencrypted PEM private key"),
+    ({"private_key": "ec.pem"}, "not an RSA private key"),
+    ({"kid": ""}, "kid"),
+    ({"colour": "blue"}, "colour"),
+])
+def test_broken_tool_launch_names_the_field(tmp_path, monkeypatch, change, field):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    (tmp_path / "junk.pem").write_text("not a key", encoding="utf-8")
+    (tmp_path / "ec.pem").write_bytes(ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    (tmp_path / "platform.pem").write_bytes(keys.generate().private_pem)
+    with pytest.raises(profile.ProfileError) as err:
+        profile.parse(tool_launch(**change), "t.toml", tmp_path)
+    assert field in str(err.value) and "[tool.launch]" in str(err.value)

@@ -1,0 +1,157 @@
+"""The tool-side suites against a real LTI tool library: PyLTI1p3 (from PyPI) in a small Flask app on
+loopback, wired the way its documentation shows (OIDC login, then ``MessageLaunch.validate``), with the
+harness configured in it beforehand as a platform ([tool.launch] in the profile).
+
+PyLTI1p3 keeps the launch nonce in the session and never marks it used, so a replayed launch is accepted
+(TOOL-014 fails); a variant whose session service consumes the nonce shows the same check passing. The
+library has no dynamic registration and no platform-registrations API: those checks are not applicable."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from flask import Flask, session as flask_session
+from markupsafe import escape
+from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskOIDCLogin, FlaskRequest
+from pylti1p3.contrib.flask.session import FlaskSessionService
+from pylti1p3.exception import LtiException, OIDCException
+from pylti1p3.tool_config import ToolConfDict
+from werkzeug.serving import make_server
+
+from harness import keys
+from test_reports import assert_no_secrets
+
+ISSUER = "https://harness-platform.example"
+CLIENT_ID = "pylti1p3-client"
+DEPLOYMENT = "deployment-1"
+LAUNCH_CHECKS = ["TOOL-010", "TOOL-011", "TOOL-012", "TOOL-013", "TOOL-014", "TOOL-015", "TOOL-016"]
+
+
+class SingleUseNonce(FlaskSessionService):
+    """A session service that forgets a nonce once a launch has used it (PyLTI1p3's own keeps it)."""
+
+    def check_nonce(self, nonce: str) -> bool:
+        return flask_session.pop(self._get_key("nonce", nonce), None) is not None
+
+
+def tool_app(platform_jwks: dict[str, Any], *, many_clients: bool = False, single_use_nonce: bool = False) -> Flask:
+    """A Flask tool built on PyLTI1p3 that trusts the harness as the platform ``ISSUER``. PyLTI1p3 takes
+    an issuer's settings as one table (one client id per issuer) or as a list (many client ids)."""
+    app = Flask("pylti1p3-tool")
+    app.secret_key = secrets.token_hex(16)
+    settings = {"default": True, "client_id": CLIENT_ID, "auth_login_url": f"{ISSUER}/authorize", "auth_token_url": f"{ISSUER}/token",
+                "key_set_url": None, "key_set": platform_jwks, "deployment_ids": [DEPLOYMENT]}
+    conf = ToolConfDict({ISSUER: [settings] if many_clients else settings})
+
+    @app.route("/login", methods=["GET", "POST"])
+    def login() -> Any:
+        request = FlaskRequest()
+        try:
+            return FlaskOIDCLogin(request, conf).redirect(request.get_param("target_link_uri"))
+        except (LtiException, OIDCException) as exc:
+            return f"login refused: {escape(str(exc))}", 400
+
+    @app.route("/launch", methods=["POST"])
+    def launch() -> Any:
+        request = FlaskRequest()
+        service = SingleUseNonce(request) if single_use_nonce else None
+        try:
+            data = FlaskMessageLaunch(request, conf, session_service=service).validate().get_launch_data()
+        except LtiException as exc:
+            return f"launch refused: {escape(str(exc))}", 400
+        return f"launched for {escape(data['sub'])}", 200
+
+    return app
+
+
+@pytest.fixture
+def serve_wsgi() -> Iterator[Any]:
+    """Serve WSGI apps on free loopback ports; all are shut down afterwards."""
+    running = []
+
+    def _serve(app: Flask) -> str:
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        running.append(server)
+        return f"http://127.0.0.1:{server.server_port}"
+
+    yield _serve
+    for server in running:
+        server.shutdown()
+
+
+def profile_for(tmp_path: Path, base: str, pair: keys.KeyPair) -> Path:
+    """A profile naming the tool and the registration configured in it; the key lies next to it."""
+    (tmp_path / "platform.pem").write_bytes(pair.private_pem)
+    path = tmp_path / "pylti1p3.toml"
+    path.write_text(f"""[tool]
+base_url = "{base}"
+timeout = 5
+
+[tool.launch]
+login_url = "{base}/login"
+launch_url = "{base}/launch"
+issuer = "{ISSUER}"
+client_id = "{CLIENT_ID}"
+deployment_id = "{DEPLOYMENT}"
+private_key = "platform.pem"
+kid = "{pair.kid}"
+""", encoding="utf-8")
+    return path
+
+
+def messages(result: Any, cid: str) -> str:
+    return " ".join(m for c in result.summary["checks"] if c["id"] == cid for m in c.get("messages", []))
+
+
+def test_pylti1p3_verdicts(tmp_path, serve_wsgi, run_harness):
+    pair = keys.generate()
+    base = serve_wsgi(tool_app(keys.jwks(pair)))
+    result = run_harness("--profile", str(profile_for(tmp_path, base, pair)), "--suite", "tool_side", "--suite", "tool_registrations")
+    outcomes = result.outcomes()
+    assert result.code == 1, result.stdout[-2000:] + result.stderr[-2000:]  # a required check failed; nothing crashed
+
+    assert {cid: outcomes[cid] for cid in LAUNCH_CHECKS} == {cid: "failed" if cid == "TOOL-014" else "passed" for cid in LAUNCH_CHECKS}
+    assert "posting the same launch again answered 200" in messages(result, "TOOL-014")
+    for cid in ("TOOL-001", "TOOL-002", "TOOL-003"):
+        assert outcomes[cid] == "not_applicable" and "dynamic_registration_url" in messages(result, cid), (cid, messages(result, cid))
+    treg = [cid for cid in outcomes if cid.startswith("TREG-")]
+    assert len(treg) == 13
+    for cid in treg:
+        assert outcomes[cid] == "not_applicable" and "api_key" in messages(result, cid), (cid, messages(result, cid))
+    assert "error" not in set(outcomes.values())
+    assert_no_secrets(result.report_dir)  # the id_tokens posted and the tool's session cookies are redacted
+
+
+def test_pylti1p3_many_clients_settings_answer_500_for_another_client(tmp_path, serve_wsgi, run_harness):
+    """With the list form, PyLTI1p3 looks the client id up with a plain ``Exception`` (not ``LtiException``)
+    when it is unknown, so an app handling the library's documented exceptions answers 500: TOOL-012
+    fails, saying so, while a valid launch still passes."""
+    pair = keys.generate()
+    base = serve_wsgi(tool_app(keys.jwks(pair), many_clients=True))
+    result = run_harness("--profile", str(profile_for(tmp_path, base, pair)), "--check", "TOOL-010", "--check", "TOOL-012")
+    assert result.outcomes()["TOOL-010"] == "passed", result.stdout[-2000:]
+    assert result.outcomes()["TOOL-012"] == "failed"
+    assert "the tool answered 500, expected a 4xx refusal" in messages(result, "TOOL-012")
+
+
+def test_pylti1p3_with_single_use_nonce_passes_replay(tmp_path, serve_wsgi, run_harness):
+    pair = keys.generate()
+    base = serve_wsgi(tool_app(keys.jwks(pair), single_use_nonce=True))
+    result = run_harness("--profile", str(profile_for(tmp_path, base, pair)), "--suite", "tool_side")
+    assert {cid: result.outcomes()[cid] for cid in LAUNCH_CHECKS} == dict.fromkeys(LAUNCH_CHECKS, "passed"), result.stdout[-2000:]
+    assert result.code == 0
+
+
+def test_a_tool_that_does_not_trust_the_key_fails_the_valid_launch(tmp_path, serve_wsgi, run_harness):
+    """The profile's key is not the one configured in the tool: the control launch fails with the tool's
+    reason, and every refusal check fails on its control instead of passing by accident."""
+    base = serve_wsgi(tool_app(keys.jwks(keys.generate())))
+    result = run_harness("--profile", str(profile_for(tmp_path, base, keys.generate())), "--suite", "tool_side")
+    outcomes = result.outcomes()
+    assert {cid: outcomes[cid] for cid in LAUNCH_CHECKS} == dict.fromkeys(LAUNCH_CHECKS, "failed")
+    assert "answered 400" in messages(result, "TOOL-010")
