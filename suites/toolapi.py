@@ -134,19 +134,26 @@ def configured_registration(session: HarnessSession) -> Registered:
     return Registered(session, session.as_platform, given.login_url, given.launch_url, given.client_id, given.deployment_id)
 
 
+def _answer(response: httpx.Response) -> str:
+    where = f" to {response.headers.get('location', '')[:120]!r}" if response.is_redirect else ""
+    return f"{response.status_code}{where}: {response.text[:200]!r}"
+
+
 def accepted(result: Launch) -> bool:
-    return result.response is not None and result.response.status_code < 300
+    """The launch went through: a 2xx page, or a redirect that hands the user to another site (redirects
+    within the tool's own origin were followed)."""
+    return result.response is not None and (result.response.status_code < 300 or result.response.is_redirect)
 
 
 def assert_accepted(result: Launch, what: str) -> None:
     assert result.response is not None, f"{what}: {result.login_refusal()}"
-    assert result.response.status_code < 300, f"{what}: the tool answered {result.response.status_code}: {result.response.text[:200]}"
+    assert accepted(result), f"{what}: the tool answered {_answer(result.response)}"
 
 
 def assert_refused(result: Launch, what: str) -> None:
     if result.response is None:
         return  # refused at login
-    assert 400 <= result.response.status_code < 500, f"{what}: the tool answered {result.response.status_code}, expected a 4xx refusal"
+    assert 400 <= result.response.status_code < 500, f"{what}: the tool answered {_answer(result.response)}; expected a 4xx refusal"
 
 
 @pytest.fixture

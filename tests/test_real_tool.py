@@ -136,7 +136,7 @@ def test_pylti1p3_many_clients_settings_answer_500_for_another_client(tmp_path, 
     result = run_harness("--profile", str(profile_for(tmp_path, base, pair)), "--check", "TOOL-010", "--check", "TOOL-012")
     assert result.outcomes()["TOOL-010"] == "passed", result.stdout[-2000:]
     assert result.outcomes()["TOOL-012"] == "failed"
-    assert "the tool answered 500, expected a 4xx refusal" in messages(result, "TOOL-012")
+    assert "the tool answered 500" in messages(result, "TOOL-012") and "expected a 4xx refusal" in messages(result, "TOOL-012")
 
 
 def test_pylti1p3_with_single_use_nonce_passes_replay(tmp_path, serve_wsgi, run_harness):

@@ -6,7 +6,7 @@ import time
 
 from harness import keys
 from harness.checks import check
-from harness.launch import LTI
+from harness.launch import LTI, post_id_token
 
 from .conftest import assert_accepted, assert_refused
 
@@ -41,7 +41,7 @@ def test_replay_refused(registered):
     first = registered.launch()
     assert_accepted(first, "a valid launch")
     assert first.response is not None
-    again = registered.session.client.post(first.redirect_uri, data={"id_token": first.id_token, "state": first.state}, headers={"Accept": "text/html"})
+    again = post_id_token(registered.session.client, first.redirect_uri, first.id_token, first.state)
     assert 400 <= again.status_code < 500, f"posting the same launch again answered {again.status_code}, expected a 4xx refusal"
 
 
