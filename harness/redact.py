@@ -72,13 +72,26 @@ def data(value: Any) -> Any:
     return value
 
 
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9-]*(?= )")
+_TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
+_COOKIE_NAME = {"cookie": re.compile(rf"(?:^|;\s*)({_TOKEN})="), "set-cookie": re.compile(rf"(?:^|,\s*)({_TOKEN})=")}
+
+
+def _secret_header(name: str, value: str) -> str:
+    """An auth header keeps its scheme (``Bearer [REDACTED]``); a cookie header keeps only its cookies' names."""
+    if name in _COOKIE_NAME:
+        names = _COOKIE_NAME[name].findall(value)
+        return "; ".join(f"{n}={REDACTED}" for n in names) if names else REDACTED
+    scheme = _SCHEME.match(value) if name in ("authorization", "proxy-authorization") else None
+    return f"{scheme.group(0)} {REDACTED}" if scheme else REDACTED
+
+
 def headers(values: dict[str, str]) -> dict[str, str]:
     """Redact credential-bearing headers, keeping the auth scheme visible."""
     out = {}
     for k, v in values.items():
         if k.lower() in SECRET_HEADERS:
-            scheme = v.split(" ", 1)[0] if " " in v else ""
-            out[k] = f"{scheme} {REDACTED}".strip()
+            out[k] = _secret_header(k.lower(), v)
         elif k.lower() in ("location", "content-location"):
             out[k] = url(v)
         else:

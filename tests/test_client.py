@@ -100,3 +100,15 @@ def test_registered_secrets_are_redacted_in_text():
     assert redact.data({"kty": "RSA", "d": "secret", "n": "public"}) == {"kty": "RSA", "d": "[REDACTED]", "n": "public"}
     pem = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----"
     assert "MIIE" not in redact.text(pem)
+
+
+@pytest.mark.parametrize("name,value,kept", [
+    ("Authorization", "Bearer abc.def-secret", "Bearer [REDACTED]"),
+    ("Authorization", "abc.def-secret", "[REDACTED]"),
+    ("Cookie", "session=abc.def-secret; lti1p3-state-1=s3cret-state", "session=[REDACTED]; lti1p3-state-1=[REDACTED]"),
+    ("Set-Cookie", "session=.eJy-secret.awRF.VLNU; Expires=Mon, 23 Nov 2026 13:56:11 GMT; HttpOnly; Path=/, other=s3cret-too; Path=/",
+     "session=[REDACTED]; other=[REDACTED]"),
+    ("X-Api-Key", "tf_platform_s3cret", "[REDACTED]"),
+])
+def test_credential_headers_keep_only_scheme_or_cookie_names(name, value, kept):
+    assert redact.headers({name: value}) == {name: kept}

@@ -8,6 +8,7 @@ library has no dynamic registration and no platform-registrations API: those che
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 from pathlib import Path
@@ -124,7 +125,9 @@ def test_pylti1p3_verdicts(tmp_path, serve_wsgi, run_harness):
     for cid in treg:
         assert outcomes[cid] == "not_applicable" and "api_key" in messages(result, cid), (cid, messages(result, cid))
     assert "error" not in set(outcomes.values())
-    assert_no_secrets(result.report_dir)  # the id_tokens posted and the tool's session cookies are redacted
+    assert_no_secrets(result.report_dir)  # the id_tokens posted are redacted …
+    report = (result.report_dir / "report.html").read_text(encoding="utf-8")
+    assert "session=[REDACTED]" in report and not re.search(r"session=(?!\[REDACTED\])", report)  # … and the tool's session cookie
 
 
 def test_pylti1p3_many_clients_settings_answer_500_for_another_client(tmp_path, serve_wsgi, run_harness):
