@@ -85,7 +85,7 @@ def write_profile(path: Path, base_url: str, token_env: str = "LTI_TEST_ADMIN_TO
 
 @pytest.fixture(scope="session")
 def embedded_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunResult]:
-    """One full embedded run (all suites, faultless mocks), shared by the tests that read its reports."""
+    """One full embedded run (all suites, faultless mocks), read by the self-tests."""
     report_dir = tmp_path_factory.mktemp("embedded") / "out"
     proc = cli("run", "--report-dir", str(report_dir), "--seed", "12345", cwd=report_dir.parent)
     yield RunResult(proc.returncode, proc.stdout, proc.stderr, report_dir)

@@ -86,7 +86,7 @@ def test_served_fault_is_caught_by_run_and_by_pytest(served_platform_with_fault,
     assert "served-admin-token-42" not in "".join(p.read_text(errors="replace") for p in report.iterdir())
 
     plain = subprocess.run(
-        [sys.executable, "-m", "pytest", "--pyargs", "suites", f"--lti-profile={profile}", "-q", "-p", "no:cacheprovider", "--lti-examples=5"],
+        [sys.executable, "-m", "pytest", "--pyargs", "suites.registration", f"--lti-profile={profile}", "-q", "-p", "no:cacheprovider", "--lti-examples=5"],
         capture_output=True, text=True, timeout=RUN_TIMEOUT, cwd=tmp_path, env={**os.environ, **env}, stdin=subprocess.DEVNULL,
     )
     assert plain.returncode == 1, plain.stdout[-2000:]

@@ -8,6 +8,7 @@ import pytest
 from harness.checks import load_all
 from mock_platform.faults import FAULTS as PLATFORM_FAULTS
 from mock_tool.faults import FAULTS as TOOL_FAULTS
+from test_reports import assert_no_secrets
 
 FAULTS = {**PLATFORM_FAULTS, **TOOL_FAULTS}
 CHECKS = load_all()
@@ -22,6 +23,7 @@ def test_faultless_mocks_pass_every_check(embedded_run):
     assert set(outcomes) == {c.id for c in CHECKS}, "some checks did not run"
     bad = {cid: o for cid, o in outcomes.items() if o != "passed"}
     assert not bad, f"checks not passing against the faultless mocks: {bad}"
+    assert_no_secrets(embedded_run.report_dir)  # every suite's exchanges, redacted
 
 
 def test_generated_checks_are_known():
