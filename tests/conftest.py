@@ -35,6 +35,14 @@ class RunResult:
         return {cid for cid, outcome in self.outcomes().items() if outcome == "failed"}
 
 
+def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for a harness process the tests start. The tests start over a hundred of them:
+    letting them cache bytecode (and pytest's rewritten suite modules) saves about 2 s each where
+    PYTHONDONTWRITEBYTECODE is set."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return {**env, **(extra or {})}
+
+
 def cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = RUN_TIMEOUT) -> subprocess.CompletedProcess[str]:
     """Run ``lti-harness ARGS`` in a fresh interpreter (no input, bounded time)."""
     return subprocess.run(
@@ -43,7 +51,7 @@ def cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None, 
         text=True,
         timeout=timeout,
         stdin=subprocess.DEVNULL,
-        env={**os.environ, **(env or {})},
+        env=child_env(env),
         cwd=cwd,
     )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import socket
 import subprocess
@@ -13,7 +12,7 @@ import time
 import httpx
 import pytest
 
-from conftest import RUN_TIMEOUT, cli, write_profile
+from conftest import RUN_TIMEOUT, child_env, cli, write_profile
 from harness.checks import load_all
 from test_reports import assert_no_secrets
 
@@ -87,7 +86,7 @@ def test_served_fault_is_caught_by_run_and_by_pytest(served_platform_with_fault,
 
     plain = subprocess.run(
         [sys.executable, "-m", "pytest", "--pyargs", "suites.registration", f"--lti-profile={profile}", "-q", "-p", "no:cacheprovider", "--lti-examples=5"],
-        capture_output=True, text=True, timeout=RUN_TIMEOUT, cwd=tmp_path, env={**os.environ, **env}, stdin=subprocess.DEVNULL,
+        capture_output=True, text=True, timeout=RUN_TIMEOUT, cwd=tmp_path, env=child_env(env), stdin=subprocess.DEVNULL,
     )
     assert plain.returncode == 1, plain.stdout[-2000:]
     assert "FAILED DR-012" in plain.stdout and "LTI conformance summary" in plain.stdout
