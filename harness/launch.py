@@ -50,7 +50,12 @@ class Launch:
         where = self.login.headers.get("location", "")
         if self.login.is_redirect:
             return f"the tool's login redirected to {where[:120]!r}, not to the platform's authorization endpoint {self.authorization_endpoint}"
-        return f"the tool's login initiation answered {self.login.status_code} instead of redirecting to {self.authorization_endpoint}: {self.login.text[:160]!r}"
+        why = (f"the tool's login initiation answered {self.login.status_code} instead of redirecting to "
+               f"{self.authorization_endpoint}: {self.login.text[:160]!r}")
+        if self.login.status_code == 200:
+            why += (" (a page that needs a browser, such as a cookie check? [tool.launch] login_params can add "
+                    "what the page would add to the login URL)")
+        return why
 
 
 def claims_for(ident: PlatformIdentity, client_id: str, deployment_id: str, nonce: str, target: str) -> dict[str, Any]:
@@ -117,12 +122,13 @@ def post_id_token(client: Client, redirect_uri: str, id_token: str, state: str) 
 
 
 def launch(client: Client, ident: PlatformIdentity, login_url: str, target: str, client_id: str, deployment_id: str, *,
-           tamper: Callable[[dict[str, Any]], None] | None = None, signer: keys.KeyPair | None = None) -> Launch:
+           tamper: Callable[[dict[str, Any]], None] | None = None, signer: keys.KeyPair | None = None,
+           login_params: dict[str, str] | None = None) -> Launch:
     """Initiate login at ``login_url`` for ``target`` (the target_link_uri), then post a signed id_token
     with the tool's state and nonce to the redirect_uri the tool named. A login that answers 405 to the
-    GET is initiated again with a form POST."""
+    GET is initiated again with a form POST. ``login_params`` are added to the initiation."""
     initiation = {"iss": ident.issuer, "login_hint": "harness-user", "target_link_uri": target, "client_id": client_id,
-                  "lti_deployment_id": deployment_id, "lti_message_hint": uuid.uuid4().hex}
+                  "lti_deployment_id": deployment_id, "lti_message_hint": uuid.uuid4().hex, **(login_params or {})}
     login = client.get(login_url, params=initiation, headers={"Accept": "text/html"})
     if login.status_code == 405:
         login = client.post(login_url, data=initiation, headers={"Accept": "text/html"})

@@ -99,6 +99,7 @@ class ToolLaunch:
     deployment_id: str
     key: keys.KeyPair = field(repr=False)  # the platform signing key whose public half the tool holds
     authorization_endpoint: str = ""  # where the tool's login redirects; default {issuer}/authorize
+    login_params: dict[str, str] = field(default_factory=dict)  # added to the login initiation
 
 
 @dataclass
@@ -230,7 +231,7 @@ def _tool_launch(raw: Any, source: str, base_dir: Path) -> ToolLaunch:
     where = f"{source}: [tool.launch]"
     if not isinstance(raw, dict):
         raise ProfileError(f"{where} must be a table")
-    fields = {"login_url", "launch_url", "issuer", "client_id", "deployment_id", "private_key", "kid", "authorization_endpoint"}
+    fields = {"login_url", "launch_url", "issuer", "client_id", "deployment_id", "private_key", "kid", "authorization_endpoint", "login_params"}
     unknown = set(raw) - fields
     if unknown:
         raise ProfileError(f"{where} unknown field(s): {', '.join(sorted(unknown))}")
@@ -241,6 +242,9 @@ def _tool_launch(raw: Any, source: str, base_dir: Path) -> ToolLaunch:
     if kid is not None and (not isinstance(kid, str) or not kid):
         raise ProfileError(f"{where} kid must be a non-empty string")
     issuer = check_url(raw.get("issuer"), f"{where} issuer")
+    extra = raw.get("login_params", {})
+    if not isinstance(extra, dict) or not all(isinstance(v, str) for v in extra.values()):
+        raise ProfileError(f"{where} login_params must be a table of strings")
     return ToolLaunch(
         login_url=check_url(raw.get("login_url"), f"{where} login_url"),
         launch_url=check_url(raw.get("launch_url"), f"{where} launch_url"),
@@ -249,6 +253,7 @@ def _tool_launch(raw: Any, source: str, base_dir: Path) -> ToolLaunch:
         deployment_id=raw["deployment_id"],
         key=_private_key(raw["private_key"], kid, where, base_dir),
         authorization_endpoint=check_url(raw["authorization_endpoint"], f"{where} authorization_endpoint") if "authorization_endpoint" in raw else f"{issuer}/authorize",
+        login_params=dict(extra),
     )
 
 

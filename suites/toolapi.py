@@ -109,10 +109,11 @@ class Registered:
     client_id: str
     deployment_id: str
     reg: dict[str, Any] = field(default_factory=dict)  # the registration object, when made through the API
+    login_params: dict[str, str] = field(default_factory=dict)
 
     def launch(self, tamper: Callable[[dict[str, Any]], None] | None = None, signer: keys.KeyPair | None = None) -> Launch:
         return launch(self.session.client, self.ident, self.login_url, self.launch_url, self.client_id, self.deployment_id,
-                      tamper=tamper, signer=signer)
+                      tamper=tamper, signer=signer, login_params=self.login_params)
 
 
 def register_as_platform(session: HarnessSession, api: ToolApi) -> Registered:
@@ -131,7 +132,8 @@ def configured_registration(session: HarnessSession) -> Registered:
     tool = session.profile.tool
     assert tool is not None and tool.launch is not None
     given = tool.launch
-    return Registered(session, session.as_platform, given.login_url, given.launch_url, given.client_id, given.deployment_id)
+    return Registered(session, session.as_platform, given.login_url, given.launch_url, given.client_id, given.deployment_id,
+                      login_params=given.login_params)
 
 
 def _answer(response: httpx.Response) -> str:

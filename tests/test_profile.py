@@ -131,6 +131,7 @@ def test_tool_launch_key_from_the_environment(monkeypatch):
     ({"private_key": "junk.pem"}, "not an unencrypted PEM private key"),
     ({"private_key": "ec.pem"}, "not an RSA private key"),
     ({"kid": ""}, "kid"),
+    ({"login_params": {"lti1p3_new_window": 1}}, "login_params"),
     ({"colour": "blue"}, "colour"),
 ])
 def test_broken_tool_launch_names_the_field(tmp_path, monkeypatch, change, field):

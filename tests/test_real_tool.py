@@ -39,7 +39,7 @@ class SingleUseNonce(FlaskSessionService):
         return flask_session.pop(self._get_key("nonce", nonce), None) is not None
 
 
-def tool_app(platform_jwks: dict[str, Any], *, many_clients: bool = False, single_use_nonce: bool = False) -> Flask:
+def tool_app(platform_jwks: dict[str, Any], *, many_clients: bool = False, single_use_nonce: bool = False, check_cookies: bool = False) -> Flask:
     """A Flask tool built on PyLTI1p3 that trusts the harness as the platform ``ISSUER``. PyLTI1p3 takes
     an issuer's settings as one table (one client id per issuer) or as a list (many client ids)."""
     app = Flask("pylti1p3-tool")
@@ -52,7 +52,10 @@ def tool_app(platform_jwks: dict[str, Any], *, many_clients: bool = False, singl
     def login() -> Any:
         request = FlaskRequest()
         try:
-            return FlaskOIDCLogin(request, conf).redirect(request.get_param("target_link_uri"))
+            login = FlaskOIDCLogin(request, conf)
+            if check_cookies:  # PyLTI1p3's page that checks, in JavaScript, that the browser keeps cookies
+                login = login.enable_check_cookies()
+            return login.redirect(request.get_param("target_link_uri"))
         except (LtiException, OIDCException) as exc:
             return f"login refused: {escape(str(exc))}", 400
 
@@ -85,7 +88,7 @@ def serve_wsgi() -> Iterator[Any]:
         server.shutdown()
 
 
-def profile_for(tmp_path: Path, base: str, pair: keys.KeyPair) -> Path:
+def profile_for(tmp_path: Path, base: str, pair: keys.KeyPair, extra: str = "") -> Path:
     """A profile naming the tool and the registration configured in it; the key lies next to it."""
     (tmp_path / "platform.pem").write_bytes(pair.private_pem)
     path = tmp_path / "pylti1p3.toml"
@@ -101,7 +104,7 @@ client_id = "{CLIENT_ID}"
 deployment_id = "{DEPLOYMENT}"
 private_key = "platform.pem"
 kid = "{pair.kid}"
-""", encoding="utf-8")
+{extra}""", encoding="utf-8")
     return path
 
 
@@ -158,3 +161,16 @@ def test_a_tool_that_does_not_trust_the_key_fails_the_valid_launch(tmp_path, ser
     outcomes = result.outcomes()
     assert {cid: outcomes[cid] for cid in LAUNCH_CHECKS} == dict.fromkeys(LAUNCH_CHECKS, "failed")
     assert "answered 400" in messages(result, "TOOL-010")
+
+
+def test_pylti1p3_cookie_check_page_is_explained_and_login_params_pass_it(tmp_path, serve_wsgi, run_harness):
+    """With ``enable_check_cookies()`` the login first answers a page whose script reloads it with
+    ``lti1p3_new_window=1``; the harness runs no script, says so, and ``login_params`` adds the parameter."""
+    pair = keys.generate()
+    base = serve_wsgi(tool_app(keys.jwks(pair), check_cookies=True))
+    blocked = run_harness("--profile", str(profile_for(tmp_path, base, pair)), "--check", "TOOL-010")
+    assert blocked.outcomes()["TOOL-010"] == "failed"
+    assert "answered 200" in messages(blocked, "TOOL-010") and "login_params" in messages(blocked, "TOOL-010")
+    passed = run_harness("--profile", str(profile_for(tmp_path, base, pair, 'login_params = { lti1p3_new_window = "1" }\n')),
+                         "--check", "TOOL-010", "--check", "TOOL-011")
+    assert passed.outcomes() == {"TOOL-010": "passed", "TOOL-011": "passed"}, passed.stdout[-2000:]
