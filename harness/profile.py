@@ -12,6 +12,18 @@ A profile is a TOML file::
     [platform.capabilities]
     mock_controls = false
 
+    [tool]                                        # a tool under test; a profile may name only a tool
+    base_url = "https://api.tool.example"
+    api_key = "env:TOOL_PLATFORM_API_KEY"         # optional: seed 001's registrations API
+
+    [tool.launch]                                 # optional: the harness as a platform, configured in the tool
+    login_url = "https://api.tool.example/lti/login"
+    launch_url = "https://api.tool.example/lti/launch"
+    issuer = "https://harness-platform.example"
+    client_id = "harness-client"
+    deployment_id = "1"
+    private_key = "platform.pem"                  # relative to the profile, or env:NAME holding the PEM
+
 Secrets are written ``env:NAME`` to read them from the environment variable ``NAME``.
 """
 
