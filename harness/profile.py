@@ -275,7 +275,7 @@ def _private_key(value: str, kid: str | None, where: str, base_dir: Path) -> key
         pem = _secret(value, f"{where} private_key").encode()
         origin = f"environment variable {value[4:]}"
     else:
-        path = (base_dir / value).expanduser()
+        path = base_dir / Path(value).expanduser()  # an absolute path stays as it is
         try:
             pem = path.read_bytes()
         except OSError as exc:

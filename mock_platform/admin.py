@@ -4,8 +4,9 @@ feature flags and developer keys (canvas-facts.md §2 "Admin API", §3 developer
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -19,6 +20,9 @@ from .store import Registration
 FLAG = "lti_dr_registrations_update"
 KNOWN_FLAGS = {FLAG: True}
 FLAG_STATES = {"on": True, "allowed_on": True, "off": False, "allowed": False}
+
+
+Handler = Callable[..., Awaitable[Response]]
 
 
 def _app():
@@ -35,10 +39,29 @@ def flag_on(platform: Any, account_id: str) -> bool:
     return platform.store.flag(account_id, FLAG, platform.config.flags.get(FLAG, True))
 
 
-async def _guard(request: Request) -> tuple[Any, Response | None]:
-    a = _app()
-    platform = a._platform(request)
-    return platform, a._admin(request, platform) or a._account(request, platform)
+def admin_only(*, account: bool = False, body: bool = False) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
+    """An admin route: Canvas's 401 without the admin token and, with ``account``, 404 for another
+    account; the handler gets the platform and, with ``body``, the decoded JSON or form body (a body
+    that cannot be read is answered 400 or 413 first, as Rails does before the controller runs)."""
+
+    def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        @functools.wraps(handler)
+        async def route(request: Request) -> Response:
+            a = _app()
+            platform = a._platform(request)
+            refused = a._admin(request, platform) or (a._account(request, platform) if account else None)
+            if refused:
+                return refused
+            if not body:
+                return await handler(request, platform)
+            params = await _params(request)
+            if isinstance(params, Response):
+                return params
+            return await handler(request, platform, params)
+
+        return route
+
+    return wrap
 
 
 def _registration(request: Request, platform: Any) -> Registration | None:
@@ -63,18 +86,14 @@ async def _params(request: Request) -> dict[str, Any] | Response:
     return body if isinstance(body, dict) else a.api_error("The request body must be an object.", 400)
 
 
-async def list_registrations(request: Request) -> Response:
-    platform, refused = await _guard(request)
-    if refused:
-        return refused
+@admin_only(account=True)
+async def list_registrations(request: Request, platform: Any) -> Response:
     regs = [r for r in platform.store.registrations() if r.account_id == platform.config.account_id]
     return _app()._json([updates.registration_json(r, platform.config.faults) for r in regs])
 
 
-async def show_registration(request: Request) -> Response:
-    platform, refused = await _guard(request)
-    if refused:
-        return refused
+@admin_only(account=True)
+async def show_registration(request: Request, platform: Any) -> Response:
     reg = _registration(request, platform)
     if reg is None:
         return _app().api_error(_app().NOT_FOUND, 404)
@@ -85,10 +104,8 @@ def _update_request(reg: Registration, raw: str) -> updates.UpdateRequest | None
     return next((u for u in reg.update_requests if str(u.id) == raw), None)
 
 
-async def show_update_request(request: Request) -> Response:
-    platform, refused = await _guard(request)
-    if refused:
-        return refused
+@admin_only(account=True)
+async def show_update_request(request: Request, platform: Any) -> Response:
     reg = _registration(request, platform)
     found = _update_request(reg, request.path_params["update_request_id"]) if reg else None
     if found is None:
@@ -96,12 +113,10 @@ async def show_update_request(request: Request) -> Response:
     return _app()._json(updates.request_json(reg, found, platform.config.faults))
 
 
-async def apply_update_request(request: Request) -> Response:
+@admin_only(account=True)
+async def apply_update_request(request: Request, platform: Any) -> Response:
     """PUT …/update_requests/:id/apply with ``accepted`` (true applies, false ignores), ``overlay``, ``comment``."""
     a = _app()
-    platform, refused = await _guard(request)
-    if refused:
-        return refused
     faults = platform.config.faults
     reg = _registration(request, platform)
     found = _update_request(reg, request.path_params["update_request_id"]) if reg else None
@@ -150,11 +165,9 @@ async def apply_update_request(request: Request) -> Response:
     return a._json(updates.request_json(reg, found, faults))
 
 
-async def history(request: Request) -> Response:
+@admin_only(account=True)
+async def history(request: Request, platform: Any) -> Response:
     a = _app()
-    platform, refused = await _guard(request)
-    if refused:
-        return refused
     reg = _registration(request, platform)
     if reg is None:
         return a.api_error(a.NOT_FOUND, 404)
@@ -178,12 +191,10 @@ def _flag_json(feature: str, account_id: str, on: bool) -> dict[str, Any]:
     return {"feature": feature, "context_type": "Account", "context_id": account_id, "state": "on" if on else "off", "locked": False}
 
 
-async def feature_flag(request: Request) -> Response:
+@admin_only(account=True)
+async def feature_flag(request: Request, platform: Any) -> Response:
     """GET/PUT /api/v1/accounts/:account_id/features/flags/:feature with ``state``."""
     a = _app()
-    platform, refused = await _guard(request)
-    if refused:
-        return refused
     feature = request.path_params["feature"]
     if feature not in KNOWN_FLAGS:
         return a.api_error(f"There is no feature named {feature}.", 404)

@@ -285,12 +285,9 @@ async def line_items(request: Request) -> Response:
         if isinstance(page, Response):
             return page
         return _json(request, [item_json(request, i) for i in page], headers, media_type=CONTAINER_TYPE)
-    body = await _body(request)
+    body = await _item_body(request, headers)
     if isinstance(body, Response):
-        return _with(body, headers)
-    refused = _validate_item(request, body, headers)
-    if refused:
-        return refused
+        return body
     link = body.get("resourceLinkId")
     if link is not None:
         owner = course.resource_links.get(str(link))
@@ -307,6 +304,14 @@ async def line_items(request: Request) -> Response:
     )
     course.line_items.append(item)
     return _json(request, item_json(request, item), headers, 201, LINEITEM_TYPE)
+
+
+async def _item_body(request: Request, headers: dict[str, str]) -> dict[str, Any] | Response:
+    """A line item body that reads and validates, or the error to answer."""
+    body = await _body(request)
+    if isinstance(body, Response):
+        return _with(body, headers)
+    return _validate_item(request, body, headers) or body
 
 
 def _owned(request: Request, key: DeveloperKey, course: Course, headers: dict[str, str]) -> LineItem | Response:
@@ -334,12 +339,9 @@ async def line_item(request: Request) -> Response:
         course.line_items.remove(item)
         return _with(Response(status_code=204), headers)
     if request.method == "PUT":
-        body = await _body(request)
+        body = await _item_body(request, headers)
         if isinstance(body, Response):
-            return _with(body, headers)
-        refused = _validate_item(request, body, headers)
-        if refused:
-            return refused
+            return body
         if body.get("resourceLinkId") not in (None, item.resource_link_id):
             return _with(ags_error(message(request, "link"), 412), headers)
         item.label, item.score_maximum = body["label"], body["scoreMaximum"]

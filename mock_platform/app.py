@@ -105,12 +105,9 @@ async def _body_bytes(request: Request) -> bytes | Response:
 # --- dynamic registration -------------------------------------------------------------------
 
 
-async def registration_token(request: Request) -> Response:
+@admin.admin_only(account=True)
+async def registration_token(request: Request, platform: Any) -> Response:
     """GET /api/lti/accounts/:account_id/registration_token (canvas-facts §1a)."""
-    platform = _platform(request)
-    refused = _admin(request, platform) or _account(request, platform)
-    if refused:
-        return refused
     host = urlsplit(base_url(request)).netloc
     token, token_uuid = oauth.issue_registration_token(
         platform.secret,
@@ -130,12 +127,9 @@ async def registration_token(request: Request) -> Response:
     return _json(body)
 
 
-async def expired_registration_token(request: Request) -> Response:
+@admin.admin_only(account=True)
+async def expired_registration_token(request: Request, platform: Any) -> Response:
     """GET /_mock/accounts/:account_id/expired_registration_token: test support, not a Canvas route."""
-    platform = _platform(request)
-    refused = _admin(request, platform) or _account(request, platform)
-    if refused:
-        return refused
     token, _ = oauth.issue_registration_token(
         platform.secret,
         account_id=platform.config.account_id,
@@ -402,13 +396,10 @@ async def token(request: Request) -> Response:
     return _json(body, headers=NO_STORE)
 
 
-async def throttle_settings(request: Request) -> Response:
+@admin.admin_only()
+async def throttle_settings(request: Request, platform: Any) -> Response:
     """PUT /_mock/throttle {"high_water_mark": n}: a bucket that ``n`` requests fill (each costs 1, none drains
     while n < 600), so tests can reach the 403; 600 or more restores a draining bucket (test support)."""
-    platform = _platform(request)
-    refused = _admin(request, platform)
-    if refused:
-        return refused
     try:
         body = json.loads((await request.body()).decode("utf-8") or "{}")
         mark = float(body["high_water_mark"])
@@ -420,12 +411,9 @@ async def throttle_settings(request: Request) -> Response:
     return _json({"high_water_mark": mark})
 
 
-async def recorded(request: Request) -> Response:
+@admin.admin_only()
+async def recorded(request: Request, platform: Any) -> Response:
     """GET /_mock/recorded: what tools sent to the DR routes, newest last (test support, admin only)."""
-    platform = _platform(request)
-    refused = _admin(request, platform)
-    if refused:
-        return refused
     return _json(request.app.state.recorded)
 
 

@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from harness import schemas
 
-from . import apiscopes
+from . import admin, apiscopes
 from .store import DeveloperKey
 
 BINDING_STATES = ("on", "off", "allow")
@@ -83,18 +83,10 @@ def _scope_problems(scopes: list[str]) -> list[str]:
     return [s for s in scopes if not (apiscopes.is_known_api_scope(s) or s in schemas.known_lti_scopes())]
 
 
-async def create_key(request: Request) -> Response:
+@admin.admin_only(account=True, body=True)
+async def create_key(request: Request, platform: Any, params: dict[str, Any]) -> Response:
     """POST /api/v1/accounts/:account_id/developer_keys with ``developer_key[...]``."""
-    from . import admin
-
     a = _app()
-    platform = a._platform(request)
-    refused = a._admin(request, platform) or a._account(request, platform)
-    if refused:
-        return refused
-    params = await admin._params(request)
-    if isinstance(params, Response):
-        return params
     fields = params.get("developer_key")
     if not isinstance(fields, dict):
         return _invalid("developer_key is missing")
@@ -158,21 +150,13 @@ def set_scopes(platform: Any, key: DeveloperKey, scopes: list[str]) -> None:
             key.scope_version += 1
 
 
-async def update_key(request: Request) -> Response:
+@admin.admin_only(body=True)
+async def update_key(request: Request, platform: Any, params: dict[str, Any]) -> Response:
     """PUT /api/v1/developer_keys/:id: ``event`` (activate | deactivate), ``scopes``, ``name``, ``require_scopes``, ``redirect_uris``."""
-    from . import admin
-
     a = _app()
-    platform = a._platform(request)
-    refused = a._admin(request, platform)
-    if refused:
-        return refused
     key = _key(request, platform)
     if key is None:
         return a.api_error(a.NOT_FOUND, 404)
-    params = await admin._params(request)
-    if isinstance(params, Response):
-        return params
     fields = params.get("developer_key")
     if not isinstance(fields, dict):
         return _invalid("developer_key is missing")
@@ -205,13 +189,10 @@ async def update_key(request: Request) -> Response:
     return a._json(key_json(key))
 
 
-async def delete_key(request: Request) -> Response:
+@admin.admin_only()
+async def delete_key(request: Request, platform: Any) -> Response:
     """DELETE /api/v1/developer_keys/:id: the key becomes ``deleted`` and its tokens go."""
     a = _app()
-    platform = a._platform(request)
-    refused = a._admin(request, platform)
-    if refused:
-        return refused
     key = _key(request, platform)
     if key is None:
         return a.api_error(a.NOT_FOUND, 404)
@@ -220,32 +201,21 @@ async def delete_key(request: Request) -> Response:
     return a._json(key_json(key, with_secret=False))
 
 
-async def list_keys(request: Request) -> Response:
+@admin.admin_only(account=True)
+async def list_keys(request: Request, platform: Any) -> Response:
     """GET /api/v1/accounts/:account_id/developer_keys."""
     a = _app()
-    platform = a._platform(request)
-    refused = a._admin(request, platform) or a._account(request, platform)
-    if refused:
-        return refused
     keys = [k for k in platform.store.developer_keys() if k.workflow_state != "deleted"]
     return a._json([key_json(k) for k in keys])
 
 
-async def set_binding(request: Request) -> Response:
+@admin.admin_only(account=True, body=True)
+async def set_binding(request: Request, platform: Any, params: dict[str, Any]) -> Response:
     """POST /api/v1/accounts/:account_id/developer_keys/:developer_key_id/developer_key_account_bindings."""
-    from . import admin
-
     a = _app()
-    platform = a._platform(request)
-    refused = a._admin(request, platform) or a._account(request, platform)
-    if refused:
-        return refused
     key = _key(request, platform)
     if key is None:
         return a.api_error(a.NOT_FOUND, 404)
-    params = await admin._params(request)
-    if isinstance(params, Response):
-        return params
     fields = params.get("developer_key_account_binding")
     state = fields.get("workflow_state") if isinstance(fields, dict) else None
     if state not in BINDING_STATES:

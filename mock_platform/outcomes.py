@@ -26,6 +26,7 @@ from starlette.routing import Route
 
 from harness import pox
 
+from . import admin
 from .store import Course, LineItem, Result
 
 MAX_SKEW = 90 * 60  # Canvas: ±90 minutes
@@ -194,16 +195,11 @@ def submission_json(item: LineItem, result: Result) -> dict[str, Any]:
     }
 
 
-async def submission(request: Request) -> Response:
+@admin.admin_only()
+async def submission(request: Request, platform: Any) -> Response:
     """GET (read) and PUT (``submission[posted_grade]``, a teacher's grade) the submission of an
     assignment's user: ``/api/v1/courses/:course_id/assignments/:assignment_id/submissions/:user_id`` (admin)."""
-    from . import admin
-
     a = _app()
-    platform = a._platform(request)
-    refused = a._admin(request, platform)
-    if refused:
-        return refused
     raw = request.path_params
     course = platform.store.course(int(raw["course_id"])) if raw["course_id"].isdigit() else None
     item = next((i for i in course.line_items if str(i.id) == raw["assignment_id"]), None) if course else None
@@ -223,13 +219,10 @@ async def submission(request: Request) -> Response:
     return a._json(submission_json(item, result))
 
 
-async def mock_sourced_id(request: Request) -> Response:
+@admin.admin_only()
+async def mock_sourced_id(request: Request, platform: Any) -> Response:
     """GET /_mock/lti11/sourcedid?tool_id&course_id&assignment_id&user_id: what a launch would carry (test support)."""
     a = _app()
-    platform = a._platform(request)
-    refused = a._admin(request, platform)
-    if refused:
-        return refused
     q = request.query_params
     try:
         made = sourced_id(platform.secret, q["tool_id"], int(q["course_id"]), int(q["assignment_id"]), int(q["user_id"]))

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from . import apiscopes
+from . import admin, apiscopes
 from .store import Course, LineItem, User
 
 INSUFFICIENT = "Insufficient scopes on access token."
@@ -84,8 +84,6 @@ async def course(request: Request) -> Response:
         found.workflow_state = "deleted" if event == "delete" else "completed"
         return a._json({event: True})
     if request.method == "PUT":
-        from . import admin
-
         params = await admin._params(request)
         if isinstance(params, Response):
             return params
@@ -138,8 +136,6 @@ async def _create_assignment(request: Request, course: Course) -> Response:
     """``assignment[name]``, ``points_possible``, ``submission_types[]``, ``allowed_attempts`` and
     ``external_tool_tag_attributes[content_id]`` (the LTI key's id): an assignment whose line item
     and resource link belong to that tool."""
-    from . import admin
-
     a = _app()
     platform = a._platform(request)
     params = await admin._params(request)
@@ -173,18 +169,10 @@ async def _create_assignment(request: Request, course: Course) -> Response:
     return a._json(assignment_json(request, item))
 
 
-async def create_user(request: Request) -> Response:
+@admin.admin_only(account=True, body=True)
+async def create_user(request: Request, platform: Any, params: dict[str, Any]) -> Response:
     """POST /api/v1/accounts/:account_id/users with ``user[name]`` (admin)."""
-    from . import admin
-
     a = _app()
-    platform = a._platform(request)
-    refused = a._admin(request, platform) or a._account(request, platform)
-    if refused:
-        return refused
-    params = await admin._params(request)
-    if isinstance(params, Response):
-        return params
     fields = params.get("user") if isinstance(params.get("user"), dict) else {}
     name = fields.get("name") if isinstance(fields.get("name"), str) and fields["name"].strip() else None
     if name is None:
@@ -197,21 +185,13 @@ async def create_user(request: Request) -> Response:
 ENROLLMENT_TYPES = {"StudentEnrollment": "students", "TeacherEnrollment": "teachers"}
 
 
-async def enroll(request: Request) -> Response:
+@admin.admin_only(body=True)
+async def enroll(request: Request, platform: Any, params: dict[str, Any]) -> Response:
     """POST /api/v1/courses/:course_id/enrollments with ``enrollment[user_id]`` and ``enrollment[type]`` (admin)."""
-    from . import admin
-
     a = _app()
-    platform = a._platform(request)
-    refused = a._admin(request, platform)
-    if refused:
-        return refused
     found = _course(request)
     if found is None:
         return a.api_error(a.NOT_FOUND, 404)
-    params = await admin._params(request)
-    if isinstance(params, Response):
-        return params
     fields = params.get("enrollment") if isinstance(params.get("enrollment"), dict) else {}
     kind = fields.get("type", "StudentEnrollment")
     raw = str(fields.get("user_id", ""))
@@ -246,18 +226,10 @@ async def profile(request: Request) -> Response:
     return a._json({"id": user_id, "name": "Mock Admin", "primary_email": "admin@mock.invalid"})
 
 
-async def create_course(request: Request) -> Response:
+@admin.admin_only(account=True, body=True)
+async def create_course(request: Request, platform: Any, params: dict[str, Any]) -> Response:
     """POST /api/v1/accounts/:account_id/courses with ``course[name]`` (admin)."""
-    from . import admin
-
     a = _app()
-    platform = a._platform(request)
-    refused = a._admin(request, platform) or a._account(request, platform)
-    if refused:
-        return refused
-    params = await admin._params(request)
-    if isinstance(params, Response):
-        return params
     fields = params.get("course") if isinstance(params.get("course"), dict) else {}
     name = fields.get("name") if isinstance(fields.get("name"), str) else "Unnamed Course"
     found = Course(id=platform.store.next_id(), name=name, account_id=platform.config.account_id)
@@ -265,21 +237,13 @@ async def create_course(request: Request) -> Response:
     return a._json(course_json(found))
 
 
-async def install_tool(request: Request) -> Response:
+@admin.admin_only(body=True)
+async def install_tool(request: Request, platform: Any, params: dict[str, Any]) -> Response:
     """POST /api/v1/courses/:course_id/external_tools with ``client_id``: deploy an LTI 1.3 key's tool in a course."""
-    from . import admin
-
     a = _app()
-    platform = a._platform(request)
-    refused = a._admin(request, platform)
-    if refused:
-        return refused
     found = _course(request)
     if found is None:
         return a.api_error(a.NOT_FOUND, 404)
-    params = await admin._params(request)
-    if isinstance(params, Response):
-        return params
     if "client_id" not in params and params.get("consumer_key") and params.get("shared_secret"):
         # an LTI 1.1 tool: a consumer key and shared secret sign its outcomes requests (seed 003)
         if not all(isinstance(params[k], str) for k in ("consumer_key", "shared_secret")):
