@@ -344,11 +344,35 @@ class CanvasAdapter:
                          course_id=course_id, assignment_id=assignment_id, user_id=user_id)
 
 
+class NoAdapter:
+    """``adapter = "none"``: a platform without an admin API the harness can drive (a tool registered by
+    hand). Every admin action raises ``NotSupported``, so the checks needing one are not applicable."""
+
+    name = "none"
+
+    def __init__(self, target: PlatformTarget, client: Client) -> None:
+        self.target = target
+
+    def is_mock(self) -> bool:
+        return False
+
+    def __getattr__(self, action: str) -> Any:
+        if action.startswith("_"):
+            raise AttributeError(action)
+
+        def refuse(*args: Any, **kwargs: Any) -> Any:
+            raise NotSupported(f"the profile's adapter is 'none' (no admin API): the harness cannot {action.replace('_', ' ')}")
+
+        return refuse
+
+
 def load_adapter(target: PlatformTarget, client: Client) -> Adapter:
-    """The adapter the profile names: ``canvas``, an entry point, or ``module:Class``."""
+    """The adapter the profile names: ``canvas``, ``none``, an entry point, or ``module:Class``."""
     name = target.adapter
     if name == "canvas":
         return CanvasAdapter(target, client)
+    if name == "none":
+        return NoAdapter(target, client)
     found = [ep for ep in entry_points(group="lti_harness.adapters") if ep.name == name]
     if found:
         cls = found[0].load()

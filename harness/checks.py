@@ -29,8 +29,16 @@ class Check:
     description: str = ""
     needs: tuple[str, ...] = field(default_factory=tuple)
 
+    @property
+    def side(self) -> str:
+        """``tool`` for checks of a tool under test, ``platform`` for checks of a platform."""
+        from suites import TOOL_SUITES
+
+        return "tool" if self.suite in TOOL_SUITES else "platform"
+
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
+        out["side"] = self.side
         out["faults"] = list(self.faults)
         out["needs"] = list(self.needs)
         return out
@@ -57,6 +65,11 @@ def define(
         raise ValueError(f"check {id}: level must be one of {LEVELS}")
     if id in REGISTRY:
         raise ValueError(f"check {id} defined twice")
+    from .capabilities import CAPABILITIES
+
+    unknown = [n for n in needs if n not in CAPABILITIES]
+    if unknown:
+        raise ValueError(f"check {id}: unknown capability {', '.join(unknown)}; known: {', '.join(CAPABILITIES)}")
     item = Check(id, title, source, level, tuple(faults), suite, description, tuple(needs))
     REGISTRY[id] = item
     return item

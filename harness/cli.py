@@ -92,6 +92,7 @@ def _checks(ns: argparse.Namespace) -> int:
         print(f"{c.id:<10} {c.level:<12} {c.title}")
         print(f"{'':<10} source: {c.source}")
         print(f"{'':<10} faults: {', '.join(c.faults)}")
+        print(f"{'':<10} needs:  {', '.join(c.needs) or '(nothing beyond a target)'}")
     print(f"{len(items)} checks")
     return 0
 
@@ -168,7 +169,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     s.set_defaults(func=_serve)
 
-    c = sub.add_parser("checks", help="list the conformance checks: id, level, title, source, faults")
+    c = sub.add_parser("checks", help="list the conformance checks: id, level, title, source, faults, needs")
     c.add_argument("--format", choices=["table", "json"], default="table")
     c.add_argument("--suite", action="append", metavar="NAME")
     c.set_defaults(func=_checks)

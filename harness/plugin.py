@@ -14,6 +14,7 @@ from reports import summary as report_summary
 
 from . import checks as registry
 from . import profile as profiles
+from . import results
 from .adapters import AdminActionFailed, NotSupported
 from .client import TargetError
 from .session import HarnessSession, open_session
@@ -22,7 +23,7 @@ NOT_APPLICABLE = "not applicable: "
 _RESULTS = pytest.StashKey["Results"]()
 _SESSION = pytest.StashKey["HarnessSession"]()
 _ITEM_EXCHANGES = pytest.StashKey[list]()
-PLAIN_ERRORS = (TargetError, NotSupported, AdminActionFailed, profiles.ProfileError)
+PLAIN_ERRORS = (TargetError, NotSupported, AdminActionFailed, profiles.ProfileError, results.CannotTest)
 
 
 def not_applicable(reason: str) -> None:
@@ -31,48 +32,11 @@ def not_applicable(reason: str) -> None:
 
 
 @dataclass
-class CheckResult:
-    check: registry.Check
-    outcomes: list[str] = field(default_factory=list)
-    messages: list[str] = field(default_factory=list)
-    tests: list[str] = field(default_factory=list)
-    exchanges: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def outcome(self) -> str:
-        if "failed" in self.outcomes:
-            return "failed"
-        if "passed" in self.outcomes:
-            return "passed"
-        return "not_applicable"
-
-    def to_dict(self) -> dict[str, Any]:
-        out = {
-            "id": self.check.id,
-            "title": self.check.title,
-            "suite": self.check.suite,
-            "level": self.check.level,
-            "source": self.check.source,
-            "outcome": self.outcome,
-            "tests": self.tests,
-        }
-        if self.outcome != "passed":
-            out["messages"] = self.messages
-        if self.outcome == "failed":
-            out["exchanges"] = self.exchanges[-6:]
-            out["curl"] = [e["curl"] for e in self.exchanges[-3:]]
-        return out
-
-
-@dataclass
 class Results:
-    checks: dict[str, CheckResult] = field(default_factory=dict)
+    checks: dict[str, results.CheckResult] = field(default_factory=dict)
     unlinked_failures: list[str] = field(default_factory=list)
     started: float = field(default_factory=time.time)
     target: str = ""
-
-    def failing(self, strict: bool) -> list[CheckResult]:
-        return [r for r in self.checks.values() if r.outcome == "failed" and (strict or r.check.level == "required")]
 
 
 # --- options and configuration ---------------------------------------------------------------
@@ -185,17 +149,17 @@ def _lti_check_context(request: pytest.FixtureRequest) -> Any:
     session: HarnessSession = request.getfixturevalue("lti_session")
     session.exchanges = []
     request.node.stash[_ITEM_EXCHANGES] = session.exchanges
-    tool_side = all(registry.REGISTRY[cid].suite.startswith("tool_") for cid in marker.args)
+    for cid in marker.args:
+        for need in registry.REGISTRY[cid].needs:
+            reason = session.missing(need)
+            if reason:
+                not_applicable(f"{cid} needs {need}: {reason}")
+    tool_side = all(registry.REGISTRY[cid].side == "tool" for cid in marker.args)
     target = session.profile.tool if tool_side else session.platform
     if target is not None:
         reason = session.client.dead_reason(target.base_url)
         if reason:
-            pytest.fail(reason, pytrace=False)
-    for cid in marker.args:
-        check = registry.REGISTRY[cid]
-        for need in check.needs:
-            if session.platform is not None and not session.platform.has(need):
-                not_applicable(f"{cid} needs the capability {need!r}, which the profile declares absent")
+            results.cannot_test(reason)
     yield
     request.node.stash[_ITEM_EXCHANGES] = list(session.exchanges)
 
@@ -251,11 +215,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     marker = item.get_closest_marker("lti_check")
     exc = call.excinfo.value if call.excinfo is not None else None
     plain = _plain_error(exc)
-    if isinstance(plain, NotSupported) and report.failed:
+    verdict = results.classify(exc) if report.failed else None
+    if verdict == results.NOT_APPLICABLE:
         report.outcome = "skipped"
         report.longrepr = (str(item.path), 0, NOT_APPLICABLE + str(plain))
     elif plain is not None and report.failed:
         report.longrepr = f"{type(plain).__name__}: {plain}"
+    if report.failed and (verdict == results.ERROR or report.when != "call"):
+        # The harness could not test: pytest, JUnit XML and pytest-html show an error, not a failure,
+        # for a report that is not the call phase's, so the call phase's report says it is setup.
+        report.lti_outcome = results.ERROR  # type: ignore[attr-defined]
+        if report.when == "call":
+            report.when = "setup"  # type: ignore[assignment]
     if marker is None:
         return
     message = ""
@@ -299,16 +270,15 @@ class _Collector:
             if report.failed:
                 self.results.unlinked_failures.append(report.nodeid)
             return
-        state = "failed" if report.failed else "passed" if report.passed else "not_applicable"
+        if report.passed:
+            state = results.PASSED
+        elif report.skipped:
+            state = results.NOT_APPLICABLE
+        else:
+            state = getattr(report, "lti_outcome", results.FAILED)
         for cid in ids:
-            res = self.results.checks.setdefault(cid, CheckResult(registry.REGISTRY[cid]))
-            res.outcomes.append(state)
-            res.tests.append(report.nodeid)
-            msg = getattr(report, "lti_message", "")
-            if msg and state != "passed":
-                res.messages.append(msg)
-            if state == "failed":
-                res.exchanges.extend(getattr(report, "lti_exchanges", [])[-6:])
+            res = self.results.checks.setdefault(cid, results.CheckResult(registry.REGISTRY[cid]))
+            res.add(state, report.nodeid, getattr(report, "lti_message", ""), getattr(report, "lti_exchanges", []))
 
 
 def _seed(config: pytest.Config) -> int | str | None:
@@ -318,31 +288,29 @@ def _seed(config: pytest.Config) -> int | str | None:
 
 def summary(config: pytest.Config) -> dict[str, Any]:
     """The run's results as the summary.json document."""
-    results: Results = config.stash[_RESULTS]
+    res: Results = config.stash[_RESULTS]
+    session = config.stash.get(_SESSION, None)
     return report_summary.build(
-        results.checks.values(),
-        target=results.target,
+        res.checks.values(),
+        target=res.target,
         seed=_seed(config),
         strict=bool(config.getoption("--lti-strict")),
-        duration_s=time.time() - results.started,
-        unlinked_failures=results.unlinked_failures,
+        duration_s=time.time() - res.started,
+        unlinked_failures=res.unlinked_failures,
+        created=list(session.created) if session is not None else [],
     )
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
-    results: Results = config.stash[_RESULTS]
-    if not results.checks and not results.unlinked_failures:
+    res: Results = config.stash[_RESULTS]
+    if not res.checks and not res.unlinked_failures:
         return
-    strict = bool(config.getoption("--lti-strict"))
-    if results.checks:
-        if exitstatus == 1 and not results.unlinked_failures and not results.failing(strict):
-            session.exitstatus = 0
-        elif exitstatus == 0 and results.failing(strict):
-            session.exitstatus = 1
+    doc = summary(config)
+    if exitstatus in (0, 1) and res.checks:  # never hide an interruption or a usage error
+        session.exitstatus = doc["exit_code"]
     report_dir = config.getoption("--lti-report-dir")
-    if report_dir and results.checks:
-        doc = summary(config)
+    if report_dir and res.checks:
         doc["exit_code"] = int(session.exitstatus)
         report_summary.write(doc, report_dir)
 

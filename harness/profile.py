@@ -39,15 +39,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from . import keys, redact
-
-# capability -> (default, meaning)
-CAPABILITIES: dict[str, tuple[bool, str]] = {
-    "dynamic_registration": (True, "the platform supports LTI Dynamic Registration"),
-    "lti_token_endpoint": (True, "the platform issues LTI Advantage tokens (client_credentials with a JWT assertion)"),
-    "mock_controls": (False, "the target is this project's mock and offers its test-support routes (/_mock/...); "
-                      "detected when not declared"),
-}
-
+from .capabilities import CAPABILITIES, PLATFORM_CAPABILITIES
 
 class ProfileError(ValueError):
     """A profile is missing a field or has a bad value; the message names the field."""
@@ -90,9 +82,6 @@ class PlatformTarget:
     expired_registration_token: str | None = field(default=None, repr=False)
     user_tokens: list[PreIssuedToken] = field(default_factory=list)
     capabilities: dict[str, bool] = field(default_factory=dict)
-
-    def has(self, capability: str) -> bool:
-        return self.capabilities.get(capability, CAPABILITIES[capability][0])
 
     def declared(self, capability: str) -> bool | None:
         """The profile's explicit value for ``capability``, or None when it says nothing."""
@@ -172,10 +161,17 @@ def _platform(raw: Any, source: str) -> PlatformTarget:
     if not isinstance(raw, dict):
         raise ProfileError(f"{source}: [platform] must be a table")
     base_url = check_url(raw.get("base_url"), f"{source}: [platform] base_url")
-    if "account_id" not in raw:
-        raise ProfileError(f"{source}: [platform] account_id is missing")
-    account_id = str(raw["account_id"])
-    admin_token = _secret(raw.get("admin_token"), f"{source}: [platform] admin_token")
+    adapter = raw.get("adapter", "canvas")
+    if not isinstance(adapter, str) or not adapter:
+        raise ProfileError(f"{source}: [platform] adapter must be 'canvas', 'none' or 'module:Class'")
+    if adapter == "none":  # no admin API: a tool registered by hand, checks needing admin actions not applicable
+        account_id = str(raw.get("account_id", ""))
+        admin_token = _secret(raw["admin_token"], f"{source}: [platform] admin_token") if "admin_token" in raw else ""
+    else:
+        if "account_id" not in raw:
+            raise ProfileError(f"{source}: [platform] account_id is missing (or set adapter = \"none\" for a platform without Canvas's admin API)")
+        account_id = str(raw["account_id"])
+        admin_token = _secret(raw.get("admin_token"), f"{source}: [platform] admin_token")
     issuer = check_url(raw["issuer"], f"{source}: [platform] issuer") if "issuer" in raw else base_url
     timeout = raw.get("timeout", 10.0)
     if not isinstance(timeout, (int, float)) or not 0 < timeout <= 300:
@@ -184,8 +180,8 @@ def _platform(raw: Any, source: str) -> PlatformTarget:
     if not isinstance(caps, dict):
         raise ProfileError(f"{source}: [platform.capabilities] must be a table")
     for name, value in caps.items():
-        if name not in CAPABILITIES:
-            raise ProfileError(f"{source}: [platform.capabilities] unknown capability {name!r}; known: {', '.join(CAPABILITIES)}")
+        if name not in PLATFORM_CAPABILITIES:
+            raise ProfileError(f"{source}: [platform.capabilities] unknown capability {name!r}; known: {', '.join(PLATFORM_CAPABILITIES)}")
         if not isinstance(value, bool):
             raise ProfileError(f"{source}: [platform.capabilities] {name} must be true or false")
     expired = raw.get("expired_registration_token")
@@ -197,7 +193,7 @@ def _platform(raw: Any, source: str) -> PlatformTarget:
         account_id=account_id,
         admin_token=admin_token,
         issuer=issuer,
-        adapter=str(raw.get("adapter", "canvas")),
+        adapter=adapter,
         timeout=float(timeout),
         expired_registration_token=_secret(expired, f"{source}: [platform] expired_registration_token") if expired else None,
         capabilities=dict(caps),

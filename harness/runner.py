@@ -12,7 +12,9 @@ import pytest
 
 from . import profile as profiles
 
-EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
+from .results import EXIT_FAILED, EXIT_OK, EXIT_UNTESTED, EXIT_USAGE
+
+EXIT_ERROR = EXIT_USAGE
 
 
 @dataclass
@@ -70,7 +72,8 @@ def pytest_args(opts: RunOptions) -> list[str]:
 
 
 def run(opts: RunOptions) -> int:
-    """Run the suites; 0 when no applicable check failed, 1 when one did, 2 on a usage problem."""
+    """Run the suites; the exit code follows :mod:`harness.results` (0 passed, 1 a counted check failed,
+    3 none failed but some could not be tested, 2 a usage problem or a run that could not start)."""
     if opts.profile:
         try:
             profiles.load(opts.profile)
@@ -85,11 +88,13 @@ def run(opts: RunOptions) -> int:
         print(f"lti-harness: {exc}", file=sys.stderr)
         return EXIT_ERROR
     Path(opts.report_dir).mkdir(parents=True, exist_ok=True)
+    written = Path(opts.report_dir) / "summary.json"
+    written.unlink(missing_ok=True)  # so a summary found afterwards is this run's
     print(f"lti-harness: running {', '.join(opts.suites) or 'all suites'} against "
           f"{opts.profile or 'the embedded mocks'} (seed {opts.seed})", flush=True)
     code = int(pytest.main(args))
     out = Path(opts.report_dir)
-    if code in (EXIT_OK, EXIT_FAILED):
+    if code in (EXIT_OK, EXIT_FAILED, EXIT_UNTESTED) and (code != EXIT_UNTESTED or written.exists()):
         print(f"reports: {out / 'report.html'}  {out / 'junit.xml'}  {out / 'summary.json'}")
         print(f"reproduce: lti-harness run --seed {opts.seed}" + (f" --profile {opts.profile}" if opts.profile else ""))
         return code

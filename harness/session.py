@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import keys, servers
+from . import capabilities, keys, servers
 from .adapters import Adapter, load_adapter
 from .client import Client, Exchange
 from .profile import PlatformTarget, Profile, ToolTarget, is_loopback
@@ -31,6 +32,8 @@ class HarnessSession:
     started: list[servers.RunningServer] = field(default_factory=list)
     exchanges: list[Exchange] = field(default_factory=list)
     cache: dict[str, Any] = field(default_factory=dict)  # things made once per session (a course, a key)
+    created: list[str] = field(default_factory=list)  # what the run created on the target, for the report
+    run_id: str = field(default_factory=lambda: secrets.token_hex(4))  # makes invented names unique per run
     _adapter: Adapter | None = None
     _tool: ToolIdentity | None = None
     _as_platform: Any = None
@@ -39,6 +42,21 @@ class HarnessSession:
         self.exchanges.append(exchange)
         if len(self.exchanges) > MAX_EXCHANGES_PER_TEST:
             del self.exchanges[0]
+
+    def missing(self, capability: str) -> str | None:
+        """Why the target lacks ``capability`` (the profile's word, or the adapter's), or None."""
+        detect = None
+        if self.profile.platform is not None and self.profile.platform.adapter != "none":
+            detect = lambda: bool(getattr(self.adapter, "is_mock", lambda: False)())  # noqa: E731
+        return capabilities.missing(self.profile, capability, detect)
+
+    def note_created(self, what: str) -> None:
+        """Remember something the run created on a target (listed at the end of the report)."""
+        self.created.append(what)
+
+    def unique(self, name: str) -> str:
+        """``name`` made unique to this run, for identifiers the harness invents on a target."""
+        return f"{name}-{self.run_id}"
 
     @property
     def platform(self) -> PlatformTarget | None:

@@ -1,10 +1,16 @@
-"""The run summary: the summary.json document and the one-screen console table."""
+"""The run summary: the summary.json document and the one-screen console table.
+
+Verdicts, their aggregation and the exit rule come from :mod:`harness.results`."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 from typing import Any, Iterable, Protocol
+
+from harness import results
+
+LABELS = {results.FAILED: "FAILED", results.ERROR: "ERROR ", results.NOT_APPLICABLE: "N/A   "}
 
 
 class CheckOutcome(Protocol):
@@ -13,24 +19,24 @@ class CheckOutcome(Protocol):
     def to_dict(self) -> dict[str, Any]: ...
 
 
-def build(checks: Iterable[CheckOutcome], *, target: str, seed: Any, strict: bool, duration_s: float, unlinked_failures: list[str]) -> dict[str, Any]:
-    """``{"passed", "failed", "not_applicable", …, "checks": [{"id", "outcome", …}]}``."""
+def build(checks: Iterable[CheckOutcome], *, target: str, seed: Any, strict: bool, duration_s: float,
+          unlinked_failures: list[str], created: list[str] | None = None) -> dict[str, Any]:
+    """``{"passed", "failed", "error", "not_applicable", "exit_code", …, "checks": [{"id", "outcome", …}]}``."""
     items = sorted((c.to_dict() for c in checks), key=lambda d: d["id"])
     suites: dict[str, dict[str, int]] = {}
     for it in items:
-        counts = suites.setdefault(it["suite"], {"passed": 0, "failed": 0, "not_applicable": 0})
-        counts[it["outcome"]] += 1
+        suites.setdefault(it["suite"], dict.fromkeys(results.OUTCOMES, 0))[it["outcome"]] += 1
     return {
-        "passed": sum(1 for i in items if i["outcome"] == "passed"),
-        "failed": sum(1 for i in items if i["outcome"] == "failed"),
-        "not_applicable": sum(1 for i in items if i["outcome"] == "not_applicable"),
-        "failed_required": sum(1 for i in items if i["outcome"] == "failed" and i["level"] == "required"),
+        **results.tally(items),
+        "failed_required": sum(1 for i in items if i["outcome"] == results.FAILED and i["level"] == "required"),
+        "exit_code": results.exit_code(items, strict=strict, unlinked_failures=len(unlinked_failures)),
         "strict": strict,
         "target": target,
         "seed": seed,
         "duration_s": round(duration_s, 2),
         "suites": suites,
         "unlinked_failures": unlinked_failures,
+        "created_on_target": list(created or []),
         "checks": items,
     }
 
@@ -46,23 +52,28 @@ def write(doc: dict[str, Any], report_dir: str | Path) -> Path:
 def console(doc: dict[str, Any]) -> list[tuple[str, str]]:
     """Lines of the console summary with a style each: '', 'red', 'yellow' or 'green'."""
     lines = [(f"target: {doc['target'] or '(none)'}    seed: {doc['seed'] if doc['seed'] is not None else 'random'}", "")]
-    lines.append((f"{'suite':<22}{'passed':>8}{'failed':>8}{'n/a':>6}", ""))
+    lines.append((f"{'suite':<22}{'passed':>8}{'failed':>8}{'error':>7}{'n/a':>6}", ""))
     for name, s in sorted(doc["suites"].items()):
-        lines.append((f"{name:<22}{s['passed']:>8}{s['failed']:>8}{s['not_applicable']:>6}", ""))
-    lines.append((f"{'total':<22}{doc['passed']:>8}{doc['failed']:>8}{doc['not_applicable']:>6}", ""))
+        lines.append((f"{name:<22}{s['passed']:>8}{s['failed']:>8}{s['error']:>7}{s['not_applicable']:>6}", ""))
+    lines.append((f"{'total':<22}{doc['passed']:>8}{doc['failed']:>8}{doc['error']:>7}{doc['not_applicable']:>6}", ""))
     for it in doc["checks"]:
-        if it["outcome"] == "passed":
+        if it["outcome"] == results.PASSED:
             continue
-        failed = it["outcome"] == "failed"
-        style = "red" if failed and (it["level"] == "required" or doc["strict"]) else "yellow"
-        lines.append((f"{'FAILED' if failed else 'N/A   '} {it['id']} [{it['level']}] {it['title']}", style))
+        counted = it["outcome"] == results.FAILED and results.counts(it["level"], doc["strict"])
+        style = "red" if counted else "yellow" if it["outcome"] != results.NOT_APPLICABLE else ""
+        lines.append((f"{LABELS[it['outcome']]} {it['id']} [{it['level']}] {it['title']}", style))
         for msg in dict.fromkeys(it.get("messages", [])):
             lines.append((f"       {msg}", ""))
     for nodeid in doc["unlinked_failures"]:
         lines.append((f"ERROR  {nodeid} (not tied to a check)", "red"))
-    counted = [i for i in doc["checks"] if i["outcome"] == "failed" and (doc["strict"] or i["level"] == "required")]
-    if counted or doc["unlinked_failures"]:
-        lines.append((f"result: FAIL ({len(counted)} {'applicable' if doc['strict'] else 'required'} check(s) failed)", "red"))
+    if doc.get("created_on_target"):
+        lines.append((f"created on the target by this run: {len(doc['created_on_target'])} object(s) (listed in summary.json)", ""))
+    code = doc["exit_code"]
+    if code == results.EXIT_FAILED:
+        counted = sum(1 for i in doc["checks"] if i["outcome"] == results.FAILED and results.counts(i["level"], doc["strict"]))
+        lines.append((f"result: FAIL ({counted} {'applicable' if doc['strict'] else 'required'} check(s) failed)", "red"))
+    elif code == results.EXIT_UNTESTED:
+        lines.append((f"result: UNTESTED ({doc['error']} check(s) could not be tested; none failed) — exit code {code}", "yellow"))
     else:
         rec = doc["failed"]
         extra = f"; {rec} recommended check(s) failed (--strict counts them)" if rec else ""

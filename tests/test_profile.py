@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness import keys, profile
+from harness import capabilities, keys, profile
 
 GOOD = {"platform": {"base_url": "https://canvas.example.edu/", "account_id": 1, "admin_token": "tok-123456"}}
 
@@ -14,7 +14,7 @@ def test_minimal_profile_loads_with_defaults():
     assert p.platform.base_url == "https://canvas.example.edu"
     assert p.platform.issuer == p.platform.base_url
     assert p.platform.account_id == "1"
-    assert p.platform.has("dynamic_registration") and not p.platform.has("mock_controls")
+    assert capabilities.missing(p, "dynamic_registration") is None and capabilities.missing(p, "mock_controls")
 
 
 def test_secret_from_environment(monkeypatch):
