@@ -36,7 +36,7 @@ def test_run_writes_three_reports_and_a_summary_screen(two_suite_run):
 
 def test_summary_json_shape(two_suite_run):
     s = two_suite_run.summary
-    assert s["passed"] + s["failed"] + s["not_applicable"] == len(s["checks"]) == len(load_all(SUITES))
+    assert s["passed"] + s["failed"] + s["error"] + s["not_applicable"] == len(s["checks"]) == len(load_all(SUITES))
     assert s["seed"] == 12345 and s["exit_code"] == 0
     for item in s["checks"]:
         assert {"id", "outcome", "level", "source", "title", "suite"} <= set(item)
@@ -65,3 +65,19 @@ def assert_no_secrets(report_dir) -> None:
         assert not PRIVATE_JWK.search(text), f"a private key member leaked into {path.name}"
         assert "PRIVATE KEY-----" not in text
         assert not re.search(r"Bearer (?!\[REDACTED\])[A-Za-z0-9._~+/-]{8,}", text), f"a bearer token leaked into {path.name}"
+
+
+def test_untestable_checks_are_errors_in_every_report(run_harness, tmp_path):
+    """A target that is down: every check ends in error (not failed) in the console, summary.json,
+    junit.xml (<error>) and report.html (Error), and the exit code says "could not test"."""
+    profile = tmp_path / "down.toml"
+    profile.write_text('[platform]\nbase_url = "http://127.0.0.1:9"\naccount_id = "1"\nadmin_token = "abcdefgh12345678"\ntimeout = 2\n', encoding="utf-8")
+    result = run_harness("--profile", str(profile), "--suite", "registration", "--examples", "2")
+    assert result.code == 3 == result.summary["exit_code"]
+    assert result.summary["failed"] == 0 and result.summary["error"] == len(result.summary["checks"]) > 0
+    assert "connection refused" in result.summary["checks"][0]["messages"][0]
+    root = ET.parse(result.report_dir / "junit.xml").getroot()
+    assert len(list(root.iter("error"))) == len(list(root.iter("testcase"))) > 0 and not list(root.iter("failure"))
+    page = (result.report_dir / "report.html").read_text(encoding="utf-8")
+    assert "&#34;result&#34;: &#34;Error&#34;" in page or '"result": "Error"' in page
+    assert "result: UNTESTED" in result.stdout

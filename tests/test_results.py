@@ -79,3 +79,17 @@ def test_check_result_keeps_messages_and_exchanges_of_errors():
 
 def test_tally_counts_every_verdict():
     assert results.tally([item("passed"), item("error"), item("error")]) == {"passed": 1, "failed": 0, "error": 2, "not_applicable": 0}
+
+
+def test_readme_documents_verdicts_exit_codes_and_capabilities():
+    from pathlib import Path
+
+    from harness.capabilities import CAPABILITIES
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for verdict in ("`passed`", "`failed`", "`error`", "`not applicable`"):
+        assert verdict in readme, verdict
+    for code in results.EXIT_CODES:
+        assert f"| `{code}` |" in readme, code
+    for name in CAPABILITIES:
+        assert f"`{name}`" in readme, name

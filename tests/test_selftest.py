@@ -44,6 +44,7 @@ def test_fault_fails_exactly_its_paired_checks(run_harness, fault):
     )
     assert set(result.outcomes()) == set(chosen), "not every chosen check ran"
     assert result.summary["not_applicable"] == 0
+    assert result.summary["error"] == 0, f"fault {fault}: checks the harness could not test: {[c['id'] for c in result.summary['checks'] if c['outcome'] == 'error']}"
     assert set(result.summary["suites"]) == set(suites)
     required = any(c.level == "required" for c in CHECKS if c.id in paired)
     assert result.code == (1 if required else 0), f"exit code {result.code} for fault {fault}"
