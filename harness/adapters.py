@@ -9,9 +9,10 @@ registers it under the ``lti_harness.adapters`` entry-point group.
 from __future__ import annotations
 
 import importlib
+import secrets
 from dataclasses import dataclass
 from importlib.metadata import entry_points
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 import httpx
 
@@ -160,6 +161,8 @@ class CanvasAdapter:
         self.target = target
         self.client = client
         self._is_mock: bool | None = target.declared("mock_controls")
+        self.on_created: Callable[[str], None] | None = None  # told of every object the adapter creates
+        self._run = secrets.token_hex(3)  # keeps invented logins unique per run
 
     def is_mock(self) -> bool:
         """Whether the target offers the mock's test-support routes (declared, or probed once)."""
@@ -262,7 +265,9 @@ class CanvasAdapter:
     def _admin_object(self, method: str, route: str, what: str, json: Any = None, **params: str) -> dict[str, Any]:
         body = self._admin_json(method, route, what, json=json, **params)
         if not isinstance(body, dict):
-            raise TargetBadResponse(f"{what}: the answer is not a JSON object")
+            raise AdminActionFailed(f"{what}: the answer is not a JSON object")
+        if method == "POST" and self.on_created is not None:
+            self.on_created(f"{what.removeprefix('creating ').removeprefix('installing ')} (id {body.get('id')}) via {self.routes[route].format(account_id=self.target.account_id, **params)}")
         return body
 
     def create_developer_key(self, fields: dict[str, Any]) -> dict[str, Any]:
@@ -297,7 +302,7 @@ class CanvasAdapter:
         return self._admin_object("POST", "external_tools", "installing the tool in the course", json={"client_id": client_id}, course_id=course_id)
 
     def create_user(self, name: str) -> dict[str, Any]:
-        return self._admin_object("POST", "users", "creating a user", json={"user": {"name": name}, "pseudonym": {"unique_id": f"{name.replace(' ', '.').lower()}@harness.invalid"}})
+        return self._admin_object("POST", "users", "creating a user", json={"user": {"name": name}, "pseudonym": {"unique_id": f"{name.replace(' ', '.').lower()}.{self._run}@harness.invalid"}})
 
     def enroll(self, course_id: str, user_id: str, kind: str = "StudentEnrollment") -> None:
         self._admin_json("POST", "enrollments", "enrolling a user", json={"enrollment": {"user_id": user_id, "type": kind, "enrollment_state": "active"}}, course_id=course_id)

@@ -286,7 +286,7 @@ def _seed(config: pytest.Config) -> int | str | None:
     return int(seed) if isinstance(seed, str) and seed.isdigit() else seed
 
 
-def summary(config: pytest.Config) -> dict[str, Any]:
+def run_summary(config: pytest.Config) -> dict[str, Any]:
     """The run's results as the summary.json document."""
     res: Results = config.stash[_RESULTS]
     session = config.stash.get(_SESSION, None)
@@ -306,7 +306,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     res: Results = config.stash[_RESULTS]
     if not res.checks and not res.unlinked_failures:
         return
-    doc = summary(config)
+    doc = run_summary(config)
     if exitstatus in (0, 1) and res.checks:  # never hide an interruption or a usage error
         session.exitstatus = doc["exit_code"]
     report_dir = config.getoption("--lti-report-dir")
@@ -315,9 +315,28 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         report_summary.write(doc, report_dir)
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: list[str], session: pytest.Session) -> None:
+    """report.html: the verdict of every check, the exit code, and what the run created on the target."""
+    if not session.config.stash[_RESULTS].checks:
+        return
+    doc = run_summary(session.config)
+    counts = ", ".join(f"{doc[v]} {v.replace('_', ' ')}" for v in results.OUTCOMES)
+    parts = [f"<h2>LTI conformance: {html.escape(counts)} (exit code {doc['exit_code']}: {html.escape(results.EXIT_CODES[doc['exit_code']])})</h2>",
+             "<table><tr><th>check</th><th>level</th><th>verdict</th><th>title</th><th>why</th></tr>"]
+    for it in doc["checks"]:
+        why = "; ".join(it.get("messages", []))[:600]
+        parts.append(f"<tr><td>{html.escape(it['id'])}</td><td>{html.escape(it['level'])}</td><td>{html.escape(it['outcome'].replace('_', ' '))}</td>"
+                     f"<td>{html.escape(it['title'])}</td><td>{html.escape(why)}</td></tr>")
+    parts.append("</table>")
+    if doc["created_on_target"]:
+        parts.append("<h3>Created on the target by this run</h3><ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in doc["created_on_target"]) + "</ul>")
+    postfix.extend(parts)
+
+
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     if not config.stash[_RESULTS].checks:
         return
     terminalreporter.section("LTI conformance summary")
-    for text, style in report_summary.console(summary(config)):
+    for text, style in report_summary.console(run_summary(config)):
         terminalreporter.write_line(text, **({style: True, "bold": text.startswith("result:")} if style else {}))

@@ -67,6 +67,8 @@ class HarnessSession:
         if self._adapter is None:
             assert self.profile.platform is not None
             self._adapter = load_adapter(self.profile.platform, self.client)
+            if hasattr(self._adapter, "on_created"):
+                self._adapter.on_created = self.note_created  # type: ignore[attr-defined]
         return self._adapter
 
     def _jwks_server(self, counterpart_url: str | None, who: str) -> tuple[keys.KeyPair, str, bool, str]:
