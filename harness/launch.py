@@ -8,14 +8,13 @@ import html
 import re
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
-from html.parser import HTMLParser
-from urllib.parse import parse_qsl, urljoin, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
-from . import keys
+from . import browser, keys
 from .client import Client
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
@@ -33,29 +32,79 @@ class PlatformIdentity:
     authorization_endpoint: str = ""  # where the tool's login must redirect; default {issuer}/authorize
 
     def __post_init__(self) -> None:
-        self.authorization_endpoint = self.authorization_endpoint or f"{self.issuer}/authorize"
+        self.authorization_endpoint = self.authorization_endpoint or f"{self.issuer.rstrip('/')}/authorize"
+
+
+@dataclass
+class Answer:
+    """What the tool answered to a posted id_token, after the redirects a browser would follow."""
+
+    response: httpx.Response
+    hops: list[str] = field(default_factory=list)  # redirects followed within the tool, in words
+    lost_post: str = ""  # a redirect that would turn the id_token's POST into a GET (the launch is lost)
+
+    @property
+    def accepted(self) -> bool:
+        """A launch was granted: a 2xx page, or a redirect that hands the user on to another site. A 4xx or
+        5xx, a redirect the harness stopped at within the tool, or a lost POST is no launch."""
+        if self.lost_post:
+            return False
+        if self.response.is_redirect:
+            return browser.origin(browser.location(self.response)) != browser.origin(str(self.response.request.url))
+        return 200 <= self.response.status_code < 300
+
+    @property
+    def crashed(self) -> bool:
+        return self.response.status_code >= 500
+
+    def describe(self) -> str:
+        """The answer in words, with the redirects that led to it."""
+        if self.lost_post:
+            return self.lost_post
+        r = self.response
+        where = f" to {browser.location(r)[:120]!r}" if r.is_redirect else ""
+        after = f" (after {'; '.join(self.hops)})" if self.hops else ""
+        return f"{r.status_code}{where}{after}: {r.text[:200]!r}"
 
 
 @dataclass
 class Launch:
     login: httpx.Response
-    response: httpx.Response | None  # None when the tool refused at login
+    answer: Answer | None  # None when no id_token was posted (the tool refused or broke at login)
     state: str = ""
     id_token: str = ""
     redirect_uri: str = ""
     authorization_endpoint: str = ""  # where the login was expected to redirect
+    login_hops: list[str] = field(default_factory=list)  # redirects followed at login initiation
+    login_problem: str = ""  # the login redirected to the platform, but its request lacks what OIDC requires
+
+    @property
+    def response(self) -> httpx.Response | None:
+        """The tool's last answer to the id_token (None when none was posted)."""
+        return self.answer.response if self.answer is not None else None
+
+    @property
+    def accepted(self) -> bool:
+        return self.answer is not None and self.answer.accepted
 
     def login_refusal(self) -> str:
         """Why no id_token was posted: what the tool's login initiation answered instead of the redirect."""
-        where = self.login.headers.get("location", "")
+        after = f" (after {'; '.join(self.login_hops)})" if self.login_hops else ""
+        if self.login_problem:
+            return self.login_problem + after
+        where = browser.location(self.login)
         if self.login.is_redirect:
-            return f"the tool's login redirected to {where[:120]!r}, not to the platform's authorization endpoint {self.authorization_endpoint}"
-        why = (f"the tool's login initiation answered {self.login.status_code} instead of redirecting to "
-               f"{self.authorization_endpoint}: {self.login.text[:160]!r}")
+            return (f"the tool's login redirected to {where[:120]!r}{after}, not to the platform's authorization endpoint "
+                    f"{self.authorization_endpoint}")
+        why = f"the tool's login initiation answered {self.login.status_code}{after} instead of redirecting to {self.authorization_endpoint}"
         if self.login.status_code == 200:
             why += (" (a page that needs a browser, such as a cookie check? [tool.launch] login_params can add "
                     "what the page would add to the login URL)")
-        return why
+        return f"{why}: {self.login.text[:160]!r}"
+
+    def outcome(self) -> str:
+        """What happened, in words: the login's refusal, or the tool's answer to the id_token."""
+        return self.login_refusal() if self.answer is None else f"the tool answered {self.answer.describe()}"
 
 
 def claims_for(ident: PlatformIdentity, client_id: str, deployment_id: str, nonce: str, target: str) -> dict[str, Any]:
@@ -69,56 +118,50 @@ def claims_for(ident: PlatformIdentity, client_id: str, deployment_id: str, nonc
     }
 
 
-MAX_REDIRECTS = 5
-
-
-class _Form(HTMLParser):
-    """The forms of an HTML page: (action, {input name: value}) each."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: list[tuple[str, dict[str, str]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k: v or "" for k, v in attrs}
-        if tag == "form":
-            self.forms.append((a.get("action", ""), {}))
-        elif tag == "input" and self.forms and a.get("name"):
-            self.forms[-1][1][a["name"]] = a.get("value", "")
-
-
 def authentication_request(login: httpx.Response, endpoint: str) -> dict[str, str] | None:
     """The parameters of the tool's authentication request to ``endpoint``: from a redirect, an
     auto-submitting form, or a script that sets the location (ims-facts.md §3.3 allows GET or POST)."""
-    location = login.headers.get("location", "")
     if login.is_redirect:
-        return dict(parse_qsl(urlsplit(location).query)) if location.startswith(endpoint) else None
+        where = browser.location(login)
+        return dict(parse_qsl(urlsplit(where).query)) if where.startswith(endpoint) else None
     if login.status_code != 200 or "html" not in login.headers.get("content-type", ""):
         return None
-    parser = _Form()
-    try:
-        parser.feed(login.text)
-    except Exception:  # noqa: BLE001  (a page the parser cannot read has no usable form)
-        parser.forms = []
-    for action, fields in parser.forms:
-        if html.unescape(action).startswith(endpoint):
-            return {**dict(parse_qsl(urlsplit(html.unescape(action)).query)), **fields}
+    for form in browser.forms(login):
+        if form.action.startswith(endpoint):
+            return {**dict(parse_qsl(urlsplit(form.action).query)), **form.fields}
     found = re.search(re.escape(endpoint) + r"""[^"'\s<>]*""", html.unescape(login.text).replace("\\/", "/"))
     return dict(parse_qsl(urlsplit(found.group(0)).query)) if found else None
 
 
-def post_id_token(client: Client, redirect_uri: str, id_token: str, state: str) -> httpx.Response:
-    """Post the id_token (form_post) and follow the tool's redirects within its own origin."""
+def post_id_token(client: Client, redirect_uri: str, id_token: str, state: str) -> Answer:
+    """Post the id_token (form_post) and follow the tool's redirects within its own origin, hop by hop,
+    as a browser would. A 301 within the tool's host, or a 302 to the same path (up to a trailing slash
+    or an https upgrade), makes a browser re-send the POST as a GET without the id_token: the harness
+    stops there and says so."""
     response = client.post(redirect_uri, data={"id_token": id_token, "state": state}, headers={"Accept": "text/html"})
-    origin = urlsplit(redirect_uri)[:2]
-    for _ in range(MAX_REDIRECTS):
-        if not response.is_redirect:
-            break
-        nxt = urljoin(str(response.request.url), response.headers.get("location", ""))
-        if urlsplit(nxt)[:2] != origin:
-            break  # the tool handed the user on to another site: judged by this redirect
-        response = client.get(nxt, headers={"Accept": "text/html"})
-    return response
+    to = browser.location(response)
+    same_host = urlsplit(to).hostname == urlsplit(redirect_uri).hostname
+    if to and same_host and (response.status_code == 301 or (response.status_code == 302 and browser.same_resource(redirect_uri, to))):
+        slash = browser.slash_variant(redirect_uri, to)
+        hint = ("give the URL with the trailing slash" if slash and urlsplit(to).path.endswith("/")
+                else "give the URL without the trailing slash" if slash else "give the URL it redirects to")
+        return Answer(response, lost_post=(f"{browser.hop(response)} — a tool that redirects POSTs loses the id_token "
+                                           f"(a browser re-sends it as a GET); {hint} ([tool.launch] launch_url, or the redirect_uri the tool names)"))
+    response, hops = browser.follow(client, response)
+    return Answer(response, hops)
+
+
+def _initiate(client: Client, login_url: str, initiation: dict[str, str], endpoint: str) -> tuple[httpx.Response, list[str]]:
+    """The login initiation as a browser sends it: a GET (a form POST when the GET answers 405), following
+    the tool's redirects within its origin until one points at the platform's authorization endpoint."""
+    stop = lambda url: url.startswith(endpoint)  # noqa: E731
+    login = client.get(login_url, params=initiation, headers={"Accept": "text/html"})
+    login, hops = browser.follow(client, login, stop=stop)
+    if login.status_code == 405:
+        login = client.post(login_url, data=initiation, headers={"Accept": "text/html"})
+        login, more = browser.follow(client, login, stop=stop)
+        hops += more
+    return login, hops
 
 
 def launch(client: Client, ident: PlatformIdentity, login_url: str, target: str, client_id: str, deployment_id: str, *,
@@ -129,18 +172,19 @@ def launch(client: Client, ident: PlatformIdentity, login_url: str, target: str,
     GET is initiated again with a form POST. ``login_params`` are added to the initiation."""
     initiation = {"iss": ident.issuer, "login_hint": "harness-user", "target_link_uri": target, "client_id": client_id,
                   "lti_deployment_id": deployment_id, "lti_message_hint": uuid.uuid4().hex, **(login_params or {})}
-    login = client.get(login_url, params=initiation, headers={"Accept": "text/html"})
-    if login.status_code == 405:
-        login = client.post(login_url, data=initiation, headers={"Accept": "text/html"})
+    login, hops = _initiate(client, login_url, initiation, ident.authorization_endpoint)
     params = authentication_request(login, ident.authorization_endpoint)
     if params is None:
-        return Launch(login=login, response=None, authorization_endpoint=ident.authorization_endpoint)
-    assert params.get("state") and params.get("nonce") and params.get("redirect_uri"), (
-        f"the tool's authentication request lacks state, nonce or redirect_uri: {sorted(params)}")
+        return Launch(login=login, answer=None, authorization_endpoint=ident.authorization_endpoint, login_hops=hops)
+    lacking = [name for name in ("state", "nonce", "redirect_uri") if not params.get(name)]
+    if lacking:
+        return Launch(login=login, answer=None, authorization_endpoint=ident.authorization_endpoint, login_hops=hops,
+                      login_problem=f"the tool's authentication request lacks {', '.join(lacking)} (ims-facts.md §3.3: "
+                                    f"nonce is REQUIRED; state and redirect_uri carry the launch back)")
     claims = claims_for(ident, client_id, deployment_id, params["nonce"], target)
     if tamper is not None:
         tamper(claims)
     token = (signer or ident.key).sign(claims)
-    response = post_id_token(client, params["redirect_uri"], token, params["state"])
-    return Launch(login=login, response=response, state=params["state"], id_token=token, redirect_uri=params["redirect_uri"],
-                  authorization_endpoint=ident.authorization_endpoint)
+    answer = post_id_token(client, params["redirect_uri"], token, params["state"])
+    return Launch(login=login, answer=answer, state=params["state"], id_token=token, redirect_uri=params["redirect_uri"],
+                  authorization_endpoint=ident.authorization_endpoint, login_hops=hops)

@@ -12,6 +12,13 @@ A profile is a TOML file::
     [platform.capabilities]
     mock_controls = false
 
+    [platform.registration]                       # optional: a tool registered on the platform by hand
+    client_id = "10000000000001"
+    private_key = "tool.pem"                      # the tool's signing key (PEM file or env:NAME)
+    token_url = "https://canvas.example.edu/login/oauth2/token"
+    scopes = ["https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"]
+    lineitems_url = "https://canvas.example.edu/api/lti/courses/1/line_items"   # optional
+
     [tool]                                        # a tool under test; a profile may name only a tool
     base_url = "https://api.tool.example"
     api_key = "env:TOOL_PLATFORM_API_KEY"         # optional: seed 001's registrations API
@@ -72,6 +79,19 @@ def _user_tokens(raw: Any, source: str) -> list[PreIssuedToken]:
 
 
 @dataclass
+class PlatformRegistration:
+    """A tool registered on the platform by hand (any LTI 1.3 platform, no admin API needed): the harness
+    acts as that tool, signing its client assertions with the registration's private key."""
+
+    client_id: str
+    key: keys.KeyPair = field(repr=False)  # the tool's signing key; the platform holds its public half
+    token_url: str
+    scopes: list[str]  # the LTI scopes the registration was granted
+    deployment_id: str = ""
+    lineitems_url: str | None = None  # the AGS line-items URL of one context (optional)
+
+
+@dataclass
 class PlatformTarget:
     base_url: str
     account_id: str
@@ -82,6 +102,7 @@ class PlatformTarget:
     expired_registration_token: str | None = field(default=None, repr=False)
     user_tokens: list[PreIssuedToken] = field(default_factory=list)
     capabilities: dict[str, bool] = field(default_factory=dict)
+    registration: PlatformRegistration | None = None
 
     def declared(self, capability: str) -> bool | None:
         """The profile's explicit value for ``capability``, or None when it says nothing."""
@@ -143,8 +164,10 @@ def _secret(value: Any, where: str) -> str:
     return value
 
 
-def check_url(value: Any, where: str) -> str:
-    """An absolute http(s) URL without trailing slash, or a ``ProfileError`` naming ``where``."""
+def check_url(value: Any, where: str, *, prefix: bool = False) -> str:
+    """An absolute http(s) URL, or a ``ProfileError`` naming ``where``. Kept exactly as written
+    (trailing slash, query), except a ``prefix`` URL (a base that routes are appended to), which loses
+    its trailing slash."""
     if not isinstance(value, str) or not value:
         raise ProfileError(f"{where} is missing or empty")
     parts = urlsplit(value)
@@ -154,13 +177,39 @@ def check_url(value: Any, where: str) -> str:
         parts.port
     except ValueError:
         raise ProfileError(f"{where} has a bad port: {value!r}") from None
-    return value.rstrip("/")
+    return value.rstrip("/") if prefix else value
 
 
-def _platform(raw: Any, source: str) -> PlatformTarget:
+def _registration(raw: Any, source: str, base_url: str, base_dir: Path) -> PlatformRegistration:
+    where = f"{source}: [platform.registration]"
+    if not isinstance(raw, dict):
+        raise ProfileError(f"{where} must be a table")
+    unknown = set(raw) - {"client_id", "private_key", "kid", "deployment_id", "token_url", "scopes", "lineitems_url"}
+    if unknown:
+        raise ProfileError(f"{where} unknown field(s): {', '.join(sorted(unknown))}")
+    for name in ("client_id", "private_key"):
+        if not isinstance(raw.get(name), str) or not raw[name]:
+            raise ProfileError(f"{where} {name} is missing or not a string")
+    for name in ("kid", "deployment_id"):
+        if name in raw and (not isinstance(raw[name], str) or not raw[name]):
+            raise ProfileError(f"{where} {name} must be a non-empty string")
+    scopes = raw.get("scopes")
+    if not isinstance(scopes, list) or not scopes or not all(isinstance(s, str) and s and " " not in s for s in scopes):
+        raise ProfileError(f"{where} scopes must be a non-empty list of scope strings (the LTI scopes the registration was granted)")
+    return PlatformRegistration(
+        client_id=raw["client_id"],
+        key=_private_key(raw["private_key"], raw.get("kid"), where, base_dir),
+        token_url=check_url(raw["token_url"], f"{where} token_url") if "token_url" in raw else f"{base_url}/login/oauth2/token",
+        scopes=list(dict.fromkeys(scopes)),
+        deployment_id=str(raw.get("deployment_id", "")),
+        lineitems_url=check_url(raw["lineitems_url"], f"{where} lineitems_url") if "lineitems_url" in raw else None,
+    )
+
+
+def _platform(raw: Any, source: str, base_dir: Path | None = None) -> PlatformTarget:
     if not isinstance(raw, dict):
         raise ProfileError(f"{source}: [platform] must be a table")
-    base_url = check_url(raw.get("base_url"), f"{source}: [platform] base_url")
+    base_url = check_url(raw.get("base_url"), f"{source}: [platform] base_url", prefix=True)
     adapter = raw.get("adapter", "canvas")
     if not isinstance(adapter, str) or not adapter:
         raise ProfileError(f"{source}: [platform] adapter must be 'canvas', 'none' or 'module:Class'")
@@ -185,7 +234,7 @@ def _platform(raw: Any, source: str) -> PlatformTarget:
         if not isinstance(value, bool):
             raise ProfileError(f"{source}: [platform.capabilities] {name} must be true or false")
     expired = raw.get("expired_registration_token")
-    unknown = set(raw) - {"base_url", "account_id", "admin_token", "issuer", "adapter", "timeout", "capabilities", "expired_registration_token", "user_tokens"}
+    unknown = set(raw) - {"base_url", "account_id", "admin_token", "issuer", "adapter", "timeout", "capabilities", "expired_registration_token", "user_tokens", "registration"}
     if unknown:
         raise ProfileError(f"{source}: [platform] unknown field(s): {', '.join(sorted(unknown))}")
     return PlatformTarget(
@@ -198,6 +247,7 @@ def _platform(raw: Any, source: str) -> PlatformTarget:
         expired_registration_token=_secret(expired, f"{source}: [platform] expired_registration_token") if expired else None,
         capabilities=dict(caps),
         user_tokens=_user_tokens(raw.get("user_tokens", []), source),
+        registration=_registration(raw["registration"], source, base_url, base_dir or Path.cwd()) if "registration" in raw else None,
     )
 
 
@@ -208,12 +258,12 @@ def parse(data: dict[str, Any], source: str = "profile", base_dir: Path | None =
         raise ProfileError(f"{source}: unknown table(s): {', '.join(sorted(unknown))}")
     if "platform" not in data and "tool" not in data:
         raise ProfileError(f"{source}: neither [platform] nor [tool] is given (no target to test)")
-    platform = _platform(data["platform"], source) if "platform" in data else None
+    platform = _platform(data["platform"], source, base_dir) if "platform" in data else None
     tool = _tool(data["tool"], source, base_dir or Path.cwd()) if "tool" in data else None
     raw_h = data.get("harness", {})
     if not isinstance(raw_h, dict):
         raise ProfileError(f"{source}: [harness] must be a table")
-    public_url = check_url(raw_h["public_url"], f"{source}: [harness] public_url") if "public_url" in raw_h else None
+    public_url = check_url(raw_h["public_url"], f"{source}: [harness] public_url", prefix=True) if "public_url" in raw_h else None
     return Profile(name=str(data.get("name", source)), platform=platform, harness=HarnessSettings(public_url=public_url), tool=tool)
 
 
@@ -227,7 +277,7 @@ def _tool(raw: Any, source: str, base_dir: Path) -> ToolTarget:
     if not isinstance(timeout, (int, float)) or not 0 < timeout <= 300:
         raise ProfileError(f"{source}: [tool] timeout must be a number of seconds in (0, 300]")
     return ToolTarget(
-        base_url=check_url(raw.get("base_url"), f"{source}: [tool] base_url"),
+        base_url=check_url(raw.get("base_url"), f"{source}: [tool] base_url", prefix=True),
         api_key=_secret(raw["api_key"], f"{source}: [tool] api_key") if "api_key" in raw else None,
         timeout=float(timeout),
         dynamic_registration_url=check_url(raw["dynamic_registration_url"], f"{source}: [tool] dynamic_registration_url") if "dynamic_registration_url" in raw else None,
@@ -260,7 +310,7 @@ def _tool_launch(raw: Any, source: str, base_dir: Path) -> ToolLaunch:
         client_id=raw["client_id"],
         deployment_id=raw["deployment_id"],
         key=_private_key(raw["private_key"], kid, where, base_dir),
-        authorization_endpoint=check_url(raw["authorization_endpoint"], f"{where} authorization_endpoint") if "authorization_endpoint" in raw else f"{issuer}/authorize",
+        authorization_endpoint=check_url(raw["authorization_endpoint"], f"{where} authorization_endpoint") if "authorization_endpoint" in raw else f"{issuer.rstrip('/')}/authorize",
         login_params=dict(extra),
     )
 

@@ -117,6 +117,8 @@ async def launch(request: Request) -> Response:
             key = await _platform_key(reg["platformJwksUrl"], header.get("kid"))
             claims = jwt.decode(token, key, algorithms=["RS256"], audience=reg["clientId"], issuer=reg["platformIssuer"], options=options)
     except (jwt.PyJWTError, KeyError, ValueError, httpx.HTTPError) as exc:
+        if "refuse-with-500" in faults:
+            raise RuntimeError("id_token verification failed") from exc  # the bug: the library's error is not handled
         return _refuse(401, f"id_token refused: {exc}")
     used: set[str] = request.app.state.used_nonces
     if claims.get("nonce") != issued["nonce"] or (claims.get("nonce") in used and "nonce-reuse-accepted" not in faults):

@@ -1,18 +1,19 @@
 """A client for a tool's platform-registrations API (seed 001) that deletes what a check created,
-registration bodies with a unique issuer and client ID, and the documented error envelope."""
+registration bodies with a unique issuer and client ID, the documented error envelope, and the harness
+registered in the tool as a platform (once per run) to launch it."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import httpx
 import pytest
 
-from harness import keys
+from harness import keys, results
 from harness.client import TargetError, json_body
-from harness.launch import Launch, PlatformIdentity, launch
+from harness.launch import Answer, Launch, PlatformIdentity, launch
 from harness.plugin import not_applicable
 from harness.session import HarnessSession
 
@@ -77,22 +78,28 @@ class ToolApi:
         raise AssertionError("the list never ended (hasNextPage stayed true for 200 pages)")
 
     def cleanup(self) -> None:
+        """Delete what was created; each is listed in the report, saying whether it is gone."""
         for reg_id in self.created:
+            if not reg_id:
+                continue
             try:
-                self.request("DELETE", f"/{reg_id}")
+                gone = self.request("DELETE", f"/{reg_id}").status_code in (200, 204, 404)
             except TargetError:
-                return
+                gone = False
+            self.session.note_created(f"tool registration {reg_id} at {self.base_url}" + ("" if gone else " (not deleted)"))
+        self.created.clear()
 
 
 def expect_error(response: httpx.Response, status: int, *, naming: str | None = None) -> dict[str, Any]:
     """The documented envelope ``{"error": {"code", "message", "status"}}`` with the code of ``status``."""
-    assert response.status_code == status, f"answered {response.status_code}, expected {status}: {response.text[:300]}"
+    rule = f'seed 001 "Error Responses" ({status} {CODES[status]})'
+    assert response.status_code == status, f"{rule}: answered {response.status_code}, expected {status}: {response.text[:300]}"
     found = json_body(response)
     inner = found.get("error") if isinstance(found, dict) else None
-    assert isinstance(inner, dict), f'the error is not {{"error": {{"code", "message", "status"}}}}: {response.text[:300]}'
-    assert inner.get("code") == CODES[status], f"error code {inner.get('code')!r}, expected {CODES[status]}"
-    assert inner.get("status") == status, f"error.status {inner.get('status')!r}, expected {status}"
-    assert isinstance(inner.get("message"), str) and inner["message"], "the error has no message"
+    assert isinstance(inner, dict), f'{rule}: the error is not {{"error": {{"code", "message", "status"}}}}: {response.text[:300]}'
+    assert inner.get("code") == CODES[status], f"{rule}: error code {inner.get('code')!r}, expected {CODES[status]}"
+    assert inner.get("status") == status, f"{rule}: error.status {inner.get('status')!r}, expected {status}"
+    assert isinstance(inner.get("message"), str) and inner["message"], f"{rule}: the error has no message"
     if naming is not None:
         assert naming in inner["message"], f"the message {inner['message']!r} does not name {naming}"
     return inner
@@ -117,14 +124,23 @@ class Registered:
 
 
 def register_as_platform(session: HarnessSession, api: ToolApi) -> Registered:
-    """The harness registered through the tool's registrations API, serving its JWKS for the tool to fetch."""
+    """The harness registered through the tool's registrations API, serving its JWKS for the tool to fetch.
+    Its client and deployment ids are unique to this run; a refused registration ends the check ``error``."""
     ident = session.as_platform
     if not ident.reachable:
         not_applicable(ident.why_unreachable)
-    reg = api.create(body(platformIssuer=ident.issuer, platformAuthorizationEndpoint=ident.authorization_endpoint,
-                          platformJwksUrl=ident.jwks_url, platformTokenEndpoint=f"{ident.issuer}/token",
-                          clientId=f"harness-{uuid.uuid4().hex[:10]}", deploymentId=f"dep-{uuid.uuid4().hex[:6]}"))
-    return Registered(session, ident, reg["toolLoginUrl"], reg["toolLaunchUrl"], reg["clientId"], reg["deploymentId"] or "", reg)
+    sent = body(name=session.unique(f"Harness platform {uuid.uuid4().hex[:6]}"), platformIssuer=ident.issuer,
+                platformAuthorizationEndpoint=ident.authorization_endpoint, platformJwksUrl=ident.jwks_url,
+                platformTokenEndpoint=f"{ident.issuer}/token", clientId=session.unique(f"harness-{uuid.uuid4().hex[:6]}"),
+                deploymentId=session.unique(f"dep-{uuid.uuid4().hex[:6]}"))
+    response = api.request("POST", json=sent)
+    results.precondition(response.status_code in (200, 201), "the harness could not register itself in the tool through its "
+                         f"registrations API (POST answered {response.status_code}: {response.text[:200]!r})")
+    reg = json_body(response)
+    results.precondition(isinstance(reg, dict) and reg.get("id") and reg.get("toolLoginUrl") and reg.get("toolLaunchUrl"),
+                         f"the tool's answer to the harness's registration lacks id, toolLoginUrl or toolLaunchUrl: {response.text[:200]!r}")
+    api.created.append(reg["id"])
+    return Registered(session, ident, reg["toolLoginUrl"], reg["toolLaunchUrl"], reg["clientId"], reg.get("deploymentId") or sent["deploymentId"], reg)
 
 
 def configured_registration(session: HarnessSession) -> Registered:
@@ -136,35 +152,47 @@ def configured_registration(session: HarnessSession) -> Registered:
                       login_params=given.login_params)
 
 
-def _answer(response: httpx.Response) -> str:
-    where = f" to {response.headers.get('location', '')[:120]!r}" if response.is_redirect else ""
-    return f"{response.status_code}{where}: {response.text[:200]!r}"
+def control(registered: Registered) -> Launch:
+    """A valid launch, which must be accepted before a refusal can mean anything: when it is not, the
+    harness cannot test the refusal and the check ends ``error`` with what the tool answered."""
+    result = registered.launch()
+    results.precondition(result.accepted, "the control launch (a valid one, which TOOL-010 checks) was not accepted, so a "
+                         f"refusal would prove nothing: {result.outcome()}")
+    return result
 
 
-def accepted(result: Launch) -> bool:
-    """The launch went through: a 2xx page, or a redirect that hands the user to another site (redirects
-    within the tool's own origin were followed)."""
-    return result.response is not None and (result.response.status_code < 300 or result.response.is_redirect)
+def assert_accepted(result: Launch, rule: str) -> None:
+    """``rule`` (the rule in words) holds: the launch went through."""
+    assert result.accepted, f"{rule}: {result.outcome()}"
 
 
-def assert_accepted(result: Launch, what: str) -> None:
-    assert result.response is not None, f"{what}: {result.login_refusal()}"
-    assert accepted(result), f"{what}: the tool answered {_answer(result.response)}"
-
-
-def assert_refused(result: Launch, what: str) -> None:
-    if result.response is None:
-        return  # refused at login
-    assert 400 <= result.response.status_code < 500, f"{what}: the tool answered {_answer(result.response)}; expected a 4xx refusal"
+def assert_refused(result: Launch | Answer, rule: str, what: str) -> None:
+    """``rule`` holds: ``what`` was not accepted (refused at login, or any 3xx/4xx/5xx that grants no
+    launch; how well it was refused is TOOL-017's concern)."""
+    answer = result.answer if isinstance(result, Launch) else result
+    assert answer is None or not answer.accepted, f"{rule}: {what} was accepted — the tool answered {answer.describe() if answer else ''}"
 
 
 @pytest.fixture
-def api(tool_target: HarnessSession):
-    """A client for the target tool's registrations API; what a check created is deleted afterwards."""
+def api(tool_target: HarnessSession) -> Iterator[ToolApi]:
+    """A client for the target tool's registrations API; what a check created is deleted afterwards
+    (checks using it need ``tool_registrations_api``)."""
     tool = tool_target.profile.tool
     assert tool is not None
-    if tool.api_key is None:
-        not_applicable("the profile gives no [tool] api_key: the tool's platform-registrations API (seed 001) is not tested")
-    client = ToolApi(tool_target, tool.base_url, tool.api_key)
+    results.precondition(tool.api_key, "the profile gives no [tool] api_key")
+    client = ToolApi(tool_target, tool.base_url, str(tool.api_key))
     yield client
     client.cleanup()
+
+
+@pytest.fixture(scope="session")
+def api_registration(lti_session: HarnessSession) -> Iterator[Registered]:
+    """The harness registered once per run through the tool's registrations API, shared by every launch
+    check; deleted at the end of the run."""
+    tool = lti_session.profile.tool
+    assert tool is not None and tool.api_key is not None
+    client = ToolApi(lti_session, tool.base_url, tool.api_key)
+    try:
+        yield register_as_platform(lti_session, client)
+    finally:
+        client.cleanup()

@@ -4,6 +4,7 @@ answered by a redirect within the tool."""
 
 from __future__ import annotations
 
+import html
 import json
 from html import escape
 from urllib.parse import urlencode
@@ -71,3 +72,103 @@ def test_a_login_that_never_reaches_the_platform_is_explained(serve):
     assert result.response is None
     why = result.login_refusal()
     assert "answered 200" in why and f"{ISSUER}/authorize" in why and "enable cookies" in why
+
+
+def slash_tool(seen: list[str]) -> Starlette:
+    """A toy tool whose routes live only at trailing-slash URLs, redirecting the others (APPEND_SLASH)."""
+
+    async def login(request: Request) -> Response:
+        p = dict(request.query_params)
+        seen.append(f"{request.method} {request.url.path}")
+        return RedirectResponse(f"{ISSUER}/authorize?" + urlencode({"state": "s-1", "nonce": "n-1", "redirect_uri": p["target_link_uri"]}), 302)
+
+    async def launched(request: Request) -> Response:
+        seen.append(f"{request.method} {request.url.path}")
+        return HTMLResponse("<p>launched</p>")
+
+    async def add_slash(request: Request) -> Response:
+        seen.append(f"{request.method} {request.url.path}")
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(f"{request.url.path}/{query}", status_code=301)
+
+    return Starlette(routes=[Route("/login/", login), Route("/launch/", launched, methods=["POST"]),
+                             Route("/login", add_slash), Route("/launch", add_slash, methods=["POST"])])
+
+
+def test_get_redirects_are_followed_but_a_redirected_post_is_named(serve):
+    seen: list[str] = []
+    base = serve(slash_tool(seen))
+    ident = PlatformIdentity(key=keys.generate(), issuer=ISSUER, jwks_url="")
+    recorded: list[str] = []
+    with Client(timeout=5, recorder=lambda e: recorded.append(f"{e.method} {e.status}")) as client:
+        ok = launch(client, ident, f"{base}/login", f"{base}/launch/", "c", "d")
+        assert ok.accepted and len(ok.login_hops) == 1 and ok.login_hops[0].startswith("GET /login answered 301 to /login/?iss=")
+        lost = launch(client, ident, f"{base}/login/", f"{base}/launch", "c", "d")
+    assert not lost.accepted and lost.answer is not None
+    assert lost.outcome().startswith("the tool answered POST /launch answered 301 to /launch/ — a tool that redirects POSTs loses the id_token")
+    assert "trailing slash" in lost.outcome()
+    assert "GET /launch/" not in seen  # the POST was not silently turned into a GET
+    assert recorded == ["GET 301", "GET 302", "POST 200", "GET 302", "POST 301"]  # every hop is recorded
+
+
+def test_redirect_following_is_bounded(serve):
+    async def loop(request: Request) -> Response:
+        return RedirectResponse("/loop", status_code=302)
+
+    base = serve(Starlette(routes=[Route("/loop", loop)]))
+    ident = PlatformIdentity(key=keys.generate(), issuer=ISSUER, jwks_url="")
+    with Client(timeout=5) as client:
+        result = launch(client, ident, f"{base}/loop", f"{base}/launch", "c", "d")
+    assert result.answer is None and len(result.login_hops) == 5 and "redirected to" in result.login_refusal()
+
+
+def test_profile_keeps_endpoint_urls_exactly(tmp_path):
+    from harness import profile
+
+    pair = keys.generate()
+    (tmp_path / "k.pem").write_bytes(pair.private_pem)
+    got = profile.parse({"tool": {"base_url": "http://127.0.0.1:9/", "dynamic_registration_url": "http://127.0.0.1:9/register/?x=1",
+                                  "launch": {"login_url": "http://127.0.0.1:9/login/", "launch_url": "http://127.0.0.1:9/launch/",
+                                             "issuer": "https://p.example/", "client_id": "c", "deployment_id": "d", "private_key": "k.pem"}}},
+                        base_dir=tmp_path).tool
+    assert got is not None and got.launch is not None
+    assert got.base_url == "http://127.0.0.1:9"  # a prefix for routes
+    assert got.dynamic_registration_url == "http://127.0.0.1:9/register/?x=1"
+    assert (got.launch.login_url, got.launch.launch_url) == ("http://127.0.0.1:9/login/", "http://127.0.0.1:9/launch/")
+    assert got.launch.issuer == "https://p.example/" and got.launch.authorization_endpoint == "https://p.example/authorize"
+
+
+def dr_tool(page: str) -> Starlette:
+    """A toy tool whose DR initiation answers ``page`` (a form) to GET and a close page to the form's POST."""
+
+    async def initiate(request: Request) -> Response:
+        if request.method == "POST":
+            form = dict(await request.form())
+            return HTMLResponse(f"<p>registered {escape(json.dumps(form))}</p><script>parent.postMessage({{subject:'org.imsglobal.lti.close'}},'*')</script>")
+        return HTMLResponse(page.format(oidc=escape(request.query_params["openid_configuration"])))
+
+    return Starlette(routes=[Route("/register/", initiate, methods=["GET", "POST"])])
+
+
+CONFIRM = '<form method="post"><input type="hidden" name="oidc" value="{oidc}"><button type="submit" name="go" value="1">Register</button></form>'
+LOGIN = '<form method="post" action="/register/"><input name="user"><input type="password" name="pw"><button>Sign in</button></form>'
+
+
+def test_dr_confirm_page_is_submitted_once_with_its_hidden_fields(serve):
+    from harness import tool_dr
+
+    base = serve(dr_tool(CONFIRM))
+    with Client(timeout=5) as client:
+        done = tool_dr.initiate(client, f"{base}/register/", "http://127.0.0.1:1/oidc?x=1", "tok")
+    assert not done.blocked and done.closes()
+    assert '"oidc": "http://127.0.0.1:1/oidc?x=1"' in html.unescape(done.page.text) and '"go": "1"' in html.unescape(done.page.text)
+    assert done.steps == ["submitted its confirm form (POST /register/?openid_configuration=http%3A%2F%2F127.0.0.1%3A1%2Foidc%3Fx%3D1&registration_token=tok)"]
+
+
+def test_dr_login_page_is_not_submitted(serve):
+    from harness import tool_dr
+
+    base = serve(dr_tool(LOGIN))
+    with Client(timeout=5) as client:
+        done = tool_dr.initiate(client, f"{base}/register/", "http://127.0.0.1:1/oidc", "tok")
+    assert "login" in done.blocked and not done.closes() and done.steps == []

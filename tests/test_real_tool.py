@@ -3,8 +3,9 @@ loopback, wired the way its documentation shows (OIDC login, then ``MessageLaunc
 harness configured in it beforehand as a platform ([tool.launch] in the profile).
 
 PyLTI1p3 keeps the launch nonce in the session and never marks it used, so a replayed launch is accepted
-(TOOL-014 fails); a variant whose session service consumes the nonce shows the same check passing. The
-library has no dynamic registration and no platform-registrations API: those checks are not applicable."""
+(TOOL-014, recommended: replays SHOULD be rejected, fails); a variant whose session service consumes the
+nonce shows the same check passing. The library has no dynamic registration and no platform-registrations
+API: those checks are not applicable."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from test_reports import assert_no_secrets
 ISSUER = "https://harness-platform.example"
 CLIENT_ID = "pylti1p3-client"
 DEPLOYMENT = "deployment-1"
-LAUNCH_CHECKS = ["TOOL-010", "TOOL-011", "TOOL-012", "TOOL-013", "TOOL-014", "TOOL-015", "TOOL-016"]
+LAUNCH_CHECKS = ["TOOL-010", "TOOL-011", "TOOL-012", "TOOL-013", "TOOL-014", "TOOL-015", "TOOL-016", "TOOL-017"]
 
 
 class SingleUseNonce(FlaskSessionService):
@@ -117,14 +118,14 @@ def test_pylti1p3_verdicts(tmp_path, serve_wsgi, run_harness):
     base = serve_wsgi(tool_app(keys.jwks(pair)))
     result = run_harness("--profile", str(profile_for(tmp_path, base, pair)), "--suite", "tool_side", "--suite", "tool_registrations")
     outcomes = result.outcomes()
-    assert result.code == 1, result.stdout[-2000:] + result.stderr[-2000:]  # a required check failed; nothing crashed
+    assert result.code == 0, result.stdout[-2000:] + result.stderr[-2000:]  # only a recommended check failed; nothing crashed
 
     assert {cid: outcomes[cid] for cid in LAUNCH_CHECKS} == {cid: "failed" if cid == "TOOL-014" else "passed" for cid in LAUNCH_CHECKS}
-    assert "posting the same launch again answered 200" in messages(result, "TOOL-014")
+    assert "posted a second time was accepted — the tool answered 200" in messages(result, "TOOL-014"), messages(result, "TOOL-014")
     for cid in ("TOOL-001", "TOOL-002", "TOOL-003"):
         assert outcomes[cid] == "not_applicable" and "dynamic_registration_url" in messages(result, cid), (cid, messages(result, cid))
     treg = [cid for cid in outcomes if cid.startswith("TREG-")]
-    assert len(treg) == 13
+    assert len(treg) == 14
     for cid in treg:
         assert outcomes[cid] == "not_applicable" and "api_key" in messages(result, cid), (cid, messages(result, cid))
     assert "error" not in set(outcomes.values())
@@ -135,14 +136,15 @@ def test_pylti1p3_verdicts(tmp_path, serve_wsgi, run_harness):
 
 def test_pylti1p3_many_clients_settings_answer_500_for_another_client(tmp_path, serve_wsgi, run_harness):
     """With the list form, PyLTI1p3 looks the client id up with a plain ``Exception`` (not ``LtiException``)
-    when it is unknown, so an app handling the library's documented exceptions answers 500: TOOL-012
-    fails, saying so, while a valid launch still passes."""
+    when it is unknown, so an app handling the library's documented exceptions answers 500: the launch for
+    another client id is still refused (TOOL-012 passes), but by a crash, which TOOL-017 reports by case."""
     pair = keys.generate()
     base = serve_wsgi(tool_app(keys.jwks(pair), many_clients=True))
-    result = run_harness("--profile", str(profile_for(tmp_path, base, pair)), "--check", "TOOL-010", "--check", "TOOL-012")
-    assert result.outcomes()["TOOL-010"] == "passed", result.stdout[-2000:]
-    assert result.outcomes()["TOOL-012"] == "failed"
-    assert "the tool answered 500" in messages(result, "TOOL-012") and "expected a 4xx refusal" in messages(result, "TOOL-012")
+    result = run_harness("--profile", str(profile_for(tmp_path, base, pair)), "--check", "TOOL-010", "--check", "TOOL-012", "--check", "TOOL-017")
+    assert result.outcomes() == {"TOOL-010": "passed", "TOOL-012": "passed", "TOOL-017": "failed"}, result.stdout[-2000:]
+    why = messages(result, "TOOL-017")
+    assert "TOOL-012" in why and "500" in why and "never a 5xx" in why, why
+    assert "TOOL-011" not in why  # the other refusals are 4xx
 
 
 def test_pylti1p3_with_single_use_nonce_passes_replay(tmp_path, serve_wsgi, run_harness):
@@ -154,13 +156,17 @@ def test_pylti1p3_with_single_use_nonce_passes_replay(tmp_path, serve_wsgi, run_
 
 
 def test_a_tool_that_does_not_trust_the_key_fails_the_valid_launch(tmp_path, serve_wsgi, run_harness):
-    """The profile's key is not the one configured in the tool: the control launch fails with the tool's
-    reason, and every refusal check fails on its control instead of passing by accident."""
+    """The profile's key is not the one configured in the tool: the valid launch fails with the tool's
+    reason (TOOL-010), and every refusal check ends error on its control launch (the harness could not
+    test the refusal) instead of passing by accident."""
     base = serve_wsgi(tool_app(keys.jwks(keys.generate())))
     result = run_harness("--profile", str(profile_for(tmp_path, base, keys.generate())), "--suite", "tool_side")
     outcomes = result.outcomes()
-    assert {cid: outcomes[cid] for cid in LAUNCH_CHECKS} == dict.fromkeys(LAUNCH_CHECKS, "failed")
+    assert {cid: outcomes[cid] for cid in LAUNCH_CHECKS} == {cid: "failed" if cid == "TOOL-010" else "error" for cid in LAUNCH_CHECKS}
     assert "answered 400" in messages(result, "TOOL-010")
+    for cid in LAUNCH_CHECKS[1:]:
+        assert "control launch" in messages(result, cid) and "answered 400" in messages(result, cid), (cid, messages(result, cid))
+    assert result.code == 1
 
 
 def test_pylti1p3_cookie_check_page_is_explained_and_login_params_pass_it(tmp_path, serve_wsgi, run_harness):

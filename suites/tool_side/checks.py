@@ -1,36 +1,73 @@
-"""Checks of the tool-side suite: the tool accepts a valid launch and refuses forged ones."""
+"""Checks of the tool-side suite: the tool's half of dynamic registration, and a launch the tool must
+accept or refuse. Levels follow the source's words: MUST (or the certification suite's "must reject")
+→ required; SHOULD or silence → recommended."""
 
 from harness.checks import define
 
-IMS = "ims-facts.md §3.3 (OIDC third-party login) and §3.4 (id_token claims and validation)"
 S = "tool_side"
-LOGIN = "login-without-nonce"
+SEC = "ims-facts.md §3.4 (Security Framework §5.1.3, tool validation steps)"
+CERT = "ims-facts.md §5.1 (certification suite, tool tests: 'The tool must reject each of these' known bad payloads)"
+DR = "ims-facts.md §1 (Dynamic Registration)"
+LAUNCH = ("tool_launch",)
+DYNREG = ("tool_dynamic_registration",)
+REFUSAL = ("Judged by acceptance only: the check passes when no launch is granted (refused at login, or any answer "
+           "but a 2xx page or a redirect to another site), whatever the status; a 5xx refusal is reported by TOOL-017. "
+           "A valid control launch comes first; when the tool does not accept it, the check ends error (the harness "
+           "could not test the refusal), never failed.")
 
 
-def tool(id: str, title: str, source: str, faults: list[str], description: str = "") -> None:
-    paired = [*faults, LOGIN] if id >= "TOOL-010" else faults
-    define(id, title, source=source, level="required", faults=paired, suite=S, description=description)
+def tool(id: str, title: str, source: str, faults: list[str], level: str = "required", description: str = "",
+         needs: tuple[str, ...] = LAUNCH) -> None:
+    define(id, title, source=source, level=level, faults=faults, suite=S, description=description, needs=needs)
 
 
-tool("TOOL-010", "A valid launch (login initiation, then a signed id_token with the tool's nonce) is accepted", IMS, [],
+tool("TOOL-010", "A valid launch (login initiation, then a signed id_token with the tool's nonce) is accepted",
+     "ims-facts.md §3.3 (OIDC third-party login: the tool's authentication request carries nonce, REQUIRED) and §3.4 "
+     "(Step 4: the tool validates the id_token, then shows the resource)", ["login-without-nonce"],
      description="The harness acts as the platform. With [tool.launch] in the profile it uses the registration configured "
      "in the tool beforehand (issuer, client id, deployment, the public half of the profile's private_key); otherwise it "
-     "registers itself through the tool's registrations API (seed 001), serves its JWKS on loopback (or at [harness] "
-     "public_url) and launches. Login initiation (GET with iss, login_hint, target_link_uri, client_id, "
-     "lti_deployment_id) must redirect to the platform's authorization endpoint with state, nonce and redirect_uri.")
-tool("TOOL-011", "An id_token signed by another key is refused", f"{IMS} (signature against the platform JWKS)", ["accepts-forged-id-token"])
-tool("TOOL-012", "An id_token for another client id (aud) is refused", f"{IMS} (aud contains the client id)", ["aud-not-checked"])
-tool("TOOL-013", "An expired id_token is refused", f"{IMS} (exp)", ["exp-not-checked"])
-tool("TOOL-014", "A replayed launch (the same state, nonce and id_token posted again) is refused", f"{IMS} (nonce used once)", ["nonce-reuse-accepted"],
-     description="The replay is posted by the same client with the same cookies, as an attacker holding the browser's "
-     "form post and session would; a tool that keeps the nonce in the session and never marks it used accepts it.")
-tool("TOOL-015", "An id_token for an unknown deployment is refused", f"{IMS} (deployment_id claim)", ["deployment-not-checked"])
-tool("TOOL-016", "An id_token whose LTI version is not 1.3.0 is refused", f"{IMS} (version claim)", ["version-not-checked"])
+     "registers itself once per run through the tool's registrations API (seed 001), serves its JWKS on loopback (or at "
+     "[harness] public_url) and launches. Login initiation (GET with iss, login_hint, target_link_uri, client_id, "
+     "lti_deployment_id; redirects within the tool followed, at most 5) must lead to the platform's authorization endpoint "
+     "with state, nonce and redirect_uri. A tool that answers the id_token's POST with a 301 (or a 302 to the same path "
+     "with or without a trailing slash) loses the id_token in a browser: that is no accepted launch, and the message names "
+     "the redirect.")
+tool("TOOL-011", "An id_token signed by another key is refused", f"{SEC} step 1 (verify the signature with the platform's key)",
+     ["accepts-forged-id-token"], description=REFUSAL)
+tool("TOOL-012", "An id_token for another client id (aud) is refused", f"{SEC} step 3 (aud MUST contain the tool's client_id)",
+     ["aud-not-checked"], description=REFUSAL)
+tool("TOOL-013", "An expired id_token is refused", f"{SEC} step 7 (the current time MUST be before exp); {CERT}: Timestamps Incorrect",
+     ["exp-not-checked"], description=REFUSAL)
+tool("TOOL-014", "A replayed launch (the same state, nonce and id_token posted again) is refused",
+     f"{SEC} step 9 (nonce MUST be present; replays SHOULD be rejected)", ["nonce-reuse-accepted"], level="recommended",
+     description="Recommended: the Security Framework says replays SHOULD be rejected, within a window the tool chooses. "
+     "The replay is posted by the same client with the same cookies, as an attacker holding the browser's form post and "
+     "session would; a tool that keeps the nonce in the session and never marks it used accepts it. " + REFUSAL)
+tool("TOOL-015", "An id_token for an unknown deployment is refused",
+     "ims-facts.md §3.4 (deployment_id claim: required, stable within the issuer); no source sentence says a tool MUST refuse an unknown one",
+     ["deployment-not-checked"], level="recommended",
+     description="Recommended: the sources make the claim required but are silent on refusing an unknown value (the "
+     "certification suite lists only a missing deployment_id). The deployment id tried is unique to the run, so a tool "
+     "that stores unknown deployments is not changed for the next run. " + REFUSAL)
+tool("TOOL-016", "An id_token whose LTI version is not 1.3.0 is refused",
+     f"ims-facts.md §3.4 (version claim: required, \"1.3.0\"); {CERT}: Wrong LTI Version", ["version-not-checked"], description=REFUSAL)
+tool("TOOL-017", "Refusals are 4xx, never 5xx: every refusal case of TOOL-011 … TOOL-016 is answered without a server error",
+     f"{SEC} step 3 (reject with HTTP 401); {CERT}", ["refuse-with-500"], level="recommended",
+     description="Recommended: the sources name a status only for a wrong aud (401). Runs every refusal case after a valid "
+     "control launch and names each case the tool answered with a 5xx; cases the tool accepted are the security checks' "
+     "concern, not this one's.")
 
-DR = "ims-facts.md §1 (Dynamic Registration: initiation, registration request, closing the flow)"
 tool("TOOL-001", "On dynamic-registration initiation the tool fetches the OpenID configuration and posts a registration that validates against the registration schema",
-     f"{DR}; 002_dbbfc42e48a9805e.txt (the registration body)", ["registration-missing-jwks-uri"],
-     description="The harness starts a mock platform of its own as the counterpart, issues a registration token, opens the "
-     "tool's initiation URL ([tool] dynamic_registration_url) and reads what the platform recorded.")
-tool("TOOL-002", "The tool sends the registration token as bearer when it posts its registration", f"{DR} §1.3", ["registration-token-not-sent"])
-tool("TOOL-003", "The tool's page ends the flow by posting {subject: \"org.imsglobal.lti.close\"} to the window that opened it", f"{DR} §1.6", ["no-close-message"])
+     f"{DR} §1.1–1.3 (Step 2 discovery, Step 3 client registration: initiate_login_uri, redirect_uris, client_name, jwks_uri "
+     "required); 002_dbbfc42e48a9805e.txt (the registration body)", ["registration-missing-jwks-uri"], needs=DYNREG,
+     description="The harness starts a mock platform of its own as the counterpart, issues a registration token and opens "
+     "the tool's initiation URL ([tool] dynamic_registration_url, exactly as written, with openid_configuration and "
+     "registration_token) as an administrator's browser would: redirects within the tool are followed (at most 5), and a "
+     "confirm page (one form posting back to the tool, with only hidden fields and buttons) is submitted once. A page that "
+     "needs more (a login, a form to fill in) or answers 401/403/404/405 ends the DR checks error. One initiation per run "
+     "serves TOOL-001 … TOOL-003; the registration the tool makes is listed in the report.")
+tool("TOOL-002", "The tool sends the registration token as bearer when it posts its registration",
+     f"{DR} §1.1 (registration_token: if present, the tool MUST use it as the bearer access token)", ["registration-token-not-sent"], needs=DYNREG)
+tool("TOOL-003", "The tool's page ends the flow by posting {subject: \"org.imsglobal.lti.close\"} to the window that opened it",
+     f"{DR} §1.6 (Step 4: when done, the tool's page posts the close message)", ["no-close-message"], level="recommended", needs=DYNREG,
+     description="Recommended: the sources describe the close message but state no MUST for it.")

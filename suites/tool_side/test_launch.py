@@ -1,57 +1,111 @@
-"""Launch validation by the tool (TOOL-010 … TOOL-016)."""
+"""Launch validation by the tool (TOOL-010 … TOOL-017). Each refusal check first makes a valid launch
+(the control): a tool that accepts nothing proves nothing, so a failed control ends the check ``error``.
+A refusal is judged by acceptance only (no launch granted, whatever the status); how it was refused
+(4xx, never 5xx) is TOOL-017."""
 
 from __future__ import annotations
 
 import time
+import uuid
+from typing import Callable
 
 from harness import keys
 from harness.checks import check
-from harness.launch import LTI, post_id_token
+from harness.launch import LTI, Answer, post_id_token
 
-from .conftest import assert_accepted, assert_refused
+from .conftest import Registered, assert_accepted, assert_refused, control
+
+SEC = "ims-facts.md §3.4 (SEC §5.1.3, tool validation)"
+
+
+def replayed(registered: Registered) -> Answer:
+    """A valid launch (the control), then the same state and id_token posted again by the same client."""
+    first = control(registered)
+    return post_id_token(registered.session.client, first.redirect_uri, first.id_token, first.state)
+
+
+def forged(registered: Registered) -> Answer | None:
+    return registered.launch(signer=keys.generate(kid=registered.ident.key.kid)).answer
+
+
+def expired(registered: Registered) -> Answer | None:
+    now = int(time.time())
+    return registered.launch(tamper=lambda c: c.update(iat=now - 600, exp=now - 300)).answer
+
+
+def unknown_deployment(registered: Registered) -> Answer | None:
+    dep = registered.session.unique(f"not-a-deployment-{uuid.uuid4().hex[:6]}")
+    return registered.launch(tamper=lambda c: c.update({LTI + "deployment_id": dep})).answer
+
+
+# check id → (what is tried, the rule in words, how to try it)
+REFUSALS: dict[str, tuple[str, str, Callable[[Registered], Answer | None]]] = {
+    "TOOL-011": ("an id_token signed by another key under the platform's kid",
+                 f"{SEC} step 1: the tool verifies the signature with the platform's key", forged),
+    "TOOL-012": ("an id_token for another client id (aud)", f"{SEC} step 3: aud MUST contain the tool's client_id",
+                 lambda r: r.launch(tamper=lambda c: c.update(aud="another-client-id")).answer),
+    "TOOL-013": ("an id_token that expired 5 minutes ago", f"{SEC} step 7: the current time MUST be before exp", expired),
+    "TOOL-014": ("the same launch (state and id_token) posted a second time",
+                 f"{SEC} step 9: replays SHOULD be rejected (the nonce is used once)", replayed),
+    "TOOL-015": ("an id_token for a deployment the tool does not know",
+                 "the deployment_id claim identifies the platform-tool integration; a tool should not launch an unknown one", unknown_deployment),
+    "TOOL-016": ("an id_token whose LTI version is 1.1",
+                 "ims-facts.md §5.1 (certification: the tool must reject 'Wrong LTI Version'; the version claim is 1.3.0)",
+                 lambda r: r.launch(tamper=lambda c: c.update({LTI + "version": "1.1"})).answer),
+}
+
+
+def refused(registered: Registered, cid: str) -> None:
+    what, rule, attempt = REFUSALS[cid]
+    if cid != "TOOL-014":  # the replay makes its own control
+        control(registered)
+    answer = attempt(registered)
+    if answer is not None:
+        assert_refused(answer, rule, what)
 
 
 @check("TOOL-010")
 def test_valid_launch_accepted(registered):
-    assert_accepted(registered.launch(), "a valid launch")
+    assert_accepted(registered.launch(), "ims-facts.md §3.3–3.4: a valid launch is accepted")
 
 
 @check("TOOL-011")
 def test_forged_signature_refused(registered):
-    assert_accepted(registered.launch(), "a valid launch (control)")
-    impostor = keys.generate(kid=registered.ident.key.kid)
-    assert_refused(registered.launch(signer=impostor), "an id_token signed by another key under the platform's kid")
+    refused(registered, "TOOL-011")
 
 
 @check("TOOL-012")
 def test_wrong_audience_refused(registered):
-    assert_accepted(registered.launch(), "a valid launch (control)")
-    assert_refused(registered.launch(tamper=lambda c: c.update(aud="another-client-id")), "an id_token for another client id")
+    refused(registered, "TOOL-012")
 
 
 @check("TOOL-013")
 def test_expired_refused(registered):
-    assert_accepted(registered.launch(), "a valid launch (control)")
-    now = int(time.time())
-    assert_refused(registered.launch(tamper=lambda c: c.update(iat=now - 600, exp=now - 300)), "an id_token that expired 5 minutes ago")
+    refused(registered, "TOOL-013")
 
 
 @check("TOOL-014")
 def test_replay_refused(registered):
-    first = registered.launch()
-    assert_accepted(first, "a valid launch")
-    assert first.response is not None
-    again = post_id_token(registered.session.client, first.redirect_uri, first.id_token, first.state)
-    assert 400 <= again.status_code < 500, f"posting the same launch again answered {again.status_code}, expected a 4xx refusal"
+    refused(registered, "TOOL-014")
 
 
 @check("TOOL-015")
 def test_unknown_deployment_refused(registered):
-    assert_accepted(registered.launch(), "a valid launch (control)")
-    assert_refused(registered.launch(tamper=lambda c: c.update({LTI + "deployment_id": "not-a-deployment"})), "an id_token for an unknown deployment")
+    refused(registered, "TOOL-015")
 
 
 @check("TOOL-016")
 def test_wrong_version_refused(registered):
-    assert_accepted(registered.launch(), "a valid launch (control)")
-    assert_refused(registered.launch(tamper=lambda c: c.update({LTI + "version": "1.1"})), "an id_token with LTI version 1.1")
+    refused(registered, "TOOL-016")
+
+
+@check("TOOL-017")
+def test_refusals_are_4xx(registered):
+    control(registered)
+    crashed = []
+    for cid, (what, _rule, attempt) in REFUSALS.items():
+        answer = attempt(registered)
+        if answer is not None and answer.response.status_code >= 500:
+            crashed.append(f"{cid} ({what}): {answer.describe()[:160]}")
+    assert not crashed, ("a refusal is a 4xx the platform and the user can act on (SEC §5.1.3 names 401 for a wrong aud), "
+                         "never a 5xx; the tool crashed on " + "; ".join(crashed))
