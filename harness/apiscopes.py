@@ -73,18 +73,22 @@ class Endpoint:
         return "/".join(values[s[1:]] if s.startswith(":") else s for s in self.pattern.split("/"))
 
 
-# Read-mostly endpoints every Canvas has; the one write (PUT course) sends an empty change.
+# The REST endpoints the scope checks probe: read-mostly routes every Canvas has, each named by a source
+# document (the one write, PUT course, sends an empty change). Seed 004 names
+# GET /api/v1/courses/:course_id/rubrics as its example; DESIGN.md's admin surface names the other paths
+# (PUT /api/v1/courses/:id; POST on /api/v1/courses/:course_id/enrollments and …/external_tools), read
+# here with GET on the same path. Three of them extend /api/v1/courses/:id by one segment, which is what
+# the anchoring check needs.
 ENDPOINTS: list[Endpoint] = [
     Endpoint("GET", "/api/v1/courses/:id"),
     Endpoint("PUT", "/api/v1/courses/:id"),
     Endpoint("GET", "/api/v1/courses/:course_id/rubrics"),
-    Endpoint("GET", "/api/v1/courses/:course_id/assignments"),
-    Endpoint("GET", "/api/v1/users/:id"),
-    Endpoint("GET", "/api/v1/users/:user_id/profile"),
+    Endpoint("GET", "/api/v1/courses/:course_id/enrollments"),
+    Endpoint("GET", "/api/v1/courses/:course_id/external_tools"),
 ]
 ALL_SCOPES: list[str] = [e.scope for e in ENDPOINTS]
 
 
-def probe_path(endpoint: Endpoint, course_id: str, user: str = "self") -> str:
-    """The concrete path the harness calls for ``endpoint``: the harness's course, the token's user."""
-    return endpoint.path(id=course_id if "courses" in endpoint.pattern else user, course_id=course_id, user_id=user)
+def probe_path(endpoint: Endpoint, course_id: str) -> str:
+    """The concrete path the harness calls for ``endpoint`` in course ``course_id``."""
+    return endpoint.path(id=course_id, course_id=course_id)

@@ -3,7 +3,8 @@ step, then the ``authorization_code`` grant (Canvas ``doc/api/oauth.md``; seed 0
 
 The authorize step normally needs a browser. The adapter performs it as the logged-in admin; when
 the target answers with anything but a redirect to the key's redirect URI (a login page, say),
-the flow is :class:`NotSupported` and the checks that need user tokens are not applicable.
+the flow is :class:`NotSupported` and the checks that need user tokens are not applicable. A flow
+that starts but is refused for scopes the key has is a set-up failure (``CannotTest``: verdict error).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import httpx
 
 from .adapters import Adapter, NotSupported
 from .client import Client, json_body
+from .results import precondition
 
 
 @dataclass
@@ -70,11 +72,11 @@ def obtain(client: Client, adapter: Adapter, token_url: str, key: ApiKey, scopes
             f"the authorize step answered {response.status_code} without redirecting to the key's redirect URI "
             "(it needs a browser login); user-token checks need a target that completes it for the admin"
         )
-    assert "code" in params, f"authorizing scopes the key has was refused: {params.get('error')} {params.get('error_description', '')}"
+    precondition("code" in params, f"authorizing scopes the key has was refused (a set-up step): {params.get('error')} {params.get('error_description', '')}")
     answer = exchange(client, token_url, key, params["code"])
-    assert answer.status_code == 200, f"exchanging the authorization code failed: {answer.status_code} {answer.text[:300]}"
+    precondition(answer.status_code == 200, f"exchanging the authorization code failed (a set-up step): {answer.status_code} {answer.text[:300]}")
     body: Any = json_body(answer)
-    assert isinstance(body, dict) and isinstance(body.get("access_token"), str), "the token answer has no access_token"
+    precondition(isinstance(body, dict) and isinstance(body.get("access_token"), str), "the token answer has no access_token (a set-up step)")
     from . import redact
 
     redact.register_secret(body["access_token"])

@@ -336,7 +336,8 @@ async def line_item(request: Request) -> Response:
     if isinstance(item, Response):
         return item
     if request.method == "DELETE":
-        course.line_items.remove(item)
+        if not _platform(request).has("line-item-delete-ignored"):
+            course.line_items.remove(item)
         return _with(Response(status_code=204), headers)
     if request.method == "PUT":
         body = await _item_body(request, headers)
@@ -432,7 +433,8 @@ async def scores(request: Request) -> Response:
             return _with(ags_error(f"Provided submitted_at timestamp of {raw_sub} not a valid timestamp", 400), headers)
         if submitted.timestamp() > time.time() + FUTURE_BUFFER and not platform.has("future-submitted-at-accepted"):
             return _with(ags_error(f"Provided submitted_at timestamp of {raw_sub} in the future", 400), headers)
-    if ext.get("content_items") and "online_upload" not in item.submission_types and not platform.has("content-items-accepted"):
+    # verify_valid_content_item_submission_type: content items come with the score's submission type online_upload
+    if ext.get("content_items") and ext.get("submission_type") != "online_upload" and not platform.has("content-items-accepted"):
         return _with(ags_error(message(request, "content_items"), 422), headers)
     new_submission = bool(ext) and ext.get("new_submission", True) not in (False, "false") and ext.get("submission_type") != "none"
     if new_submission and item.allowed_attempts is not None and result is not None and result.attempts >= item.allowed_attempts:

@@ -17,6 +17,8 @@ API_ROUTES: list[tuple[str, str]] = [
     ("GET", "/api/v1/courses/:course_id/rubrics"),
     ("GET", "/api/v1/courses/:course_id/assignments"),
     ("POST", "/api/v1/courses/:course_id/assignments"),
+    ("GET", "/api/v1/courses/:course_id/enrollments"),
+    ("GET", "/api/v1/courses/:course_id/external_tools"),
     ("GET", "/api/v1/users/:id"),
     ("GET", "/api/v1/users/:user_id/profile"),
 ]

@@ -163,7 +163,20 @@ async def _verify_signature(assertion: str, header: dict[str, Any], key: Develop
         raise OAuthError(400, "invalid_request", "JWS signature invalid.") from None
 
 
-async def grant_client_credentials(
+async def grant_client_credentials(form: dict[str, str], *, faults: set[str], **context: Any) -> dict[str, Any]:
+    """Run the LTI client-credentials grant; return the token response or raise ``OAuthError``.
+
+    ``context``: ``store``, ``token_url``, ``audiences``, ``issuer``, ``signing_key``, ``loopback_only``."""
+    try:
+        return await _grant(form, faults=faults, **context)
+    except OAuthError as exc:
+        if exc.error == "invalid_request" and form.get("client_assertion") and "bad-assertion-500" in faults:
+            # the bug: a bad assertion raises out of the validator and the server answers 500
+            raise OAuthError(500, "server_error", "An internal error occurred while validating the client assertion") from None
+        raise
+
+
+async def _grant(
     form: dict[str, str],
     *,
     store: Store,
@@ -174,7 +187,6 @@ async def grant_client_credentials(
     faults: set[str],
     loopback_only: bool = True,
 ) -> dict[str, Any]:
-    """Run the LTI client-credentials grant; return the token response or raise ``OAuthError``."""
     assertion = form.get("client_assertion")
     if form.get("client_assertion_type") != ASSERTION_TYPE or not assertion:
         if form.get("client_id") and form.get("client_secret"):

@@ -1,5 +1,6 @@
 """A handful of Canvas REST routes, guarded as Canvas guards API requests (canvas-facts.md §3), and
-the admin routes that set up their data: create a course, install a tool in a course.
+the admin routes that set up their data: create a course, users and enrolments, install a tool in a
+course. GET on the enrolment and tool routes is a scoped token's read (the scope checks probe it).
 
 Order of the guard: token present (else 401 ``user authorization required``), token known and
 unexpired, its key active and on in this account (else 401 ``Invalid access token.``), then the
@@ -169,6 +170,37 @@ async def _create_assignment(request: Request, course: Course) -> Response:
     return a._json(assignment_json(request, item))
 
 
+async def enrollments(request: Request) -> Response:
+    """GET /api/v1/courses/:course_id/enrollments (a scoped token's read); POST enrols (admin)."""
+    if request.method == "POST":
+        return await enroll(request)
+    a = _app()
+    _, refused = guard(request)
+    if refused:
+        return refused
+    found = _course(request)
+    if found is None or found.workflow_state == "deleted":
+        return a.api_error(a.NOT_FOUND, 404)
+    kinds = [(uid, "StudentEnrollment") for uid in sorted(found.students)] + [(uid, "TeacherEnrollment") for uid in sorted(found.teachers)]
+    return a._json([{"course_id": found.id, "user_id": uid, "type": kind, "enrollment_state": "active"} for uid, kind in kinds])
+
+
+async def external_tools(request: Request) -> Response:
+    """GET /api/v1/courses/:course_id/external_tools (a scoped token's read); POST installs a tool (admin)."""
+    if request.method == "POST":
+        return await install_tool(request)
+    a = _app()
+    _, refused = guard(request)
+    if refused:
+        return refused
+    found = _course(request)
+    if found is None or found.workflow_state == "deleted":
+        return a.api_error(a.NOT_FOUND, 404)
+    tools = [{"id": int(d.split(":")[0]), "developer_key_id": k, "deployment_id": d, "workflow_state": "public"} for k, d in found.tools.items()]
+    tools += [{"id": int(t), "consumer_key": ck, "workflow_state": "public"} for t, (ck, _) in found.legacy_tools.items()]
+    return a._json(tools)
+
+
 @admin.admin_only(account=True, body=True)
 async def create_user(request: Request, platform: Any, params: dict[str, Any]) -> Response:
     """POST /api/v1/accounts/:account_id/users with ``user[name]`` (admin)."""
@@ -266,7 +298,7 @@ ROUTES = [
     Route("/api/v1/users/{id}", user, methods=["GET", "HEAD"]),
     Route("/api/v1/users/{user_id}/profile", profile, methods=["GET", "HEAD"]),
     Route("/api/v1/accounts/{account_id}/courses", create_course, methods=["POST"]),
-    Route("/api/v1/courses/{course_id}/external_tools", install_tool, methods=["POST"]),
+    Route("/api/v1/courses/{course_id}/external_tools", external_tools, methods=["GET", "HEAD", "POST"]),
     Route("/api/v1/accounts/{account_id}/users", create_user, methods=["POST"]),
-    Route("/api/v1/courses/{course_id}/enrollments", enroll, methods=["POST"]),
+    Route("/api/v1/courses/{course_id}/enrollments", enrollments, methods=["GET", "HEAD", "POST"]),
 ]

@@ -15,8 +15,7 @@ ADMIN = "pre-issued-admin-token"
 CB = "http://127.0.0.1:9/cb"
 SETS = [  # what KEY-004, KEY-005 and KEY-006 ask for
     ["url:GET|/api/v1/courses/:id"],
-    ["url:GET|/api/v1/courses/:course_id/rubrics", "url:GET|/api/v1/users/:id"],
-    ["url:GET|/api/v1/courses/:id", "url:GET|/api/v1/users/:id"],
+    ["url:GET|/api/v1/courses/:course_id/rubrics", "url:GET|/api/v1/courses/:id"],
 ]
 
 
@@ -52,3 +51,22 @@ def test_pre_issued_tokens_stand_in_for_the_browser(serve, run_harness, tmp_path
     reasons = " ".join(m for c in result.summary["checks"] if c["id"] == "KEY-002" for m in c.get("messages", []))
     assert "browser" in reasons
     assert not any(t in (result.report_dir / "report.html").read_text() for t in tokens), "a pre-issued token leaked into the report"
+
+
+ABSENT = ("/api/v1/courses/{course_id}/rubrics", "/api/v1/courses/{course_id}/enrollments", "/api/v1/courses/{course_id}/external_tools")
+
+
+def test_absent_routes_are_left_out_of_refusal_probes(serve, run_harness, tmp_path):
+    """A platform without some probed routes: their 404 is never read as a scope failure."""
+    app = mock_platform.create_app(mock_platform.PlatformConfig(admin_token=ADMIN))
+    app.router.routes[:] = [r for r in app.router.routes if getattr(r, "path", "") not in ABSENT]
+    profile = write_profile(tmp_path / "p.toml", serve(app))
+    checks = [arg for cid in ("KEY-003", "KEY-004", "KEY-006", "KEY-020") for arg in ("--check", cid)]
+    result = run_harness("--profile", str(profile), "--suite", "scopes", *checks, "--examples", "3", "--seed", "7",
+                         env={"LTI_TEST_ADMIN_TOKEN": ADMIN})
+    outcomes = result.outcomes()
+    assert result.code == 0, result.stdout[-2000:]
+    assert outcomes["KEY-006"] == "not_applicable", outcomes  # every longer path it would probe is absent
+    assert {outcomes[c] for c in ("KEY-003", "KEY-004", "KEY-020")} == {"passed"}, outcomes
+    reasons = " ".join(m for c in result.summary["checks"] if c["id"] == "KEY-006" for m in c.get("messages", []))
+    assert "is absent on this target" in reasons, reasons

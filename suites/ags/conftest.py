@@ -7,13 +7,16 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
 
 from harness.client import json_body
 from harness.session import HarnessSession
-from suites.common import LINEITEM, LINEITEM_READ, RESULT_READ, SCORE, LtiKey, lti_token, new_lti_key
+from harness.plugin import not_applicable
+from harness.results import precondition
+from suites.common import LINEITEM, LINEITEM_READ, RESULT_READ, SCORE, LtiKey, lti_token, new_lti_key, registered_key
 
 ALL_SCOPES = [LINEITEM, LINEITEM_READ, SCORE, RESULT_READ]
 LINEITEM_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
@@ -22,6 +25,12 @@ SCORE_TYPE = "application/vnd.ims.lis.v1.score+json"
 RESULTS_TYPE = "application/vnd.ims.lis.v2.resultcontainer+json"
 SUBMISSION_EXT = "https://canvas.instructure.com/lti/submission"
 _clock = itertools.count(1)
+
+
+def beneath(url: str, leaf: str) -> str:
+    """``url`` with ``/leaf`` appended to its path, its query kept (AGS §2.6: ``{lineitem}/results``)."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/" + leaf))
 
 
 def stamp(offset_seconds: float = 0.0) -> str:
@@ -42,42 +51,64 @@ class Course:
     tool_id: str = ""  # the installed tool (an assignment's external_tool_tag_attributes[content_id])
     student_ids: list[str] = field(default_factory=list)  # the students' platform user ids (admin routes)
     tokens: dict[frozenset[str], str] = field(default_factory=dict)
+    given_url: str | None = None  # the profile's registration lineitems_url (a context set up by hand)
 
     @property
     def line_items_url(self) -> str:
+        if self.given_url:
+            return self.given_url
         assert self.platform.platform is not None
         return f"{self.platform.platform.base_url}/api/lti/courses/{self.id}/line_items"
 
     def with_key(self, lti: LtiKey) -> Course:
         """The same course as another tool (another developer key) sees it."""
-        return Course(self.id, self.students, self.teacher, lti, self.platform, self.tool_id, self.student_ids)
+        return Course(self.id, self.students, self.teacher, lti, self.platform, self.tool_id, self.student_ids, given_url=self.given_url)
 
     def token(self, scopes: list[str]) -> str:
-        """An LTI token for ``scopes``, fetched once per scope set (tokens cached, as clients should)."""
+        """An LTI token for ``scopes``, fetched once per scope set (tokens cached, as clients should). A
+        hand registration that was not granted a scope the check asks for makes the check not applicable."""
+        if self.lti.registered:
+            lacking = sorted(set(scopes) - set(self.lti.scopes))
+            if lacking:
+                not_applicable(f"the profile's registration was not granted {', '.join(lacking)} (its scopes: {', '.join(self.lti.scopes)})")
         slot = frozenset(scopes)
         if slot not in self.tokens:
             self.tokens[slot] = lti_token(self.platform, self.lti, sorted(scopes))
         return self.tokens[slot]
 
+    @property
+    def default_scopes(self) -> list[str]:
+        return [s for s in ALL_SCOPES if s in self.lti.scopes] if self.lti.registered else ALL_SCOPES
+
     def call(self, method: str, url: str, scopes: list[str] | None = None, *, json: Any = None, accept: str = "application/json", token: str | None = None, **kwargs: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {token or self.token(scopes or ALL_SCOPES)}", "Accept": accept}
+        headers = {"Authorization": f"Bearer {token or self.token(scopes or self.default_scopes)}", "Accept": accept}
         if json is not None:
             kwargs["json"] = json
-            headers["Content-Type"] = SCORE_TYPE if url.endswith("/scores") else LINEITEM_TYPE
+            headers["Content-Type"] = SCORE_TYPE if urlsplit(url).path.endswith("/scores") else LINEITEM_TYPE
         return self.platform.client.request(method, url, headers=headers, **kwargs)
 
     def create_item(self, label: str = "Harness item", maximum: float = 10, **extra: Any) -> dict[str, Any]:
+        """A line item for the check (a set-up step: a refusal ends the check as ``error``; AGS-001 judges creation)."""
         response = self.call("POST", self.line_items_url, [LINEITEM], json={"label": label, "scoreMaximum": maximum, **extra}, accept=LINEITEM_TYPE)
-        assert response.status_code in (200, 201), f"creating a line item answered {response.status_code}: {response.text[:300]}"
-        body = json_body(response)
-        assert isinstance(body, dict) and isinstance(body.get("id"), str), f"the created line item has no id URL: {body!r}"
+        body = json_body(response) if response.status_code in (200, 201) else None
+        precondition(isinstance(body, dict) and isinstance(body.get("id"), str),
+                     f"creating a line item (a set-up step) answered {response.status_code}: {response.text[:300]}")
+        assert isinstance(body, dict)
+        if self.given_url:
+            self.platform.note_created(f"AGS line item {body['id']}")
         return body
 
+    def student(self) -> str:
+        """A student's LTI user id; not applicable in a context the harness did not set up (no students known)."""
+        if not self.students:
+            not_applicable("the harness knows no student of this context: the check needs the admin API to create and enrol users")
+        return self.students[0]
+
     def post_score(self, item_url: str, body: dict[str, Any], scopes: list[str] | None = None) -> httpx.Response:
-        return self.call("POST", f"{item_url}/scores", scopes or [SCORE], json=body, accept=SCORE_TYPE)
+        return self.call("POST", beneath(item_url, "scores"), scopes or [SCORE], json=body, accept=SCORE_TYPE)
 
     def results(self, item_url: str, **params: str) -> httpx.Response:
-        return self.call("GET", f"{item_url}/results", [RESULT_READ], accept=RESULTS_TYPE, params=params)
+        return self.call("GET", beneath(item_url, "results"), [RESULT_READ], accept=RESULTS_TYPE, params=params)
 
 
 def score(user: str, given: float | None = 7, maximum: float | None = 10, **extra: Any) -> dict[str, Any]:
@@ -110,11 +141,25 @@ def new_course(platform: HarnessSession, lti: LtiKey | None = None, name: str = 
     return Course(id=cid, students=students, teacher=user_id(teacher), lti=lti, platform=platform, tool_id=str(tool.get("id", "")), student_ids=student_ids)
 
 
+def registered_course(platform: HarnessSession) -> Course:
+    """The context of the profile's hand registration (its ``lineitems_url``), for checks that need no admin action."""
+    lti = registered_key(platform)
+    reg = platform.platform.registration if platform.platform is not None else None
+    if lti is None or reg is None:
+        not_applicable("the harness cannot create a course (no admin API) and the profile describes no tool registered by hand ([platform.registration])")
+        raise AssertionError("unreachable")
+    if not reg.lineitems_url:
+        not_applicable("the profile's [platform.registration] gives no lineitems_url (the AGS line-items URL of a context)")
+    return Course(id="", students=[], teacher="", lti=lti, platform=platform, given_url=reg.lineitems_url)
+
+
 @pytest.fixture
 def course(platform: HarnessSession) -> Course:
-    """The suite's shared course (made once per session): checks add their own line items to it."""
+    """The suite's shared course (made once per session): checks add their own line items to it. Where the
+    harness has no admin API, the context of the profile's hand registration (no students)."""
     if "ags_course" not in platform.cache:
-        platform.cache["ags_course"] = new_course(platform)
+        admin = platform.missing("admin_courses") or platform.missing("admin_developer_keys")
+        platform.cache["ags_course"] = new_course(platform) if admin is None else registered_course(platform)
     return platform.cache["ags_course"]
 
 
@@ -140,9 +185,12 @@ def error_message(response: httpx.Response) -> tuple[str, str | None]:
 def expect_error(response: httpx.Response, statuses: int | tuple[int, ...], shape: str, *messages: str, prefix: bool = False) -> None:
     """The documented refusal: status, body shape and one of the accepted messages (exact or prefix)."""
     wanted = (statuses,) if isinstance(statuses, int) else statuses
-    assert response.status_code in wanted, f"answered {response.status_code}, expected {' or '.join(map(str, wanted))}: {response.text[:300]}"
+    rule = f"{' or '.join(map(str, wanted))} {messages[0]!r}"
+    assert response.status_code in wanted, (
+        f"answered {response.status_code}; the documented answer is {rule} (seed 003 \"Common Error Codes\", canvas-facts.md §4): {response.text[:300]}"
+    )
     got_shape, message = error_message(response)
     want_shape = {"typed": '{"errors":{"type","message"}}', "generic": '{"errors":[{"message"}]}'}[shape]
-    assert got_shape == shape, f"the error body is not {want_shape}: {response.text[:300]}"
+    assert got_shape == shape, f"the error body is not {want_shape}, the shape Canvas gives {messages[0]!r} (canvas-facts.md §4): {response.text[:300]}"
     ok = any((message or "").startswith(m) if prefix else message == m for m in messages)
-    assert ok, f"message {message!r}, expected {' or '.join(repr(m) for m in messages)}"
+    assert ok, f"message {message!r}; the documented message is {' or '.join(repr(m) for m in messages)}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from harness.checks import check
+from harness.results import precondition
 from suites.common import LINEITEM_READ, new_lti_key
 
 from .conftest import CONTAINER_TYPE
@@ -13,11 +14,14 @@ FULL = "403 Forbidden (Rate Limit Exceeded)"
 @check("AGS-050")
 def test_throttle_headers(course):
     response = course.call("GET", course.line_items_url, [LINEITEM_READ], accept=CONTAINER_TYPE, params={"limit": "1"})
-    assert response.status_code == 200, f"listing line items answered {response.status_code}"
+    precondition(response.status_code == 200, f"listing line items answered {response.status_code} (a set-up step): {response.text[:200]}")
     for header in ("X-Request-Cost", "X-Rate-Limit-Remaining"):
         value = response.headers.get(header)
-        assert value is not None, f"the answer has no {header} header"
-        float(value)  # a number, as Canvas sends it
+        assert value is not None, f"the answer has no {header} header; seed 003 tells tools to watch Canvas's throttling headers"
+        try:
+            float(value)
+        except ValueError:
+            raise AssertionError(f"{header} is {value!r}, not a number as Canvas sends it (canvas-facts.md §4 \"Throttling\")") from None
 
 
 @check("AGS-051")

@@ -31,11 +31,15 @@ def assert_oauth_refusal(response: httpx.Response, what: str, statuses: tuple[in
 
 @pytest.fixture
 def lti_key(platform: HarnessSession) -> LtiKey:
-    return new_lti_key(platform)
+    """A developer key the harness creates, or the profile's hand registration where it cannot."""
+    return common.lti_client(platform)
 
 
 def new_api_key(platform: HarnessSession, scopes: list[str]) -> usertokens.ApiKey:
     """A scoped API developer key (require_scopes) turned on in the account."""
+    why = platform.missing("admin_developer_keys")
+    if why is not None:
+        not_applicable(why)
     redirect = f"{platform.tool.base_url}/oauth2/callback"
     created = platform.adapter.create_developer_key({"name": "LTI Harness API key", "scopes": scopes, "require_scopes": True, "redirect_uris": [redirect]})
     key_id = str(created["id"])
@@ -50,7 +54,11 @@ def new_api_key(platform: HarnessSession, scopes: list[str]) -> usertokens.ApiKe
 def api_key(platform: HarnessSession) -> usertokens.ApiKey:
     """A key holding every scope of the probed endpoints (shared by the checks that only read with it)."""
     if "api_key" not in platform.cache:
-        platform.cache["api_key"] = new_api_key(platform, list(apiscopes.ALL_SCOPES))
+        assert platform.platform is not None
+        if platform.missing("admin_developer_keys") and platform.platform.user_tokens:  # the profile's tokens stand in
+            platform.cache["api_key"] = usertokens.ApiKey(id="pre-issued", secret="", scopes=list(apiscopes.ALL_SCOPES), redirect_uri="")
+        else:
+            platform.cache["api_key"] = new_api_key(platform, list(apiscopes.ALL_SCOPES))
     return platform.cache["api_key"]
 
 
@@ -64,6 +72,9 @@ def user_token(platform: HarnessSession) -> Callable[[usertokens.ApiKey, list[st
         if slot in cache:
             return cache[slot]
         reason = platform.cache.get("no_authorize")
+        why = platform.missing("user_oauth") or platform.missing("admin_developer_keys")
+        if reason is None and why:
+            reason = platform.cache["no_authorize"] = why
         if reason is None:
             try:
                 cache[slot] = usertokens.obtain(platform.client, platform.adapter, token_url(platform), key, scopes).access_token
@@ -88,6 +99,32 @@ def pre_issued(platform: HarnessSession, scopes: list[str]) -> str | None:
     return next((t.token for t in platform.platform.user_tokens if t.scopes == wanted), None)
 
 
+def absent_route(platform: HarnessSession, verb: str, pattern: str) -> str | None:
+    """Why the route ``verb pattern`` cannot be probed for a refusal on this target (it is absent, or the
+    harness cannot tell), or None when it exists. The admin token must reach it: an answer other than 404
+    or 405 with the harness's course shows the route is there (cached per route)."""
+    assert platform.platform is not None
+    verb = "GET" if verb == "HEAD" else verb
+    found: dict[tuple[str, str], str | None] = platform.cache.setdefault("api_routes", {})
+    if (verb, pattern) not in found:
+        if not platform.platform.admin_token:
+            found[(verb, pattern)] = f"{verb} {pattern}: the profile gives no admin token to show the route exists"
+        else:
+            answer = call(platform, platform.platform.admin_token, verb, apiscopes.probe_path(apiscopes.Endpoint(verb, pattern), course_id(platform)))
+            found[(verb, pattern)] = (f"{verb} {pattern} is absent on this target (the admin token got {answer.status_code}), so a refusal "
+                                      "there would say nothing about scopes") if answer.status_code in (404, 405) else None
+    return found[(verb, pattern)]
+
+
+def present(platform: HarnessSession, endpoints: list[apiscopes.Endpoint]) -> list[apiscopes.Endpoint]:
+    """The ``endpoints`` whose routes exist on the target; not applicable when none does."""
+    reasons = {e: absent_route(platform, e.verb, e.pattern) for e in endpoints}
+    kept = [e for e in endpoints if reasons[e] is None]
+    if not kept:
+        not_applicable("no probed route exists on this target: " + "; ".join(r for r in reasons.values() if r))
+    return kept
+
+
 def call(platform: HarnessSession, token: str, verb: str, path: str) -> httpx.Response:
     assert platform.platform is not None
     kwargs: dict[str, Any] = {"headers": {"Authorization": f"Bearer {token}", "Accept": "application/json"}}
@@ -106,11 +143,23 @@ def insufficient(response: httpx.Response) -> bool:
 
 
 def expect_reachable(platform: HarnessSession, token: str, verb: str, path: str, scopes: list[str]) -> None:
+    """Seed 004: a granted endpoint scope lets the request through the scope check (anything but 401)."""
     response = call(platform, token, verb, path)
-    assert response.status_code != 401, f"{verb} {path} answered 401 although the token holds {sorted(scopes)}: {response.text[:200]}"
+    assert response.status_code != 401, (
+        f"{verb} {path} answered 401 although the token holds {sorted(scopes)}; a granted endpoint scope must let it through "
+        f"(seed 004): {response.text[:200]}"
+    )
 
 
-def expect_refused(platform: HarnessSession, token: str, verb: str, path: str, scopes: list[str]) -> None:
+def expect_refused(platform: HarnessSession, token: str, verb: str, path: str, scopes: list[str], pattern: str | None = None) -> bool:
+    """Seed 004: an endpoint whose scope was not granted answers 401 (with Canvas's body). A route absent
+    on the target is not probed (returns False): its 404 would say nothing about scopes."""
+    if pattern is not None and absent_route(platform, verb, pattern):
+        return False
     response = call(platform, token, verb, path)
-    assert response.status_code == 401, f"{verb} {path} answered {response.status_code}; no scope of {sorted(scopes)} covers it, so 401 was expected"
+    assert response.status_code == 401, (
+        f"{verb} {path} answered {response.status_code}; no scope of {sorted(scopes)} covers it, and an endpoint whose scope "
+        "was not granted must answer 401 (seed 004)"
+    )
     assert verb == "HEAD" or insufficient(response), f'{verb} {path}: the 401 body is not {{"errors":[{{"message":"{INSUFFICIENT}"}}]}}: {response.text[:200]}'
+    return True

@@ -8,6 +8,7 @@ import httpx
 from harness.checks import check
 from harness.client import json_body
 from harness.dynreg import REG_READ_SCOPE
+from harness.results import precondition
 from suites import common
 
 from .conftest import LINEITEM, LINEITEM_READ, SCORE, course_id, lti_token, new_lti_key
@@ -35,7 +36,7 @@ def deployed_key(platform, scopes: list[str]):
 
 
 def assert_insufficient_permissions(response: httpx.Response, what: str) -> None:
-    assert response.status_code == 401, f"{what}: answered {response.status_code}, expected 401"
+    assert response.status_code == 401, f"{what}: answered {response.status_code}; a token without the route's AGS scope gets 401 (canvas-facts.md §4)"
     body = json_body(response)
     errors = body.get("errors") if isinstance(body, dict) else None
     message = errors.get("message") if isinstance(errors, dict) else None
@@ -48,10 +49,10 @@ def test_ags_scopes_enforced(platform):
     item = {"label": "Harness scope check", "scoreMaximum": 10}
     writer = lti_token(platform, lti, [LINEITEM])
     created = ags(platform, "POST", course, writer, item)
-    assert created.status_code == 201, f"a lineitem token could not create a line item: {created.status_code} {created.text[:300]}"
+    precondition(created.status_code == 201, f"a lineitem token could not create a line item (a set-up step): {created.status_code} {created.text[:300]}")
     reader = lti_token(platform, lti, [LINEITEM_READ])
     listed = ags(platform, "GET", course, reader)
-    assert listed.status_code == 200, f"a lineitem.readonly token could not list line items: {listed.status_code} {listed.text[:300]}"
+    precondition(listed.status_code == 200, f"a lineitem.readonly token could not list line items (a set-up step): {listed.status_code} {listed.text[:300]}")
     assert_insufficient_permissions(ags(platform, "POST", course, reader, item), "POST line_items with a lineitem.readonly token")
     scorer = lti_token(platform, lti, [SCORE])
     assert_insufficient_permissions(ags(platform, "GET", course, scorer), "GET line_items with a score-only token")
@@ -62,7 +63,7 @@ def test_removed_scope_invalidates_lti_tokens(platform):
     lti, course = deployed_key(platform, [LINEITEM, LINEITEM_READ, SCORE])
     reader = lti_token(platform, lti, [LINEITEM_READ])
     before = ags(platform, "GET", course, reader)
-    assert before.status_code == 200, f"a lineitem.readonly token could not list line items: {before.status_code} {before.text[:300]}"
+    precondition(before.status_code == 200, f"a lineitem.readonly token could not list line items before the change (a set-up step): {before.status_code} {before.text[:300]}")
     platform.adapter.update_developer_key(lti.id, {"scopes": [LINEITEM, SCORE]})
     after = ags(platform, "GET", course, reader)
     assert after.status_code == 401, (
@@ -75,7 +76,7 @@ def test_removed_scope_invalidates_lti_tokens(platform):
 def test_registration_endpoint_scopes_enforced(platform):
     tool = common.register(platform, [REG_READ_SCOPE, SCORE])
     allowed = tool.read(tool.token([REG_READ_SCOPE]))
-    assert allowed.status_code == 200, f"a registration.readonly token could not read the configuration: {allowed.status_code}"
+    precondition(allowed.status_code == 200, f"a registration.readonly token could not read the configuration (a set-up step): {allowed.status_code}")
     refused = tool.read(tool.token([SCORE]))
     assert refused.status_code == 401, f"a token with only the AGS score scope read the registration configuration ({refused.status_code})"
     body = json_body(refused)
