@@ -11,6 +11,7 @@ import httpx
 
 from . import keys
 from .client import Client, json_body
+from .results import precondition
 
 TOOL_CONFIG = "https://purl.imsglobal.org/spec/lti-tool-configuration"
 REG_READ_SCOPE = "https://purl.imsglobal.org/spec/lti-reg/scope/registration.readonly"
@@ -192,10 +193,25 @@ class RegisteredTool:
         return request_token(self.client, self.token_endpoint, self.client_id, self.key, scopes)
 
     def token(self, scopes: list[str]) -> str:
-        """An LTI access token for ``scopes`` (AssertionError naming the refusal otherwise)."""
+        """An LTI access token for ``scopes``, fetched now. A refusal is a set-up problem (the check ends
+        ``error``); where getting the token is the rule itself, use :meth:`token_response` and assert."""
         response = self.token_response(scopes)
-        assert response.status_code == 200, f"the token endpoint refused {scopes}: {response.status_code} {response.text[:300]}"
-        return str(json_body(response)["access_token"])
+        body = json_body(response) if response.status_code == 200 else None
+        precondition(
+            isinstance(body, dict) and isinstance(body.get("access_token"), str),
+            f"the token endpoint refused {sorted(scopes)} to the registered tool {self.client_id} (a set-up step of "
+            f"this check): {response.status_code} {response.text[:300]}",
+        )
+        return str(body["access_token"])  # type: ignore[index]
+
+    def read_now(self) -> httpx.Response:
+        """GET the configuration with a registration.readonly token fetched just now. A token from before
+        an update, an ignore, a scope or flag change may have been invalidated (seed 004 allows it)."""
+        return self.read(self.token([REG_READ_SCOPE]))
+
+    def update_now(self, body: Any) -> httpx.Response:
+        """PUT an update with a registration token fetched just now."""
+        return self.update(self.token([REG_SCOPE]), body)
 
     def read(self, token: str | None) -> httpx.Response:
         headers = {"Accept": "application/json"}
@@ -220,17 +236,22 @@ def discover(client: Client, base_url: str, token: str, oidc_url: str) -> dict[s
 
 
 def register_tool(client: Client, adapter: Any, base_url: str, tool_url: str, jwks_url: str, key: keys.KeyPair, scopes: list[str], **overrides: Any) -> RegisteredTool:
-    """Register the harness's tool with ``scopes`` (all of dynamic registration, done as a tool does)."""
+    """Register the harness's tool with ``scopes`` (all of dynamic registration, done as a tool does).
+    Used to arrange other checks: a refusal ends the calling check ``error``, not ``failed``."""
     issued = adapter.registration_token()
     doc = discover(client, base_url, issued.token, issued.oidc_configuration_url)
     endpoint = doc.get("registration_endpoint") or f"{base_url}/api/lti/registrations"
     body = sample_registration(tool_url, jwks_url, scopes=scopes)
     body.update(overrides)
     response = post_registration(client, endpoint, issued.token, body)
-    assert response.status_code in (200, 201), f"registering the harness's tool failed: {response.status_code} {response.text[:300]}"
+    precondition(response.status_code in (200, 201),
+                 f"registering the harness's tool (a set-up step of this check) was refused: {response.status_code} {response.text[:300]}")
     answer = json_body(response)
+    precondition(isinstance(answer, dict), "registering the harness's tool answered no JSON object")
     uri = str(answer.get("registration_client_uri") or "")
-    assert uri.startswith(("http://", "https://")), "the registration answer has no registration_client_uri"
+    precondition(uri.startswith(("http://", "https://")),
+                 "the registration answer has no registration_client_uri, so the tool cannot read or update its configuration")
+    precondition(answer.get("client_id") not in (None, ""), "the registration answer has no client_id")
     return RegisteredTool(
         client=client, key=key, client_id=str(answer.get("client_id")), registration_id=uri.rstrip("/").rsplit("/", 1)[-1],
         registration_client_uri=uri.rstrip("/"), token_endpoint=doc.get("token_endpoint") or f"{base_url}/login/oauth2/token",

@@ -6,15 +6,17 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from .client import TargetError
+from .results import CannotTest
 
 
 class TargetGuard:
-    """Stops a property at the first target error: later examples return at once, and the error
-    is raised after the run. Hypothesis would otherwise keep generating and shrinking inputs
-    against a target that is down, slow or not speaking JSON."""
+    """Stops a property at the first target error or set-up failure: later examples return at once,
+    and the error is raised after the run. Hypothesis would otherwise keep generating and shrinking
+    inputs against a target that is down, slow, not speaking JSON, or refusing a step the check needs
+    (``CannotTest``: the check ends ``error``, and shrinking would not make it more informative)."""
 
     def __init__(self) -> None:
-        self.error: TargetError | None = None
+        self.error: TargetError | CannotTest | None = None
 
     @contextmanager
     def example(self) -> Iterator[bool]:
@@ -24,7 +26,7 @@ class TargetGuard:
             return
         try:
             yield True
-        except TargetError as exc:
+        except (TargetError, CannotTest) as exc:
             self.error = exc
 
     def raise_if_failed(self) -> None:

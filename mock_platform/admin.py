@@ -155,6 +155,7 @@ async def apply_update_request(request: Request, platform: Any) -> Response:
             reg, found, platform.store.developer_key(reg.client_id),
             overlay=overlay, comment=comment, admin=admin_user(platform),
             history_id=platform.store.next_id(), faults=faults,
+            invalidate_tokens=platform.config.invalidate_tokens_on_update,
         )
         if not accepted:
             found.accepted_at, found.rejected_at = None, updates.now()
@@ -162,6 +163,8 @@ async def apply_update_request(request: Request, platform: Any) -> Response:
         found.rejected_at = updates.now()
         found.comment = comment
         found.updated_by = admin_user(platform)
+        if platform.config.invalidate_tokens_on_update:
+            updates.invalidate(platform.store.developer_key(reg.client_id))
     return a._json(updates.request_json(reg, found, faults))
 
 

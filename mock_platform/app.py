@@ -43,6 +43,10 @@ class PlatformConfig:
     flags: dict[str, bool] = field(default_factory=dict)  # feature flag defaults (lti_dr_registrations_update: on)
     authorize_needs_browser: bool = False  # as real Canvas: the authorize step redirects to the login page
     throttle_high_water_mark: float = 600.0  # Canvas's LTI bucket (canvas-facts §4); a request costs 0.01
+    # Not a fault: a behaviour the documents allow (seed 004 invalidates tokens when a key loses a scope).
+    # Every update applied to a registration, and every one ignored, invalidates its key's access tokens,
+    # so a check that reuses a token from before the change gets 401.
+    invalidate_tokens_on_update: bool = False
 
 
 @dataclass
@@ -262,6 +266,8 @@ async def create_registration(request: Request) -> Response:
         return _json({"errorMessage": "registration_token has already been used"}, 401)
     reg_id = platform.store.next_id()
     client_id = str(platform.store.next_id())
+    if platform.has("same-client-id") and platform.store.registrations():
+        client_id = platform.store.registrations()[0].client_id  # the bug: one developer key for every tool
     reg = Registration(
         id=reg_id, client_id=client_id, account_id=platform.config.account_id, uuid=str(claims["uuid"]),
         configuration=attrs, scopes=scopes, created_at=updates.now(),
@@ -342,7 +348,8 @@ async def _submit_update(request: Request, platform: Platform, reg: Registration
     reg.update_requests.append(proposal)
     answer = render(request, platform, reg)
     if platform.has("apply-without-approval"):
-        updates.replace_configuration(reg, proposal, platform.store.developer_key(reg.client_id), None, platform.config.faults)
+        updates.replace_configuration(reg, proposal, platform.store.developer_key(reg.client_id), None, platform.config.faults,
+                                      invalidate_tokens=platform.config.invalidate_tokens_on_update)
     if not platform.has("put-echoes-old-configuration"):
         proposed = Registration(id=reg.id, client_id=reg.client_id, account_id=reg.account_id, uuid=reg.uuid, configuration=attrs, scopes=scopes)
         answer = render(request, platform, proposed)

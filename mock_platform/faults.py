@@ -22,6 +22,7 @@ FAULTS: dict[str, str] = {
     "accept-forged-token": "the registration token's signature is not verified",
     "accept-reused-token": "a registration token can register more than one tool",
     "form-encoded-rejected": "form-encoded registration bodies are refused with 415",
+    "same-client-id": "every registration gets the first one's client_id (one developer key for all tools)",
     # registration updates (seed 000, canvas-facts §2)
     "apply-without-approval": "a tool's update takes effect at once (the request still waits for review, unaudited)",
     "pending-request-shows-old-configuration": "the admin's view of a pending request shows the current configuration, not the proposed one",
@@ -60,7 +61,9 @@ FAULTS: dict[str, str] = {
     "accept-future-iat": "a client assertion issued in the future is accepted",
     "skip-assertion-signature": "the client assertion's signature is not checked once its key is found",
     "accept-unknown-kid": "a client assertion whose kid is not in the tool's JWKS is accepted unverified",
+    "bad-assertion-500": "a bad client assertion is refused with a 500 server error instead of 400 invalid_request",
     # AGS (seed 003, canvas-facts §4)
+    "line-item-delete-ignored": "DELETE on a line item answers 204 but the line item stays",
     "created-line-item-not-listed": "line items the tool created are answered 201 but never show in the container",
     "score-not-stored": "a score is answered 200 but the result does not change",
     "pagination-skips-items": "each page after the first skips one item (off by one)",
@@ -80,7 +83,7 @@ FAULTS: dict[str, str] = {
     "non-student-score-accepted": "a score for a user who is not a student of the course is accepted",
     "negative-score-maximum-accepted": "a negative scoreMaximum is accepted",
     "missing-score-maximum-500": "scoreGiven without scoreMaximum gets a 500 instead of 422",
-    "content-items-accepted": "content items are accepted for an assignment without online_upload",
+    "content-items-accepted": "content items are accepted in a score whose submission type is not online_upload",
     "attempts-not-enforced": "scores keep creating submissions after the allowed attempts are used",
     "no-throttle-headers": "AGS answers carry no X-Request-Cost / X-Rate-Limit-Remaining headers",
     "throttle-wrong-status": "a full throttle bucket answers 429 JSON instead of Canvas's 403 plain text",

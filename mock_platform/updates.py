@@ -124,8 +124,12 @@ def merged(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def replace_configuration(reg: Registration, request: UpdateRequest, key: DeveloperKey | None, overlay: dict[str, Any] | None, faults: set[str]) -> None:
-    """Put the request's configuration in place (replace, not merge) and sync the developer key."""
+def replace_configuration(
+    reg: Registration, request: UpdateRequest, key: DeveloperKey | None, overlay: dict[str, Any] | None, faults: set[str],
+    *, invalidate_tokens: bool = False,
+) -> None:
+    """Put the request's configuration in place (replace, not merge) and sync the developer key;
+    with ``invalidate_tokens`` the key's access tokens issued before stop working."""
     if "merge-instead-of-replace" in faults:
         reg.configuration = merged(reg.configuration, request.configuration)
         reg.scopes = list(dict.fromkeys([*reg.scopes, *request.scopes]))
@@ -139,7 +143,14 @@ def replace_configuration(reg: Registration, request: UpdateRequest, key: Develo
         key.name = str(reg.configuration.get("client_name", key.name))
         key.public_jwk_url = reg.configuration.get("jwks_uri")
         key.redirect_uris = list(reg.configuration.get("redirect_uris") or [])
+        if invalidate_tokens:
+            invalidate(key)
 
+
+def invalidate(key: DeveloperKey | None) -> None:
+    """Make every access token issued to ``key`` so far stop working (the mock's token check compares versions)."""
+    if key is not None:
+        key.scope_version += 1
 
 def apply(
     reg: Registration,
@@ -151,10 +162,11 @@ def apply(
     admin: dict[str, Any],
     history_id: int,
     faults: set[str],
+    invalidate_tokens: bool = False,
 ) -> None:
     """Accept ``request``: replace the configuration, set the overlay, sync the key, record history."""
     before = _snapshot(reg, key, faults)
-    replace_configuration(reg, request, key, overlay, faults)
+    replace_configuration(reg, request, key, overlay, faults, invalidate_tokens=invalidate_tokens)
     after = _snapshot(reg, key, faults)
     request.accepted_at = now()
     request.comment = comment

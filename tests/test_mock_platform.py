@@ -18,8 +18,8 @@ from mock_platform import forms
 ADMIN = {"Authorization": "Bearer test-admin-token-0001"}
 
 
-def new_platform(serve) -> httpx.Client:
-    url = serve(mock_platform.create_app(mock_platform.PlatformConfig(admin_token="test-admin-token-0001")))
+def new_platform(serve, faults: set[str] | None = None) -> httpx.Client:
+    url = serve(mock_platform.create_app(mock_platform.PlatformConfig(admin_token="test-admin-token-0001", faults=faults or set())))
     return httpx.Client(base_url=url, timeout=10)
 
 
@@ -45,6 +45,13 @@ def token(client) -> str:
 
 def body() -> dict:
     return dynreg.sample_registration("https://tool.example", "https://tool.example/jwks")
+
+
+@pytest.mark.parametrize("faults", [set(), {"same-client-id"}], ids=["faultless", "same-client-id"])
+def test_each_registration_gets_its_own_client_id(serve, faults):
+    with new_platform(serve, faults) as c:
+        ids = [c.post("/api/lti/registrations", json=body(), headers={"Authorization": f"Bearer {token(c)}"}).json()["client_id"] for _ in range(3)]
+    assert (len(set(ids)) == 1) == bool(faults), ids
 
 
 def test_registration_token_needs_the_admin(client):

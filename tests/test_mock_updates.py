@@ -15,22 +15,49 @@ from mock_platform import updates
 ADMIN = {"Authorization": "Bearer upd-admin-token-0001"}
 
 
-@pytest.fixture
-def world(serve):
-    """A mock platform, a tool registered on it, and a registration-scoped token."""
+def _world(serve, **config):
+    """A mock platform, a tool registered on it, a registration-scoped token, and a way to fetch another."""
     key = keys.generate()
     tool_url = serve(mock_tool.create_app(mock_tool.ToolConfig(signing_keys=[key])))
-    url = serve(mock_platform.create_app(mock_platform.PlatformConfig(admin_token="upd-admin-token-0001")))
+    url = serve(mock_platform.create_app(mock_platform.PlatformConfig(admin_token="upd-admin-token-0001", **config)))
     client = httpx.Client(base_url=url, timeout=10)
     token = client.get("/api/lti/accounts/1/registration_token", headers=ADMIN).json()["token"]
     body = dynreg.sample_registration(tool_url, f"{tool_url}/.well-known/jwks.json", scopes=[dynreg.REG_SCOPE, dynreg.REG_READ_SCOPE])
     answer = client.post("/api/lti/registrations", json=body, headers={"Authorization": f"Bearer {token}"}).json()
     reg_id = answer["registration_client_uri"].rsplit("/", 1)[1]
-    assertion = keys.client_assertion(key, answer["client_id"], f"{url}/login/oauth2/token")
-    access = client.post("/login/oauth2/token", data={
-        "grant_type": "client_credentials", "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-        "client_assertion": assertion, "scope": dynreg.REG_SCOPE}).json()["access_token"]
-    yield client, reg_id, {"Authorization": f"Bearer {access}"}, body
+
+    def auth() -> dict[str, str]:
+        assertion = keys.client_assertion(key, answer["client_id"], f"{url}/login/oauth2/token")
+        access = client.post("/login/oauth2/token", data={
+            "grant_type": "client_credentials", "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            "client_assertion": assertion, "scope": dynreg.REG_SCOPE}).json()["access_token"]
+        return {"Authorization": f"Bearer {access}"}
+
+    return client, reg_id, auth, body
+
+
+@pytest.fixture
+def world(serve):
+    """A mock platform, a tool registered on it, and a registration-scoped token."""
+    client, reg_id, auth, body = _world(serve)
+    yield client, reg_id, auth(), body
+    client.close()
+
+
+@pytest.mark.parametrize("invalidate", [False, True], ids=["tokens-kept", "invalidate-tokens-on-update"])
+def test_invalidate_tokens_on_update_option(serve, invalidate):
+    """With the option, each accepted or ignored update invalidates the tool's tokens (seed 004 allows it);
+    without it they keep working. A token fetched afterwards works either way."""
+    client, reg_id, auth, body = _world(serve, invalidate_tokens_on_update=invalidate)
+    config = f"/api/lti/registrations/{reg_id}/configuration"
+    for accepted in (True, False):
+        old = auth()
+        assert client.put(config, json=dict(body, client_name=f"Renamed {accepted}"), headers=old).status_code == 200
+        pending = client.get(admin_path(reg_id), headers=ADMIN).json()["pending_update"]
+        decided = client.put(admin_path(reg_id, f"/update_requests/{pending['id']}/apply"), json={"accepted": accepted}, headers=ADMIN)
+        assert decided.status_code == 200
+        assert client.get(config, headers=old).status_code == (401 if invalidate else 200)
+        assert client.get(config, headers=auth()).json()["client_name"] == "Renamed True"
     client.close()
 
 

@@ -15,14 +15,19 @@ from test_client import closed_port
 ENV = {"LTI_TEST_ADMIN_TOKEN": "robustness-admin-token"}
 
 
-def _assert_clean(result, phrase: str) -> None:
+def _assert_clean(result, phrase: str, may_fail: frozenset[str] = frozenset()) -> None:
+    """The harness could not test anything: every check ends in error (never passed, and failed only
+    where the answer itself breaks the check's rule), most of them saying why in plain words, and the
+    exit code says "could not test" unless such a check failed."""
     out = result.stdout + result.stderr
     assert "Traceback" not in out, out[-3000:]
-    assert result.code == 1, out[-3000:]
     summary = result.summary
-    assert summary["failed"] >= 1 and summary["passed"] == 0
+    failed = {c["id"] for c in summary["checks"] if c["outcome"] == "failed"}
+    assert failed <= may_fail, failed
+    assert result.code == (1 if failed else 3), out[-3000:]
+    assert summary["error"] >= 1 and summary["passed"] == 0
     plain = [c["id"] for c in summary["checks"] if any(phrase in m for m in c.get("messages", []))]
-    assert len(plain) >= summary["failed"] - 1, f"only {plain} say {phrase!r}"  # DR-016 may name the contract breach instead
+    assert len(plain) >= summary["error"] + len(failed) - 1, f"only {plain} say {phrase!r}"
     assert phrase in out
 
 
@@ -40,7 +45,8 @@ def test_target_answers_html(run_harness, tmp_path, serve):
     url = serve(Starlette(routes=[Route("/{path:path}", page, methods=["GET", "POST", "PUT"])]))
     profile = write_profile(tmp_path / "html.toml", url)
     result = run_harness("--profile", str(profile), "--suite", "registration", env=ENV)
-    _assert_clean(result, "non-JSON")
+    # DR-016's contract run posts a registration and gets an HTML 200: that answer breaks its contract.
+    _assert_clean(result, "non-JSON", may_fail=frozenset({"DR-016"}))
 
 
 def test_target_too_slow(run_harness, tmp_path, serve):

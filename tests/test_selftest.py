@@ -18,6 +18,9 @@ BREAKS_PRECONDITION = {"login-without-nonce": {f"TOOL-0{n}" for n in range(11, 1
 # A platform whose scope check matches no real path: the key-state checks' first step (a fresh token reaches
 # its endpoint) cannot succeed, so they end error.
 BREAKS_PRECONDITION["scope-params-literal"] = {"KEY-007", "KEY-008"}
+# A registration answered without a client_id (DR-006 fails it) leaves nothing to get a token for (DR-009)
+# or to compare (DR-017).
+BREAKS_PRECONDITION["no-client-id"] = {"DR-009", "DR-017"}
 # Property-based and contract checks cost most of a suite's time; a fault run includes them only
 # when they are paired with the fault (the faultless run above runs them all).
 GENERATED = {"DR-006", "DR-007", "DR-010", "DR-016", "UPD-019", "KEY-003", "KEY-020", "AGS-040", "AGS-041", "TREG-010", "TREG-011", "TREG-012"}

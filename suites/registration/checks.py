@@ -1,10 +1,17 @@
 """Checks of the dynamic registration suite."""
 
-from harness.checks import define
+from harness import checks
 
 SEED = "002_dbbfc42e48a9805e.txt"
 UPD = "000_a19bcb645fa47239.txt"
 S = "registration"
+NEEDS = ("dynamic_registration",)
+
+
+def define(id: str, title: str, *, needs: tuple[str, ...] = (), **fields) -> checks.Check:
+    """A dynamic registration check: every one needs the platform's dynamic registration."""
+    return checks.define(id, title, needs=(*NEEDS, *needs), **fields)
+
 
 define(
     "DR-001",
@@ -75,17 +82,22 @@ define(
     level="required",
     faults=["scope-without-openid"],
     suite=S,
+    description="Canvas's code grants the registration's scopes plus openid (canvas-facts.md §1c \"Response 200\"), as "
+    "seed 000's example shows; OIDC-Reg lets a platform grant a subset (ims-facts.md §1.4), so a platform that is "
+    "not Canvas may legitimately fail this check.",
 )
 define(
     "DR-009",
     "registration_client_uri is issued and the configuration is readable there with a registration-scoped LTI token",
     source=f'{UPD}, "API Reference Summary" (GET …/configuration) and "Success Response" (registration_client_uri); canvas-facts.md §2',
     level="required",
-    faults=["no-registration-client-uri", "no-client-id", "drop-claims-from-echo"],
+    faults=["no-registration-client-uri", "drop-claims-from-echo"],
     suite=S,
     needs=("lti_token_endpoint",),
     description="The harness registers with its own JWKS (served by the mock tool on loopback or at [harness] public_url), "
-    "gets a client_credentials token for registration.readonly and GETs <registration_client_uri>/configuration.",
+    "gets a client_credentials token for registration.readonly and GETs <registration_client_uri>/configuration. "
+    "A registration refused, or without a client_id, or a token refused to the tool just registered, leaves nothing "
+    "to read: the check ends error (DR-006 judges those).",
 )
 define(
     "DR-010",
@@ -158,4 +170,15 @@ define(
     suite=S,
     description="A schemathesis run over the OpenAPI document, positive and negative bodies. It also notices any "
     "response that breaks its schema, so every fault that changes a response's shape makes it fail.",
+)
+define(
+    "DR-017",
+    "Two registrations get distinct client ids",
+    source='ims-facts.md §1.4 (the platform answers with "the new client_id"); canvas-facts.md §1c '
+    '(each POST creates another developer key; client_id is that key\'s global id)',
+    level="required",
+    faults=["same-client-id"],
+    suite=S,
+    description="The harness registers its tool twice, each time with a fresh registration token, and compares the "
+    "client ids. A registration refused or answered without a client_id ends the check in error (DR-006 judges that).",
 )

@@ -9,8 +9,10 @@ from hypothesis import given, note
 from schemathesis import checks as sc
 from schemathesis.generation import GenerationMode
 
-from harness import openapi
+from harness import dynreg, openapi
 from harness.checks import check
+from harness.client import json_body
+from harness.plugin import not_applicable
 from harness.pbt import TargetGuard
 
 CHECKS = [sc.not_a_server_error, sc.status_code_conformance, sc.content_type_conformance, sc.response_schema_conformance]
@@ -65,10 +67,62 @@ def openapi_form(data: Any) -> str:
     return form_encode(data) if isinstance(data, dict) else str(data)
 
 
+def _label(path: str, method: str) -> str:
+    return f"{method} {path}"
+
+
+def _issued_token(platform) -> str | None:
+    """A registration token for a probe, or None when the platform will not issue one (the probe then
+    goes without: a route that exists answers 401 rather than 404)."""
+    try:
+        return platform.adapter.registration_token().token
+    except Exception:  # noqa: BLE001 - any refusal only means the probe has no token
+        return None
+
+
+def _presence(platform) -> openapi.Presence:
+    """Each operation of the run probed once per run with one well-formed request of the harness's own."""
+    presence = platform.cache.get("DR-016 presence")
+    if presence is not None:
+        return presence
+    presence = openapi.Presence()
+    target, client, tool = platform.platform, platform.client, platform.tool
+    base, accept = target.base_url, {"Accept": "application/json"}
+    token_route = "/api/lti/accounts/{account_id}/registration_token"
+    presence.absent(_label(token_route, "GET"), lambda: client.get(
+        f"{base}{token_route.replace('{account_id}', target.account_id)}", headers={**accept, "Authorization": f"Bearer {target.admin_token}"}))
+    token = _issued_token(platform)
+    presence.absent(_label("/api/lti/security/openid-configuration", "GET"), lambda: client.get(
+        f"{base}/api/lti/security/openid-configuration", params={"registration_token": token} if token else None, headers=accept))
+    created: dict[str, Any] = {}
+
+    def register():
+        response = dynreg.post_registration(client, f"{base}/api/lti/registrations", token,
+                                            dynreg.sample_registration(tool.base_url, tool.jwks_url, name=platform.unique("LTI Harness contract probe")))
+        body = json_body(response) if response.status_code in (200, 201) else None
+        created.update(body if isinstance(body, dict) else {})
+        return response
+
+    post = _label("/api/lti/registrations", "POST")
+    absent_post = presence.absent(post, register)
+    configuration = _label("/api/lti/registrations/{registration_id}/configuration", "GET")
+    uri = str(created.get("registration_client_uri") or "")
+    if absent_post:
+        presence.mark_absent(configuration, f"{configuration} cannot be reached: {post} is absent, so no registration has a configuration to read")
+    elif uri.startswith(("http://", "https://")):
+        presence.absent(configuration, lambda: client.get(f"{uri.rstrip('/')}/configuration", headers=accept))
+    presence.absent(_label("/api/lti/security/jwks", "GET"), lambda: client.get(f"{base}/api/lti/security/jwks", headers=accept))
+    platform.cache["DR-016 presence"] = presence
+    return presence
+
+
 @check("DR-016")
 @pytest.mark.parametrize("path,method,mode", OPERATIONS, ids=[f"{m} {p} {g.value}" for p, m, g in OPERATIONS])
 def test_openapi_contract(platform, path, method, mode):
     target = platform.platform
+    reason = _presence(platform).reasons.get(_label(path, method))
+    if reason:
+        not_applicable(reason)
 
     guard = TargetGuard()
 

@@ -13,17 +13,28 @@ from harness import dynreg, schemas
 from harness.checks import check
 from harness.client import json_body
 from harness.plugin import not_applicable
+from harness.results import precondition
 
 TC = dynreg.TOOL_CONFIG
 UNKNOWN_SCOPE = "https://example.invalid/scope/not-an-lti-scope"
 
 
 def _accepted(response) -> dict[str, Any]:
+    """The answer to a valid registration, whose acceptance is the rule of the calling check (DR-006, DR-015)."""
     assert response.status_code in (200, 201), (
         f"a valid registration got {response.status_code}, expected 200 (Canvas) or 201 (OIDC-Reg): {response.text[:300]}"
     )
     body = json_body(response)
     assert isinstance(body, dict), "the registration response is not a JSON object"
+    return body
+
+
+def _registered(response) -> dict[str, Any]:
+    """The answer to a valid registration made to arrange another rule: a refusal ends the check in error."""
+    precondition(response.status_code in (200, 201),
+                 f"a valid registration (a set-up step of this check; DR-006 judges it) got {response.status_code}: {response.text[:300]}")
+    body = json_body(response)
+    precondition(isinstance(body, dict), "the registration response is not a JSON object (DR-006 judges it)")
     return body
 
 
@@ -45,14 +56,14 @@ def test_valid_registration_is_accepted(platform, endpoints, reg_token, tool_bod
 
 @check("DR-007")
 def test_registration_response_echoes_request(platform, endpoints, reg_token, tool_body):
-    body = _accepted(dynreg.post_registration(platform.client, endpoints.registration, reg_token.token, tool_body))
+    body = _registered(dynreg.post_registration(platform.client, endpoints.registration, reg_token.token, tool_body))
     differences = dynreg.echo_differences(tool_body, body)
     assert not differences, "the response does not echo the registration: " + "; ".join(differences)
 
 
 @check("DR-008")
 def test_granted_scope_is_requested_plus_openid(platform, endpoints, reg_token, tool_body):
-    body = _accepted(dynreg.post_registration(platform.client, endpoints.registration, reg_token.token, tool_body))
+    body = _registered(dynreg.post_registration(platform.client, endpoints.registration, reg_token.token, tool_body))
     granted = set(str(body.get("scope", "")).split())
     wanted = set(tool_body["scope"].split()) | {"openid"}
     assert granted == wanted, f"granted scope {sorted(granted)}; expected the requested scopes plus openid {sorted(wanted)}"
@@ -63,14 +74,16 @@ def test_configuration_readable_at_registration_client_uri(platform, endpoints, 
     tool = platform.tool
     if not tool.reachable:
         not_applicable(tool.why_unreachable)
-    body = _accepted(dynreg.post_registration(platform.client, endpoints.registration, reg_token.token, tool_body))
+    body = _registered(dynreg.post_registration(platform.client, endpoints.registration, reg_token.token, tool_body))
     uri = body.get("registration_client_uri")
     assert isinstance(uri, str) and uri.startswith(("http://", "https://")), "the response has no registration_client_uri"
+    precondition(body.get("client_id") not in (None, ""), "the registration response has no client_id to request a token with (DR-006 judges it)")
     token_response = dynreg.request_token(platform.client, endpoints.token, str(body.get("client_id")), tool.key, [dynreg.REG_READ_SCOPE])
-    assert token_response.status_code == 200, (
-        f"the token endpoint refused the newly registered tool ({token_response.status_code}): {token_response.text[:300]}"
-    )
-    access = json_body(token_response).get("access_token")
+    token_body = json_body(token_response) if token_response.status_code == 200 else None
+    precondition(isinstance(token_body, dict) and token_body.get("access_token"),
+                 f"the token endpoint refused registration.readonly to the tool just registered (a set-up step of this check): "
+                 f"{token_response.status_code} {token_response.text[:300]}")
+    access = token_body["access_token"]  # type: ignore[index]
     response = platform.client.get(f"{uri}/configuration", headers={"Authorization": f"Bearer {access}", "Accept": "application/json"})
     assert response.status_code == 200, f"GET {uri}/configuration answered {response.status_code}, expected 200"
     config = json_body(response)
@@ -168,7 +181,7 @@ def test_bad_token_is_refused(platform, endpoints, reg_token, tool_body, case):
 @check("DR-014")
 def test_token_cannot_register_twice(platform, endpoints, reg_token, tool_body):
     first = dynreg.post_registration(platform.client, endpoints.registration, reg_token.token, tool_body)
-    assert first.status_code in (200, 201), f"the first registration failed ({first.status_code}); cannot judge reuse"
+    precondition(first.status_code in (200, 201), f"the first registration with the token failed ({first.status_code}); reuse cannot be judged")
     second = dynreg.post_registration(platform.client, endpoints.registration, reg_token.token, tool_body)
     assert 400 <= second.status_code < 500, f"a second registration with the same token got {second.status_code}; expected a 4xx"
 
@@ -179,3 +192,13 @@ def test_form_encoded_registration_is_accepted(platform, endpoints, reg_token, t
     body = _accepted(response)
     differences = dynreg.echo_differences(tool_body, body)
     assert not differences, "the form-encoded registration was not echoed: " + "; ".join(differences)
+
+
+@check("DR-017")
+def test_registrations_get_distinct_client_ids(platform, endpoints, new_token, tool_body):
+    ids = []
+    for n in (1, 2):
+        body = _registered(dynreg.post_registration(platform.client, endpoints.registration, new_token(), tool_body))
+        precondition(body.get("client_id") not in (None, ""), f"registration {n} was answered without a client_id (DR-006 judges it)")
+        ids.append(str(body["client_id"]))
+    assert ids[0] != ids[1], f"two registrations, each with its own registration token, both got client_id {ids[0]!r}"

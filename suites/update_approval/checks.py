@@ -4,11 +4,15 @@ from harness.checks import define
 
 DOC = "000_a19bcb645fa47239.txt"
 S = "update_approval"
-NEEDS = ("lti_token_endpoint",)
+# Every check registers the harness's tool and submits or reviews updates; most act with the tool's LTI token.
+BASE = ("dynamic_registration", "registration_updates")
+TOKEN = (*BASE, "lti_token_endpoint")
+FLAG = (*TOKEN, "admin_feature_flags")
 
 
-def upd(id: str, title: str, source: str, faults: list[str], level: str = "required", description: str = "") -> None:
-    define(id, title, source=source, level=level, faults=faults, suite=S, description=description, needs=NEEDS)
+def upd(id: str, title: str, source: str, faults: list[str], level: str = "required", description: str = "",
+        needs: tuple[str, ...] = TOKEN) -> None:
+    define(id, title, source=source, level=level, faults=faults, suite=S, description=description, needs=needs)
 
 
 upd("UPD-001", "A valid update is accepted (200) and becomes a pending request the admin can read",
@@ -44,24 +48,29 @@ upd("UPD-008", "The overlay's custom names (title, placement text) are shown in 
     ["ignore-overlay-names"],
     description="Read from the admin registration's overlaid_configuration, like UPD-007.")
 upd("UPD-009", "With lti_dr_registrations_update off, the update endpoint answers 404",
-    f'{DOC}, "Feature Flag"; canvas-facts.md §2 (flag off → 404)', ["flag-ignored"])
+    f'{DOC}, "Feature Flag"; canvas-facts.md §2 (flag off → 404)', ["flag-ignored"], needs=FLAG)
 upd("UPD-010", "With lti_dr_registrations_update off, a pending update request cannot be applied",
-    f'{DOC}, "Feature Flag" (existing update requests cannot be applied)', ["flag-ignored"])
+    f'{DOC}, "Feature Flag" (existing update requests cannot be applied)', ["flag-ignored"], needs=FLAG,
+    description="Judged by the effect: the configuration stays as it was, and the apply call does not answer 2xx as if it "
+    "had applied the request (the document names no status for the refusal).")
 upd("UPD-011", "A PUT without an access token gets 401 with the documented {\"errorMessage\": …} body",
-    f'{DOC}, "Error Response (401 Unauthorized)"; canvas-facts.md §2 (order of the 401 checks)', ["wrong-401-body"])
+    f'{DOC}, "Error Response (401 Unauthorized)"; canvas-facts.md §2 (order of the 401 checks)', ["wrong-401-body"],
+    needs=BASE)
 upd("UPD-012", "A token without the registration scope (only registration.readonly) cannot PUT: 401 with the documented body",
     f'{DOC}, "Access Tokens" and "Error Response (401 Unauthorized)"; canvas-facts.md §2 ("Insufficient permissions")',
     ["put-without-scope-accepted", "wrong-401-body"])
 upd("UPD-013", "A token of a deactivated developer key gets 401 with the documented body",
     f'{DOC}, "Error Response (401 Unauthorized)"; canvas-facts.md §2 ("Unknown or inactive Developer Key")',
-    ["inactive-key-accepted", "wrong-401-body"])
+    ["inactive-key-accepted", "wrong-401-body"], needs=(*TOKEN, "admin_developer_keys"))
 upd("UPD-014", "An invalid update body gets 422 with an errors list, and no pending request",
     f'{DOC}, "Error Response (422 Unprocessable Entity)"; canvas-facts.md §2 "Body validation"', ["invalid-update-accepted"])
 upd("UPD-015", "Each applied update adds exactly one history entry saying what changed, who applied it, when, and the comment",
     f'{DOC}, "Audit Trail"; canvas-facts.md §2 "Lti::RegistrationHistoryEntry"', ["no-history-entry", "apply-without-approval"])
-upd("UPD-016", "Only the newest pending request can be applied; a superseded or already decided request is refused with a 4xx",
+upd("UPD-016", "Only the newest pending request can be applied; a superseded or already decided request is refused",
     "canvas-facts.md §2 Model (most_recent?: only the newest request per registration is pending or applicable)",
-    ["stale-request-applied"])
+    ["stale-request-applied"],
+    description="Judged by the effect (the configuration does not change) and by the answer: applying such a request "
+    "must not answer 2xx as if it had been applied.")
 upd("UPD-017", "Two simultaneous accepts of one request apply it once", "the documents are silent; issue of this harness",
     ["double-apply-race", "stale-request-applied", "no-history-entry"], level="recommended",
     description="The documents say nothing about concurrent admin actions. A careful platform applies a request once: "
@@ -74,5 +83,6 @@ upd("UPD-018", "A tool's token cannot update another tool's registration",
 upd("UPD-019", "Random sequences of submit / accept (with overlay) / ignore / read / flag off-on keep the platform equal to the model",
     f'{DOC} (whole workflow); canvas-facts.md §2',
     ["apply-without-approval", "merge-instead-of-replace", "reject-applies-anyway", "no-history-entry", "flag-ignored"],
+    needs=FLAG,
     description="A hypothesis RuleBasedStateMachine keeps the expected configuration, pending request and history length "
     "and compares them with the target after every step; failures shrink to a short sequence of steps.")

@@ -1,13 +1,16 @@
 """UPD-019: the update workflow as a hypothesis state machine, run against the target.
 
-The model holds what the target must show: the current configuration (as the tool last had one
+A step may rightly invalidate the tool's tokens (an accepted or ignored update, a flag change): the
+machine then fetches a new one, as a tool does, instead of reporting the 401. The model holds what the target must show: the current configuration (as the tool last had one
 accepted), the pending request (newest wins), the number of history entries and the flag. After
 every step the target is compared with it. Failures shrink to a short sequence of steps.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
+
+import httpx
 
 from hypothesis import note, settings
 from hypothesis import strategies as st
@@ -17,6 +20,7 @@ from harness import dynreg, openapi
 from harness.checks import check
 from harness.client import TargetError, json_body
 from harness.dynreg import REG_READ_SCOPE, REG_SCOPE
+from harness import results
 
 from .conftest import ORIGINAL_SCOPES, register
 
@@ -61,12 +65,23 @@ def machine_for(platform) -> type[RuleBasedStateMachine]:
             if not hasattr(self, "tool"):
                 self.start()
 
+        def as_tool(self, scope: str, send: Callable[[str], httpx.Response]) -> httpx.Response:
+            """Send a request with the tool's token for ``scope``, as a tool does: when the platform answers 401,
+            an earlier step may have invalidated the token (an applied or ignored update, a flag change; seed 004
+            allows it), so fetch a new one and send once more. A token costs a signed assertion and a JWKS fetch,
+            so the machine does not fetch one per request."""
+            token = self.tokens.get(scope)
+            response = send(token) if token else None
+            if response is None or response.status_code == 401:
+                self.tokens[scope] = self.tool.token([scope])
+                response = send(self.tokens[scope])
+            return response
+
         def start(self) -> None:
             self.tool = register(platform)
-            self.write = self.tool.token([REG_SCOPE])
-            self.read = self.tool.token([REG_READ_SCOPE])
-            response = self.tool.read(self.read)
-            assert response.status_code == 200, f"GET configuration answered {response.status_code}"
+            self.tokens: dict[str, str] = {}
+            response = self.as_tool(REG_READ_SCOPE, self.tool.read)
+            results.precondition(response.status_code == 200, f"reading the new registration's configuration (set-up) answered {response.status_code}")
             self.current = self.tool.sent
             self.pending: tuple[str, dict[str, Any]] | None = None
             self.history = len(adapter.history(self.tool.registration_id))
@@ -94,7 +109,7 @@ def machine_for(platform) -> type[RuleBasedStateMachine]:
         def tool_submits_update(self, body: dict[str, Any]) -> None:
             self.ensure()
             body = _keep_identity(body, self.tool)
-            response = self.tool.update(self.write, body)
+            response = self.as_tool(REG_SCOPE, lambda token: self.tool.update(token, body))
             note(f"PUT update -> {response.status_code}")
             assert response.status_code == 200, f"a schema-valid update answered {response.status_code}: {response.text[:200]}"
             found = adapter.pending_update(self.tool.registration_id)
@@ -133,7 +148,8 @@ def machine_for(platform) -> type[RuleBasedStateMachine]:
             self.ensure()
             adapter.set_feature_flag(FLAG, False)
             self.flag = False
-            response = self.tool.update(self.write, _keep_identity(body, self.tool))
+            update = _keep_identity(body, self.tool)
+            response = self.as_tool(REG_SCOPE, lambda token: self.tool.update(token, update))
             note(f"flag off; PUT update -> {response.status_code}")
             assert response.status_code == 404, f"with the flag off the update PUT answered {response.status_code}"
             if self.pending is not None:
@@ -147,8 +163,8 @@ def machine_for(platform) -> type[RuleBasedStateMachine]:
         def configuration_is_the_accepted_one(self) -> None:
             if not hasattr(self, "tool"):
                 return
-            response = self.tool.read(self.read)
-            assert response.status_code == 200, f"GET configuration answered {response.status_code}"
+            response = self.as_tool(REG_READ_SCOPE, self.tool.read)
+            results.precondition(response.status_code == 200, f"reading the configuration with a fresh registration.readonly token answered {response.status_code}")
             problems = dynreg.replacement_differences(self.current, json_body(response))
             assert not problems, "the configuration is not the last accepted one: " + "; ".join(problems[:4])
 
