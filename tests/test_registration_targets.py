@@ -65,14 +65,21 @@ def test_ignored_but_applied_is_reported_by_its_rule_not_by_a_401(serve, run_har
     assert "ignoring the update changed the configuration" in message and "401" not in message, message
 
 
-async def _nothing_here(request):
-    return JSONResponse({"errors": [{"message": "The specified resource does not exist."}]}, status_code=404)
+def _nothing_here(seen: list[str]):
+    """An app answering 404 to everything, counting what it was sent."""
+
+    async def answer(request):
+        seen.append(f"{request.method} {request.url.path}")
+        return JSONResponse({"errors": [{"message": "The specified resource does not exist."}]}, status_code=404)
+
+    return Starlette(routes=[Route("/{path:path}", answer, methods=["GET", "POST", "PUT", "DELETE"])])
 
 
 def test_contract_run_over_absent_routes_is_not_applicable(serve, run_harness, tmp_path):
     """DR-016 against a platform without registration routes: every operation answers 404 to its
     well-formed probe, the check is not applicable and names them, and no generated case is sent."""
-    url = serve(Starlette(routes=[Route("/{path:path}", _nothing_here, methods=["GET", "POST", "PUT", "DELETE"])]))
+    seen: list[str] = []
+    url = serve(_nothing_here(seen))
     profile = write_profile(tmp_path / "absent.toml", url)
     result = run_harness("--profile", str(profile), "--suite", "registration", "--check", "DR-016", env=ENV)
     item = next(c for c in result.summary["checks"] if c["id"] == "DR-016")
@@ -83,4 +90,18 @@ def test_contract_run_over_absent_routes_is_not_applicable(serve, run_harness, t
                       "GET /api/lti/security/jwks"):
         assert operation in text, text
     assert result.code == 0, result.stdout[-2000:]
-    assert result.summary["duration_s"] < 60, "the contract run did not stop at the absent routes"
+    assert len(seen) <= 10, f"the contract run did not stop at the absent routes: {len(seen)} requests"
+
+
+def test_tool_contract_run_over_absent_routes_is_not_applicable(serve, run_harness, tmp_path):
+    """TREG-012 against a tool without the registrations API: one probe per operation, then not applicable."""
+    seen: list[str] = []
+    url = serve(_nothing_here(seen))
+    profile = tmp_path / "tool.toml"
+    profile.write_text(f'[tool]\nbase_url = "{url}"\napi_key = "absent-api-key-0001"\ntimeout = 2\n', encoding="utf-8")
+    result = run_harness("--profile", str(profile), "--suite", "tool_registrations", "--check", "TREG-012")
+    item = next(c for c in result.summary["checks"] if c["id"] == "TREG-012")
+    assert item["outcome"] == "not_applicable", item
+    assert "POST /v1/platform/lti/registrations answered 404" in " ".join(item["messages"])
+    assert result.code == 0, result.stdout[-2000:]
+    assert len(seen) <= 5, f"the contract run did not stop at the absent routes: {seen}"
