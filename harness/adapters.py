@@ -12,7 +12,7 @@ import importlib
 import secrets
 from dataclasses import dataclass
 from importlib.metadata import entry_points
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 import httpx
 
@@ -161,7 +161,6 @@ class CanvasAdapter:
         self.target = target
         self.client = client
         self._is_mock: bool | None = target.declared("mock_controls")
-        self.on_created: Callable[[str], None] | None = None  # told of every object the adapter creates
         self._run = secrets.token_hex(3)  # keeps invented logins unique per run
 
     def is_mock(self) -> bool:
@@ -266,8 +265,8 @@ class CanvasAdapter:
         body = self._admin_json(method, route, what, json=json, **params)
         if not isinstance(body, dict):
             raise AdminActionFailed(f"{what}: the answer is not a JSON object")
-        if method == "POST" and self.on_created is not None:
-            self.on_created(f"{what.removeprefix('creating ').removeprefix('installing ')} (id {body.get('id')}) via {self.routes[route].format(account_id=self.target.account_id, **params)}")
+        if method == "POST":
+            self.client.note_created(f"{what.removeprefix('creating ').removeprefix('installing ')} (id {body.get('id')}) via {self.routes[route].format(account_id=self.target.account_id, **params)}")
         return body
 
     def create_developer_key(self, fields: dict[str, Any]) -> dict[str, Any]:

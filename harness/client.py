@@ -134,6 +134,7 @@ class Client:
             headers={"User-Agent": "lti-harness"},
         )
         self.recorder = recorder
+        self.on_created: Callable[[str], None] | None = None  # told of every object created on a target
         self.max_body_bytes = max_body_bytes
         self._dead: dict[str, tuple[type[TargetError], str, int]] = {}
 
@@ -145,6 +146,11 @@ class Client:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def note_created(self, what: str) -> None:
+        """Tell the session that the run created ``what`` on a target (listed at the end of the report)."""
+        if self.on_created is not None:
+            self.on_created(what)
 
     def dead_reason(self, url: str) -> str | None:
         """Why requests to ``url``'s origin are no longer tried (None while it is usable)."""

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import httpx
 
-from . import keys
+from . import keys, redact
 from .client import Client, json_body
 from .results import precondition
 
@@ -68,8 +68,17 @@ def post_registration(client: Client, endpoint: str, token: str | None, body: An
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
     if form:
-        return client.post(endpoint, content=form_encode(body), headers={**headers, "Content-Type": "application/x-www-form-urlencoded"})
-    return client.post(endpoint, json=body, headers=headers)
+        response = client.post(endpoint, content=form_encode(body), headers={**headers, "Content-Type": "application/x-www-form-urlencoded"})
+    else:
+        response = client.post(endpoint, json=body, headers=headers)
+    if response.status_code in (200, 201):
+        try:
+            made = response.json()
+        except ValueError:
+            made = None
+        if isinstance(made, dict) and made.get("client_id"):
+            client.note_created(f"an LTI registration (client_id {made['client_id']}) via POST {redact.url(endpoint)}")
+    return response
 
 
 def form_encode(body: dict[str, Any]) -> str:

@@ -67,8 +67,6 @@ class HarnessSession:
         if self._adapter is None:
             assert self.profile.platform is not None
             self._adapter = load_adapter(self.profile.platform, self.client)
-            if hasattr(self._adapter, "on_created"):
-                self._adapter.on_created = self.note_created  # type: ignore[attr-defined]
         return self._adapter
 
     def _jwks_server(self, counterpart_url: str | None, who: str) -> tuple[keys.KeyPair, str, bool, str]:
@@ -180,4 +178,5 @@ def open_session(profile: Profile | None, faults: list[str] | None = None, **cli
     timeout = profile.platform.timeout if profile.platform else profile.tool.timeout if profile.tool else 10.0
     session = HarnessSession(profile=profile, client=Client(timeout=timeout, **client_args), started=started)
     session.client.recorder = session.record
+    session.client.on_created = session.note_created
     return session
