@@ -35,6 +35,7 @@ _ALL = [
     Capability("lti11_outcomes", "platform", "LTI 1.1 grade passback (POX outcomes) for tools installed with a consumer key", admin=True),
     Capability("lti_token_endpoint", "platform", "LTI Advantage tokens: client_credentials with a JWT client assertion"),
     Capability("ags", "platform", "Assignment and Grade Services: line items, scores, results"),
+    Capability("canvas_conventions", "platform", "the platform answers as Canvas documents it (error bodies and messages of seeds 003 and 004, throttling headers); without it only the status of a refusal is judged", admin=True),
     Capability("mock_controls", "platform", "this project's mock platform and its test-support routes (/_mock/…); detected when not declared", default=False),
     Capability("tool_registrations_api", "tool", "the tool's platform-registrations API of seed 001 ([tool] api_key)"),
     Capability("tool_launch", "tool", "a way to launch the tool: [tool.launch], or registering through its API ([tool] api_key)"),
@@ -70,6 +71,8 @@ def missing(profile: "Profile", name: str, detect_mock: Callable[[], bool] | Non
         if detect_mock is not None and detect_mock():
             return None
         return "the target is not this project's mock platform (no /_mock/ test-support routes)"
+    if name == "canvas_conventions" and platform.adapter == "none":
+        return "the profile's adapter is 'none': the platform is not taken to be Canvas (declare canvas_conventions = true if it follows Canvas's documented answers)"
     if cap.admin and platform.adapter == "none":
         return f"the profile's adapter is 'none' (no admin API), so the harness cannot arrange this: {cap.meaning}"
     return None if cap.default else f"absent unless the profile declares {name} = true"

@@ -51,7 +51,8 @@ ags("AGS-015", "A tool not installed in the course: 401 \"Access Token not linke
     f'{ERR}; {F4} "Before-action chain" (verify_tool)', ["unlinked-tool-accepted"])
 ags("AGS-016", "An unknown line item: 404 \"The specified resource does not exist.\" in the generic body",
     f'{ERR}; {F4} "The requested error strings" (RecordNotFound, generic body) and "Before-action chain" (the line item is '
-    'looked up before the user)', ["missing-line-item-500"], needs=LTI, description=HAND.strip())
+    'looked up before the user)', ["missing-line-item-500"], needs=LTI, description=HAND.strip() + " On a platform not taken to follow "
+    "Canvas's conventions (capability canvas_conventions) only the 404 is judged, not Canvas's body.")
 ags("AGS-017", "A deleted course: 404 \"Context not found\" / \"Context is deleted or not found\" in the AGS body",
     f'{ERR} ("Context not found"); {F4} "The requested error strings" (renamed in newer code)', ["context-error-wrong-shape"],
     description="The document says \"Context not found\"; newer Canvas code says \"Context is deleted or not found\". Either passes.")
@@ -94,7 +95,7 @@ ags("AGS-041", "Property: generated score bodies: scoreGiven without scoreMaximu
 # throttling
 ags("AGS-050", "AGS answers carry X-Request-Cost and X-Rate-Limit-Remaining",
     f'{DOC}, "Request Throttling" ("pay attention to the request throttling headers"); {F4} "Throttling"', ["no-throttle-headers"], level="recommended",
-    needs=LTI, description="Canvas documents these headers for API requests not made with a session; recommended." + HAND)
+    needs=LTI + ("canvas_conventions",), description="Canvas documents these headers for API requests not made with a session; recommended." + HAND)
 ags("AGS-051", "A client whose bucket is full gets 403 \"403 Forbidden (Rate Limit Exceeded)\" as plain text",
     f'{F4} "Throttling"', ["throttle-wrong-status"], level="recommended", needs=ADMIN + ("mock_controls",),
     description="Needs a target whose bucket the harness can fill: the mock's test-support route makes it small; elsewhere "
