@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from conftest import RUN_TIMEOUT, child_env, cli, write_profile
+from harness.capabilities import CAPABILITIES
 from harness.checks import load_all
 from test_reports import assert_no_secrets
 
@@ -23,13 +24,15 @@ def test_checks_json_catalogue():
     items = json.loads(proc.stdout)
     assert [i["id"] for i in items] == [c.id for c in load_all()]
     for item in items:
-        assert {"id", "title", "source", "level", "faults"} <= set(item)
+        assert {"id", "title", "source", "level", "faults", "needs", "side"} <= set(item)
         assert item["faults"] and item["level"] in ("required", "recommended")
+        assert item["needs"] and set(item["needs"]) <= set(CAPABILITIES), item["id"]  # every check names what it needs
 
 
 def test_checks_table_and_faults_listing():
     table = cli("checks")
     assert table.returncode == 0 and re.search(r"^\d+ checks$", table.stdout, re.M)
+    assert re.search(r"^\s+needs:\s+dynamic_registration\b", table.stdout, re.M)
     faults = cli("faults")
     assert faults.returncode == 0 and "accept-expired-token" in faults.stdout
 
