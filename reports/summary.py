@@ -74,6 +74,8 @@ def console(doc: dict[str, Any]) -> list[tuple[str, str]]:
         lines.append((f"result: FAIL ({counted} {'applicable' if doc['strict'] else 'required'} check(s) failed)", "red"))
     elif code == results.EXIT_UNTESTED:
         lines.append((f"result: UNTESTED ({doc['error']} check(s) could not be tested; none failed) — exit code {code}", "yellow"))
+    elif not (doc["passed"] or doc["failed"] or doc["error"]):
+        lines.append(("result: NOTHING TESTED (every check is not applicable for this profile; see the reasons above)", "yellow"))
     else:
         rec = doc["failed"]
         extra = f"; {rec} recommended check(s) failed (--strict counts them)" if rec else ""

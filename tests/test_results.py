@@ -93,3 +93,16 @@ def test_readme_documents_verdicts_exit_codes_and_capabilities():
         assert f"| `{code}` |" in readme, code
     for name in CAPABILITIES:
         assert f"`{name}`" in readme, name
+
+
+def test_console_says_when_nothing_was_tested():
+    from reports import summary
+
+    check = Check("DR-001", "t", "s", "required", ("f",), "registration", needs=("dynamic_registration",))
+    res = results.CheckResult(check)
+    res.add("not_applicable", "a", "the profile declares dynamic_registration = false")
+    doc = summary.build([res], target="t", seed=1, strict=False, duration_s=0, unlinked_failures=[])
+    assert doc["exit_code"] == results.EXIT_OK
+    assert any("NOTHING TESTED" in text for text, _ in summary.console(doc))
+    res.add("passed", "b")
+    assert not any("NOTHING TESTED" in text for text, _ in summary.console(summary.build([res], target="t", seed=1, strict=False, duration_s=0, unlinked_failures=[])))
