@@ -25,12 +25,15 @@ def _run(ns: argparse.Namespace) -> int:
             checks=ns.check or [],
             workers=ns.workers,
             verbose=ns.verbose,
+            deadline=ns.deadline,
         )
     )
 
 
 def _serve(ns: argparse.Namespace) -> int:
     import uvicorn
+
+    from .statedb import StateFileError
 
     if ns.what == "platform":
         import mock_platform
@@ -41,16 +44,17 @@ def _serve(ns: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"lti-harness: {exc}", file=sys.stderr)
             return 2
-        if ns.db:
-            print("lti-harness: --db (SQLite store) is not available yet; the mock keeps its state in memory", file=sys.stderr)
-            return 2
         config = mock_platform.PlatformConfig(
             admin_token=ns.admin_token, account_id=ns.account_id, issuer=ns.issuer, faults=faults,
-            jwks_loopback_only=not ns.allow_remote_jwks,
+            jwks_loopback_only=not ns.allow_remote_jwks, db=ns.db,
         )
-        app = mock_platform.create_app(config)
+        try:
+            app = mock_platform.create_app(config)
+        except StateFileError as exc:
+            print(f"lti-harness: cannot use the state file: {exc}", file=sys.stderr)
+            return 2
         url = f"http://{ns.host}:{ns.port}"
-        print(f"mock platform on {url}  faults: {', '.join(sorted(faults)) or 'none'}")
+        print(f"mock platform on {url}  faults: {', '.join(sorted(faults)) or 'none'}  state: {ns.db or 'in memory (lost on exit)'}")
         token_line = 'admin_token = "mock-admin-token"' if ns.admin_token == "mock-admin-token" else 'admin_token = "env:LTI_ADMIN_TOKEN"   # export LTI_ADMIN_TOKEN=<your --admin-token>'
         print("a profile for it:")
         print(f'  [platform]\n  base_url = "{url}"\n  account_id = "{ns.account_id}"\n  {token_line}', flush=True)
@@ -63,12 +67,18 @@ def _serve(ns: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"lti-harness: {exc}", file=sys.stderr)
             return 2
-        app = mock_tool.create_app(mock_tool.ToolConfig(api_key=ns.api_key, faults=faults))
+        try:
+            app = mock_tool.create_app(mock_tool.ToolConfig(api_key=ns.api_key, faults=faults, db=ns.db, dr_allowed=tuple(ns.allow_dr_from or ())))
+        except StateFileError as exc:
+            print(f"lti-harness: cannot use the state file: {exc}", file=sys.stderr)
+            return 2
         url = f"http://{ns.host}:{ns.port}"
-        print(f"mock tool on {url}  faults: {', '.join(sorted(faults)) or 'none'}  (registrations API at /v1/platform/lti/registrations)")
+        print(f"mock tool on {url}  faults: {', '.join(sorted(faults)) or 'none'}  state: {ns.db or 'in memory (lost on exit)'}"
+              "  (registrations API at /v1/platform/lti/registrations)")
         key_line = f'api_key = "{ns.api_key}"' if ns.api_key == "tf_platform_mock" else 'api_key = "env:LTI_TOOL_API_KEY"   # export LTI_TOOL_API_KEY=<your --api-key>'
         print("a profile for it:")
-        print(f'  [tool]\n  base_url = "{url}"\n  {key_line}', flush=True)
+        dr_line = f'\n  dynamic_registration_url = "{url}/v1/platform/lti/dynamic-registration"' if ns.allow_dr_from else ""
+        print(f'  [tool]\n  base_url = "{url}"\n  {key_line}{dr_line}', flush=True)
     try:
         uvicorn.run(app, host=ns.host, port=ns.port, log_level=ns.log_level, lifespan="off")
     except (OSError, SystemExit) as exc:
@@ -151,6 +161,8 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--no-shrink", action="store_true", help="report failing examples as found instead of minimising them (faster)")
     r.add_argument("--fault", action="append", metavar="NAME", help="embedded mocks only: switch on a fault (see 'lti-harness faults')")
     r.add_argument("--check", action="append", metavar="ID", help="run only this check's tests (repeatable), e.g. --check AGS-012")
+    r.add_argument("--deadline", type=float, metavar="SECONDS", help="the run's deadline: checks not finished by then end as "
+                   "error (\"the run's deadline passed\"), and the summary and reports are still written")
     r.add_argument("-n", "--workers", metavar="N", help="spread tests over N processes (pytest-xdist; 'auto' for one per core)")
     r.add_argument("-v", "--verbose", action="store_true", help="list every test and show failure tracebacks")
     r.set_defaults(func=_run)
@@ -165,7 +177,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--api-key", default="tf_platform_mock", help="the Platform API key the registrations API accepts (tool)")
     s.add_argument("--issuer", help="issuer to announce (default: the server's URL)")
     s.add_argument("--allow-remote-jwks", action="store_true", help="let the platform fetch tool JWKS from non-loopback hosts")
-    s.add_argument("--db", metavar="FILE", help="SQLite state file (not available yet)")
+    s.add_argument("--allow-dr-from", action="append", metavar="URL", help="tool: let its dynamic-registration initiation, without "
+                   "the API key, register with OpenID configurations under this URL prefix (repeatable; no port: any port)")
+    s.add_argument("--db", metavar="FILE", help="keep the mock's state in this SQLite file (created if missing), so a restart keeps it")
     s.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     s.set_defaults(func=_serve)
 

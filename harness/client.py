@@ -1,22 +1,28 @@
-"""The HTTP client every suite uses: timeouts, size limits, plain-language target errors, and a
-redacted record of every exchange (for reports, curl lines and replay)."""
+"""The HTTP client every suite uses: a total deadline per request, a decompressed-size cap, plain-language
+target errors, and a redacted record of every exchange (for reports, curl lines and replay)."""
 
 from __future__ import annotations
 
 import json
 import shlex
+import threading
 import time
+import zlib
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
-from urllib.parse import urlsplit
+from typing import Any, Callable, Iterator
+from urllib.parse import parse_qsl, urlsplit
 
+import httpcore
 import httpx
 
 from . import redact
+from .results import CannotTest
 
 DEFAULT_TIMEOUT = 10.0
 MAX_BODY_BYTES = 2 * 1024 * 1024
 RECORD_BODY_CHARS = 4000
+DECODE_STEP = 64 * 1024  # at most this many inflated bytes exist at once while a body is decoded
+BOMB_RATIO = 100  # a body inflating this many times over its compressed size, past the cap, is called a bomb
 
 
 class TargetError(Exception):
@@ -33,6 +39,19 @@ class TargetTimeout(TargetError):
 
 class TargetBadResponse(TargetError):
     pass
+
+
+class TargetTooLarge(TargetBadResponse, CannotTest):
+    """The target's body is over the size cap (or a compression bomb): the harness cannot judge what it
+    did not read, so the check ends ``error``."""
+
+
+class TargetReset(TargetBadResponse, CannotTest):
+    """The target reset or dropped the connection instead of answering: there is no answer to judge."""
+
+
+class RunDeadlinePassed(TargetTimeout):
+    """The run's deadline (``--deadline``) passed: no further request is sent."""
 
 
 class RequestNotSent(TargetError):
@@ -86,14 +105,33 @@ class Exchange:
 Recorder = Callable[[Exchange], None]
 
 
+PARSE_BODY_BYTES = 256 * 1024  # larger bodies are recorded from their start, not parsed
+
+
+def _learn(content: bytes, content_type: str) -> None:
+    """Learn the secret-named fields of a JSON or form body (tokens issued, credentials sent)."""
+    if not content or len(content) > PARSE_BODY_BYTES:
+        return
+    try:
+        if "json" in content_type:
+            redact.learn_from(json.loads(content))
+        elif "x-www-form-urlencoded" in content_type:
+            redact.learn_from(dict(parse_qsl(content.decode("utf-8", errors="replace"), keep_blank_values=True)))
+    except (ValueError, RecursionError):
+        pass
+
+
 def _redacted_body(content: bytes, content_type: str) -> str | None:
     if not content:
         return None
+    if len(content) > PARSE_BODY_BYTES:
+        raw = redact.text(content[: RECORD_BODY_CHARS * 2].decode("utf-8", errors="replace"))
+        return raw[:RECORD_BODY_CHARS] + f"\n… ({len(content)} bytes in all; not recorded further)"
     raw = content.decode("utf-8", errors="replace")
     if "json" in content_type:
         try:
             raw = json.dumps(redact.data(json.loads(raw)), indent=1, ensure_ascii=False)
-        except ValueError:
+        except (ValueError, RecursionError):
             raw = redact.text(raw)
     elif "x-www-form-urlencoded" in content_type:
         raw = redact.form(raw)
@@ -109,12 +147,139 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+class _Deadline(threading.local):
+    """The deadline of the request this thread is sending (monotonic seconds), and how many bytes came."""
+
+    at: float | None = None
+    received: int = 0
+
+
+def _bounded(deadline: _Deadline, timeout: float | None, error: type[Exception]) -> float | None:
+    """``timeout`` shortened to what is left of the request's deadline; ``error`` once nothing is left."""
+    if deadline.at is None:
+        return timeout
+    remaining = deadline.at - time.monotonic()
+    if remaining <= 0:
+        raise error("the request's total deadline passed")
+    return remaining if timeout is None else min(timeout, remaining)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A socket stream whose every read and write ends by the request's total deadline, so a target
+    that dribbles a byte at a time cannot outlast it (httpx's own timeouts are per read)."""
+
+    def __init__(self, inner: httpcore.NetworkStream, deadline: _Deadline) -> None:
+        self._inner, self._deadline = inner, deadline
+
+    def _timeout(self, timeout: float | None, error: type[Exception]) -> float | None:
+        return _bounded(self._deadline, timeout, error)
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        data = self._inner.read(max_bytes, self._timeout(timeout, httpcore.ReadTimeout))
+        self._deadline.received += len(data)
+        return data
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, self._timeout(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None) -> httpcore.NetworkStream:
+        inner = self._inner.start_tls(ssl_context, server_hostname, self._timeout(timeout, httpcore.ConnectTimeout))
+        return _DeadlineStream(inner, self._deadline)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's socket backend with the request deadline applied to connecting and to every stream."""
+
+    def __init__(self, deadline: _Deadline) -> None:
+        self._inner, self._deadline = httpcore.SyncBackend(), deadline
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: Any = None) -> httpcore.NetworkStream:
+        stream = self._inner.connect_tcp(host, port, _bounded(self._deadline, timeout, httpcore.ConnectTimeout), local_address, socket_options)
+        return _DeadlineStream(stream, self._deadline)
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None, socket_options: Any = None) -> httpcore.NetworkStream:
+        return _DeadlineStream(self._inner.connect_unix_socket(path, timeout, socket_options), self._deadline)
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def _transport(verify: bool, deadline: _Deadline) -> httpx.BaseTransport:
+    """An httpx transport whose sockets honour the per-request deadline."""
+    transport = httpx.HTTPTransport(verify=verify)
+    if not isinstance(getattr(transport, "_pool", None), httpcore.ConnectionPool):
+        return transport  # an httpx that builds its pool otherwise: the deadline is then checked between body chunks only
+    transport._pool = httpcore.ConnectionPool(  # the same pool httpx builds, with the deadline-aware backend
+        ssl_context=httpx.create_ssl_context(verify=verify), max_connections=100, max_keepalive_connections=20,
+        keepalive_expiry=5.0, network_backend=_DeadlineBackend(deadline),
+    )
+    return transport
+
+
+def _size(n: int) -> str:
+    return f"{n} bytes" if n < 10 * 1024 else f"{n // 1024} KiB"
+
+
+def _decoded(response: httpx.Response, cap: int, where: str) -> Iterator[bytes]:
+    """The body of ``response``, decoded (gzip, deflate) a step at a time and counted as it inflates:
+    a body over ``cap`` bytes, compressed or not, is refused before more than one step of it exists."""
+    encodings = [e.strip().lower() for e in response.headers.get("content-encoding", "").split(",") if e.strip()]
+    encodings = [e for e in encodings if e != "identity"]
+    if not encodings or encodings not in (["gzip"], ["x-gzip"], ["deflate"]):
+        total = 0
+        for chunk in (response.iter_raw() if not encodings else response.iter_bytes()):
+            total += len(chunk)
+            if total > cap:
+                raise TargetTooLarge(f"target answered with a body over {cap // 1024} KiB at {where}; not read further")
+            yield chunk
+        return
+    wbits = zlib.MAX_WBITS | 16 if encodings[0] != "deflate" else zlib.MAX_WBITS
+    inflater, compressed, total, first = zlib.decompressobj(wbits), 0, 0, True
+    for raw in response.iter_raw():
+        compressed += len(raw)
+        data = raw
+        while data:
+            try:
+                out = inflater.decompress(data, DECODE_STEP)
+            except zlib.error:
+                if not first or encodings[0] != "deflate":
+                    raise TargetBadResponse(f"target sent a body that is not valid {encodings[0]} at {where}") from None
+                inflater, wbits = zlib.decompressobj(-zlib.MAX_WBITS), -zlib.MAX_WBITS  # a raw deflate stream
+                first = False
+                continue
+            first = False
+            total += len(out)
+            if total > cap:
+                if total > BOMB_RATIO * (compressed - len(inflater.unconsumed_tail)):
+                    raise TargetTooLarge(f"target sent a compression bomb: {_size(compressed)} of {encodings[0]} inflating "
+                                         f"past {cap // 1024} KiB at {where}; not read further")
+                raise TargetTooLarge(f"target answered with a body over {cap // 1024} KiB (decompressed) at {where}; not read further")
+            if out:
+                yield out
+            data = inflater.unconsumed_tail
+    rest = inflater.flush()
+    if total + len(rest) > cap:
+        raise TargetTooLarge(f"target answered with a body over {cap // 1024} KiB (decompressed) at {where}; not read further")
+    if rest:
+        yield rest
+
+
 class Client:
     """A thin wrapper over ``httpx.Client`` that records and explains.
 
-    ``transport`` can be swapped (e.g. ``httpx.ASGITransport``) to run in-process.
-    Once an origin has refused a connection or timed out twice, further requests to it fail
-    at once with the same explanation, so a dead target never makes a run crawl.
+    Every request has a total deadline of ``timeout`` seconds (connecting, sending and every read of
+    the answer: a target dribbling one byte a second cannot outlast it) and a cap on its body counted
+    after decompression. ``run_deadline`` (monotonic seconds) ends every request once the run's time is
+    up. ``transport`` can be swapped (e.g. ``httpx.ASGITransport``) to run in-process. Once an origin
+    has refused a connection, or timed out twice, further requests to it fail at once with the same
+    explanation, so a dead target never makes a run crawl.
     """
 
     def __init__(
@@ -126,9 +291,11 @@ class Client:
         max_body_bytes: int = MAX_BODY_BYTES,
         verify: bool = True,
     ) -> None:
+        self._deadline = _Deadline()
+        self.timeout = float(timeout)
         self._http = httpx.Client(
             timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
-            transport=transport,
+            transport=transport if transport is not None else _transport(verify, self._deadline),
             follow_redirects=False,
             verify=verify,
             headers={"User-Agent": "lti-harness"},
@@ -136,6 +303,7 @@ class Client:
         self.recorder = recorder
         self.on_created: Callable[[str], None] | None = None  # told of every object created on a target
         self.max_body_bytes = max_body_bytes
+        self.run_deadline: float | None = None  # time.monotonic() value after which no request is sent
         self._dead: dict[str, tuple[type[TargetError], str, int]] = {}
 
     def close(self) -> None:
@@ -162,6 +330,8 @@ class Client:
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """Send a request; raise a ``TargetError`` subclass when the target cannot be used."""
         origin = _origin(url)
+        if self.run_deadline is not None and time.monotonic() >= self.run_deadline:
+            raise RunDeadlinePassed(f"the run's deadline passed; {method} {redact.url(url)} was not sent")
         dead = self._dead.get(origin)
         if dead and dead[2] >= (1 if dead[0] is TargetUnreachable else 2):
             raise dead[0](f"{dead[1]} (not retried)")
@@ -169,6 +339,12 @@ class Client:
             request = self._http.build_request(method, url, **kwargs)
         except (httpx.HTTPError, UnicodeError, TypeError, ValueError) as exc:
             raise RequestNotSent(f"the harness could not build {method} {redact.url(url)}: {exc}") from None
+        for name, value in request.headers.items():
+            redact.learn_header(name, value)
+        for name, value in parse_qsl(request.url.query.decode("ascii", errors="replace"), keep_blank_values=True):
+            if name.lower() in redact.LEARNT_KEYS:
+                redact.learn(value)
+        _learn(request.content, request.headers.get("content-type", ""))
         exchange = Exchange(
             method=request.method,
             url=redact.url(str(request.url)),
@@ -181,52 +357,80 @@ class Client:
         except TargetError as exc:
             exchange.error = str(exc)
             self._record(exchange, started)
-            if isinstance(exc, (TargetUnreachable, TargetTimeout)):
+            if isinstance(exc, (TargetUnreachable, TargetTimeout)) and not isinstance(exc, RunDeadlinePassed):
                 count = dead[2] + 1 if dead and dead[0] is type(exc) else 1
                 self._dead[origin] = (type(exc), str(exc), count)
             raise
+        _learn(response.content, response.headers.get("content-type", ""))
         exchange.status = response.status_code
         exchange.response_headers = redact.headers(dict(response.headers))
         exchange.response_body = _redacted_body(response.content, response.headers.get("content-type", ""))
         self._record(exchange, started)
         return response
 
+    def _deadline_for_request(self) -> tuple[float, bool]:
+        """(monotonic deadline of a request starting now, whether it is the run's deadline that binds)."""
+        at = time.monotonic() + self.timeout
+        if self.run_deadline is not None and self.run_deadline < at:
+            return self.run_deadline, True
+        return at, False
+
+    def _timed_out(self, where: str, by_run: bool, reading_body: bool = False) -> TargetTimeout:
+        if by_run:
+            return RunDeadlinePassed(f"the run's deadline passed while waiting for {where}")
+        if reading_body or self._deadline.received:
+            return TargetTimeout(f"target was still sending its answer after {self.timeout:g} s (the deadline for a whole "
+                                 f"request; it sent {self._deadline.received} bytes) at {where}")
+        return TargetTimeout(f"target timed out after {self.timeout:g} s at {where}")
+
     def _send(self, request: httpx.Request) -> httpx.Response:
         where = f"{request.method} {redact.url(str(request.url))}"
+        at, by_run = self._deadline_for_request()
+        self._deadline.at, self._deadline.received = at, 0
+        try:
+            return self._send_within(request, where, at, by_run)
+        finally:
+            self._deadline.at = None
+
+    def _send_within(self, request: httpx.Request, where: str, at: float, by_run: bool) -> httpx.Response:
         try:
             try:
                 response = self._http.send(request, stream=True)
             except (httpx.ReadError, httpx.RemoteProtocolError):
                 # A kept-alive connection the server had already closed: send once more on a new one.
+                if time.monotonic() >= at:
+                    raise httpx.ReadTimeout("the request's total deadline passed") from None
+                self._deadline.received = 0
                 response = self._http.send(request, stream=True)
         except httpx.ConnectError as exc:
             reason = "connection refused" if "refused" in str(exc).lower() else f"cannot connect ({exc})"
             raise TargetUnreachable(f"target unreachable: {reason} at {where}") from None
         except httpx.TimeoutException:
-            raise TargetTimeout(f"target timed out after {self._http.timeout.read:g} s at {where}") from None
+            raise self._timed_out(where, by_run) from None
         except httpx.LocalProtocolError as exc:
             raise RequestNotSent(f"the harness could not send {where}: {exc}") from None
         except httpx.RemoteProtocolError as exc:
             raise TargetBadResponse(f"target broke the HTTP protocol ({exc}) at {where}") from None
         except httpx.ReadError as exc:
-            raise TargetBadResponse(f"target reset the connection ({exc}) at {where}") from None
+            raise TargetReset(f"target reset the connection instead of answering ({exc}) at {where}") from None
         except httpx.HTTPError as exc:
             raise TargetUnreachable(f"target unreachable: {type(exc).__name__}: {exc} at {where}") from None
+        chunks: list[bytes] = []
+        failed = True
         try:
-            chunks, size = [], 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > self.max_body_bytes:
-                    raise TargetBadResponse(
-                        f"target answered with a body over {self.max_body_bytes // 1024} KiB at {where}; not read further"
-                    )
+            for chunk in _decoded(response, self.max_body_bytes, where):
                 chunks.append(chunk)
+                if time.monotonic() >= at:  # also for transports that are not sockets
+                    raise self._timed_out(where, by_run, reading_body=True)
+            failed = False
         except httpx.TimeoutException:
-            raise TargetTimeout(f"target timed out while sending its body at {where}") from None
+            raise self._timed_out(where, by_run, reading_body=True) from None
         except httpx.HTTPError as exc:
             raise TargetUnreachable(f"target broke the connection ({type(exc).__name__}) at {where}") from None
         finally:
             response.close()
+            if failed:
+                chunks.clear()  # the exception's traceback keeps this frame: keep no body alive with it
         response._content = b"".join(chunks)
         return response
 

@@ -3,6 +3,7 @@ report extras, summary.json and the exit code rule. ``lti-harness run`` is a thi
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import time
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from reports import summary as report_summary
 
 from . import checks as registry
 from . import profile as profiles
-from . import results
+from . import redact, results
 from .adapters import AdminActionFailed, NotSupported
 from .client import TargetError
 from .session import HarnessSession, open_session
@@ -23,6 +24,8 @@ NOT_APPLICABLE = "not applicable: "
 _RESULTS = pytest.StashKey["Results"]()
 _SESSION = pytest.StashKey["HarnessSession"]()
 _ITEM_EXCHANGES = pytest.StashKey[list]()
+_DEADLINE = pytest.StashKey["float | None"]()  # time.monotonic() after which checks are no longer run
+DEADLINE_PASSED = "the run's deadline passed"
 PLAIN_ERRORS = (TargetError, NotSupported, AdminActionFailed, profiles.ProfileError, results.CannotTest)
 
 
@@ -51,6 +54,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--lti-no-shrink", action="store_true", help="report failing examples as found, without shrinking them (faster)")
     group.addoption("--lti-fault", action="append", default=[], metavar="NAME", help="embedded mocks only: switch a fault on")
     group.addoption("--lti-check", action="append", default=[], metavar="ID", help="run only the tests of this check (repeatable)")
+    group.addoption("--lti-deadline", type=float, metavar="SECONDS",
+                    help="the run's deadline: checks not finished by then end as error, and the reports are still written")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -104,6 +109,10 @@ def pytest_configure(config: pytest.Config) -> None:
             split_faults(faults)
         except ValueError as exc:
             raise pytest.UsageError(str(exc)) from None
+    deadline = config.getoption("--lti-deadline")
+    if deadline is not None and deadline <= 0:
+        raise pytest.UsageError("--lti-deadline must be a positive number of seconds")
+    config.stash[_DEADLINE] = time.monotonic() + deadline if deadline else None
     config.stash[_RESULTS] = Results()
     config.pluginmanager.register(_Collector(config.stash[_RESULTS]), "lti-harness-collector")
 
@@ -117,6 +126,7 @@ def lti_session(request: pytest.FixtureRequest) -> Any:
     config = request.config
     path = config.getoption("--lti-profile")
     session = open_session(profiles.load(path) if path else None, faults=config.getoption("--lti-fault"))
+    session.client.run_deadline = config.stash.get(_DEADLINE, None)
     config.stash[_SESSION] = session
     platform, tool = session.profile.platform, session.profile.tool
     config.stash[_RESULTS].target = platform.base_url if platform else tool.base_url if tool else ""
@@ -146,6 +156,9 @@ def _lti_check_context(request: pytest.FixtureRequest) -> Any:
     if marker is None:
         yield
         return
+    deadline = request.config.stash.get(_DEADLINE, None)
+    if deadline is not None and time.monotonic() >= deadline:
+        results.cannot_test(f"{DEADLINE_PASSED} (deadline {request.config.getoption('--lti-deadline'):g} s); this check was not run")
     session: HarnessSession = request.getfixturevalue("lti_session")
     session.exchanges = []
     request.node.stash[_ITEM_EXCHANGES] = session.exchanges
@@ -201,17 +214,90 @@ def _extras_html(item: pytest.Item, report: pytest.TestReport, message: str, exc
         if c.description:
             parts.append(f"<p>{html.escape(c.description)}</p>")
     if message:
-        parts.append(f"<p><b>why:</b> {html.escape(message)}</p>")
+        parts.append(f"<p><b>why:</b> {html.escape(redact.text(message))}</p>")
     parts.append(f"<p><i>hypothesis seed:</i> {html.escape(str(seed))} (reproduce: lti-harness run --seed {html.escape(str(seed))})</p>")
     for ex in exchanges[-4:]:
-        parts.append(f"<pre>{html.escape(ex.describe())}</pre><pre>{html.escape(ex.curl())}</pre>")
+        parts.append(f"<pre>{html.escape(redact.text(ex.describe()))}</pre><pre>{html.escape(redact.text(ex.curl()))}</pre>")
     return "<div class='lti-check'>" + "\n".join(parts) + "</div>"
+
+
+def _scrub(value: Any, depth: int = 0) -> Any:
+    """``value`` with every string in it redacted; pytest's failure representations (dataclasses of
+    strings, lists and tuples) are redacted in place so they keep their form."""
+    if isinstance(value, str):
+        return redact.text(value)
+    if depth > 12:
+        return value
+    if isinstance(value, list):
+        value[:] = [_scrub(v, depth + 1) for v in value]
+        return value
+    if type(value) is tuple:
+        return tuple(_scrub(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return {k: _scrub(v, depth + 1) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            try:
+                object.__setattr__(value, f.name, _scrub(getattr(value, f.name), depth + 1))
+            except (AttributeError, TypeError):
+                pass
+    return value
+
+
+def redact_report(report: pytest.TestReport) -> None:
+    """The redaction boundary of a test report: its failure text (``longrepr``, which JUnit XML's
+    failure message, report.html and the console show), captured output, message and exchanges."""
+    longrepr = report.longrepr
+    if longrepr is not None and not isinstance(longrepr, str):
+        try:
+            text = str(longrepr)
+        except Exception:  # noqa: BLE001 - a representation that cannot render is replaced below
+            text = ""
+        longrepr = _scrub(longrepr)
+        try:
+            rendered = str(longrepr)
+        except Exception:  # noqa: BLE001
+            rendered = None
+        if rendered is None or redact.text(rendered) != rendered:
+            longrepr = redact.text(text)  # a secret spans parts of the representation: keep only redacted text
+    elif isinstance(longrepr, str):
+        longrepr = redact.text(longrepr)
+    report.longrepr = longrepr
+    report.sections = [(redact.text(title), redact.text(content)) for title, content in report.sections]
+    if hasattr(report, "lti_message"):
+        report.lti_message = redact.text(report.lti_message)  # type: ignore[attr-defined]
+    if hasattr(report, "lti_exchanges"):
+        report.lti_exchanges = redact.strings(report.lti_exchanges)  # type: ignore[attr-defined]
+    if getattr(report, "extras", None):
+        report.extras = [redact.strings(e) for e in report.extras]  # type: ignore[attr-defined]
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     outcome = yield
     report: pytest.TestReport = outcome.get_result()
+    try:
+        _make_report(item, call, report)
+    finally:
+        redact_report(report)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Redact again before any reporter sees the report: other plugins' hook wrappers (hypothesis adds a
+    section) may have run after ours."""
+    redact_report(report)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_exception_interact(node: Any, call: Any, report: Any) -> None:
+    """Schemathesis rewrites a failing report's text here, after it was logged; report.html and the
+    console summary read it later, so it is redacted once more."""
+    if isinstance(report, pytest.TestReport):
+        redact_report(report)
+
+
+def _make_report(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
     marker = item.get_closest_marker("lti_check")
     exc = call.excinfo.value if call.excinfo is not None else None
     plain = _plain_error(exc)
@@ -287,7 +373,7 @@ def _seed(config: pytest.Config) -> int | str | None:
 
 
 def run_summary(config: pytest.Config) -> dict[str, Any]:
-    """The run's results as the summary.json document."""
+    """The run's results as the summary.json document (redacted: it feeds summary.json, report.html and the console)."""
     res: Results = config.stash[_RESULTS]
     session = config.stash.get(_SESSION, None)
     return report_summary.build(

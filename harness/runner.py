@@ -30,6 +30,7 @@ class RunOptions:
     checks: list[str] = field(default_factory=list)
     workers: str | None = None
     verbose: bool = False
+    deadline: float | None = None  # seconds for the whole run; checks not finished by then end as error
     extra: list[str] = field(default_factory=list)
 
 
@@ -66,6 +67,8 @@ def pytest_args(opts: RunOptions) -> list[str]:
         args.append(f"--lti-fault={fault}")
     for cid in opts.checks:
         args.append(f"--lti-check={cid}")
+    if opts.deadline is not None:
+        args.append(f"--lti-deadline={opts.deadline:g}")
     if opts.workers:
         args += ["-n", opts.workers]
     return args + opts.extra
@@ -80,6 +83,9 @@ def run(opts: RunOptions) -> int:
         except profiles.ProfileError as exc:
             print(f"lti-harness: {exc}", file=sys.stderr)
             return EXIT_ERROR
+    if opts.deadline is not None and not opts.deadline > 0:
+        print("lti-harness: --deadline must be a positive number of seconds", file=sys.stderr)
+        return EXIT_ERROR
     if opts.seed is None:
         opts.seed = random.randrange(1, 2**31)
     try:

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterable, Protocol
 
-from harness import results
+from harness import redact, results
 
 LABELS = {results.FAILED: "FAILED", results.ERROR: "ERROR ", results.NOT_APPLICABLE: "N/A   "}
 
@@ -21,8 +21,9 @@ class CheckOutcome(Protocol):
 
 def build(checks: Iterable[CheckOutcome], *, target: str, seed: Any, strict: bool, duration_s: float,
           unlinked_failures: list[str], created: list[str] | None = None) -> dict[str, Any]:
-    """``{"passed", "failed", "error", "not_applicable", "exit_code", …, "checks": [{"id", "outcome", …}]}``."""
-    items = sorted((c.to_dict() for c in checks), key=lambda d: d["id"])
+    """``{"passed", "failed", "error", "not_applicable", "exit_code", …, "checks": [{"id", "outcome", …}]}``,
+    every string in it redacted (messages quote what targets answered)."""
+    items = sorted((redact.strings(c.to_dict()) for c in checks), key=lambda d: d["id"])
     suites: dict[str, dict[str, int]] = {}
     for it in items:
         suites.setdefault(it["suite"], dict.fromkeys(results.OUTCOMES, 0))[it["outcome"]] += 1
@@ -36,7 +37,7 @@ def build(checks: Iterable[CheckOutcome], *, target: str, seed: Any, strict: boo
         "duration_s": round(duration_s, 2),
         "suites": suites,
         "unlinked_failures": unlinked_failures,
-        "created_on_target": list(created or []),
+        "created_on_target": [redact.text(x) for x in created or []],
         "checks": items,
     }
 
@@ -45,12 +46,16 @@ def write(doc: dict[str, Any], report_dir: str | Path) -> Path:
     out = Path(report_dir)
     out.mkdir(parents=True, exist_ok=True)
     path = out / "summary.json"
-    path.write_text(json.dumps(doc, indent=2, ensure_ascii=False), encoding="utf-8")
+    path.write_text(json.dumps(redact.strings(doc), indent=2, ensure_ascii=False), encoding="utf-8")
     return path
 
 
 def console(doc: dict[str, Any]) -> list[tuple[str, str]]:
-    """Lines of the console summary with a style each: '', 'red', 'yellow' or 'green'."""
+    """Lines of the console summary with a style each: '', 'red', 'yellow' or 'green' (redacted)."""
+    return [(redact.text(text), style) for text, style in _console_lines(doc)]
+
+
+def _console_lines(doc: dict[str, Any]) -> list[tuple[str, str]]:
     lines = [(f"target: {doc['target'] or '(none)'}    seed: {doc['seed'] if doc['seed'] is not None else 'random'}", "")]
     lines.append((f"{'suite':<22}{'passed':>8}{'failed':>8}{'error':>7}{'n/a':>6}", ""))
     for name, s in sorted(doc["suites"].items()):

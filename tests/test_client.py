@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
+import secrets
 import socket
+import time
+import zlib
 
 import pytest
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from harness import redact
-from harness.client import Client, TargetBadResponse, TargetTimeout, TargetUnreachable, json_body
+from harness import redact, results
+from harness.client import (Client, RunDeadlinePassed, TargetBadResponse, TargetReset, TargetTimeout, TargetTooLarge,
+                            TargetUnreachable, json_body)
 
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
 
@@ -112,3 +117,103 @@ def test_registered_secrets_are_redacted_in_text():
 ])
 def test_credential_headers_keep_only_scheme_or_cookie_names(name, value, kept):
     assert redact.headers({name: value}) == {name: kept}
+
+
+# --- total deadline, decompressed-size cap, run deadline --------------------------------------------
+
+
+@pytest.fixture
+def hostile_url():
+    from hostile import Hostile
+
+    started = []
+
+    def _start(mode: str) -> str:
+        server = Hostile(mode)
+        started.append(server)
+        return server.start()
+
+    yield _start
+    for server in started:
+        server.stop()
+
+
+def test_a_dribbling_target_cannot_outlast_the_request_deadline(hostile_url):
+    """One byte every half second never trips a timeout per read; the total deadline ends the request."""
+    url = hostile_url("dribble")
+    with Client(timeout=1.5) as client:
+        started = time.monotonic()
+        with pytest.raises(TargetTimeout, match=r"still sending its answer after 1.5 s .*it sent \d+ bytes"):
+            client.get(f"{url}/x")
+        assert time.monotonic() - started < 10  # a hang guard
+        with pytest.raises(TargetTimeout):
+            client.get(f"{url}/y")
+        assert client.dead_reason(f"{url}/z") is not None  # it stopped answering: marked dead, not retried
+        with pytest.raises(TargetTimeout, match="not retried"):
+            client.get(f"{url}/z")
+
+
+def test_a_gzip_bomb_is_refused_and_no_inflated_body_stays_alive(hostile_url):
+    url = hostile_url("gzip_bomb")
+    with Client(timeout=10) as client:
+        with pytest.raises(TargetTooLarge, match="compression bomb") as caught:
+            client.get(f"{url}/x")
+    assert results.classify(caught.value) == results.ERROR  # the harness could not judge what it did not read
+    held, tb = 0, caught.value.__traceback__
+    while tb is not None:  # what the exception's traceback keeps alive
+        for value in tb.tb_frame.f_locals.values():
+            if isinstance(value, (bytes, bytearray)):
+                held += len(value)
+            elif isinstance(value, list):
+                held += sum(len(v) for v in value if isinstance(v, (bytes, bytearray)))
+        tb = tb.tb_next
+    assert held < 256 * 1024, f"{held} bytes of body kept alive by the error"
+
+
+async def gzipped(request):
+    body = gzip.compress(b'{"ok": true, "pad": "' + secrets.token_hex(50_000).encode() + b'"}')
+    return Response(body, media_type="application/json", headers={"Content-Encoding": "gzip"})
+
+
+async def deflated(request):
+    return Response(zlib.compress(b'{"ok": "deflate"}'), media_type="application/json", headers={"Content-Encoding": "deflate"})
+
+
+def test_compressed_answers_within_the_cap_are_decoded(serve):
+    url = serve(Starlette(routes=[Route("/gz", gzipped), Route("/deflate", deflated)]))
+    with Client(timeout=5, max_body_bytes=200_000) as client:
+        assert json_body(client.get(f"{url}/gz"))["ok"] is True
+        assert json_body(client.get(f"{url}/deflate")) == {"ok": "deflate"}
+    with Client(timeout=5, max_body_bytes=50_000) as client:
+        with pytest.raises(TargetTooLarge, match=r"over 48 KiB \(decompressed\)"):
+            client.get(f"{url}/gz")
+
+
+def test_a_reset_connection_is_an_error_not_a_failure(hostile_url):
+    url = hostile_url("reset")
+    with Client(timeout=2) as client:
+        with pytest.raises(TargetReset, match="reset the connection") as caught:
+            client.get(f"{url}/x")
+    assert results.classify(caught.value) == results.ERROR
+
+
+def test_after_the_run_deadline_no_request_is_sent(url):
+    seen = []
+    with Client(timeout=2, recorder=seen.append) as client:
+        client.run_deadline = time.monotonic() - 1
+        with pytest.raises(RunDeadlinePassed, match="the run's deadline passed"):
+            client.get(f"{url}/echo")
+        assert seen == [] and client.dead_reason(f"{url}/echo") is None
+
+
+def test_secrets_seen_in_traffic_are_redacted_when_echoed(url):
+    """A token the target issues (a secret-named JSON field) and a credential the harness sends are
+    learnt, so a later echo of either, in any text, is redacted — even cut short."""
+    with Client(timeout=2) as client:
+        client.post(f"{url}/echo", headers={"Authorization": "Bearer sent-credential-0123456789abcdef"})
+    redact.learn_from({"registration_token": "issued-token-abcdefghijklmnop"})
+    echoed = "got sent-credential-0123456789abcdef and issued-token-abcdefghij… (cut short)"
+    cleaned = redact.text(echoed)
+    assert "sent-credential" not in cleaned and "issued-token-abc" not in cleaned
+    assert redact.text("grant_type=client_credentials&client_assertion=abc.def.ghi") == "grant_type=client_credentials&client_assertion=[REDACTED]"
+    assert redact.text("{'token': 'zz-not-learnt-yet'}") == "{'token': '[REDACTED]'}"

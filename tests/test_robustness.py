@@ -4,12 +4,17 @@ never a traceback or a hang."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
 
+import harness
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
 
-from conftest import write_profile
+from conftest import RUN_TIMEOUT, child_env, write_profile
 from test_client import closed_port
 
 ENV = {"LTI_TEST_ADMIN_TOKEN": "robustness-admin-token"}
@@ -73,3 +78,53 @@ def test_profile_with_bad_url(run_harness, tmp_path):
     bad.write_text('[platform]\nbase_url = "canvas.example.edu"\naccount_id = "1"\nadmin_token = "x-123456"\n', encoding="utf-8")
     result = run_harness("--profile", str(bad))
     assert result.code == 2 and "base_url is not an http(s) URL" in result.stderr
+
+
+LEAKY_TEST = '''
+import pytest
+import suites.registration.checks  # noqa: F401  (defines DR-001)
+from harness import redact
+from harness.checks import check
+
+SECRET = "quoted-secret-7d1e0c9a5b3f"
+
+
+@check("DR-001")
+def test_quotes_a_target_answer():
+    redact.register_secret(SECRET)
+    body = f"Invalid credentials: {SECRET}; Bearer other-credential-55aa; token=abc12345"
+    print("captured:", body)
+    assert body.startswith("ok"), f"the target answered 401: {body[:300]}"
+
+
+@check("DR-002")
+def test_raises_a_group():
+    redact.register_secret(SECRET)
+    raise ExceptionGroup("found 1 distinct failure", [AssertionError(f"[401] body: {SECRET[:20]} // Output truncated")])
+'''
+
+
+def test_failure_text_is_redacted_in_every_output(tmp_path):
+    """What a failing test quotes (an assertion message built from a target's answer, an exception group
+    as schemathesis raises, captured output) is redacted in junit.xml (its failure message too),
+    report.html and summary.json."""
+    (tmp_path / "test_leaky.py").write_text(LEAKY_TEST, encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-c", str(Path(harness.__file__).parent / "run.ini"),
+         "--rootdir", str(tmp_path), "test_leaky.py", "-rfE", f"--junitxml={tmp_path / 'junit.xml'}",
+         f"--html={tmp_path / 'report.html'}", "--self-contained-html", f"--lti-report-dir={tmp_path}"],
+        capture_output=True, text=True, timeout=RUN_TIMEOUT, cwd=tmp_path, env=child_env(), stdin=subprocess.DEVNULL,
+    )
+    outputs = {"console": proc.stdout + proc.stderr, **{name: (tmp_path / name).read_text(encoding="utf-8")
+                                                        for name in ("junit.xml", "report.html", "summary.json")}}
+    for where, text in outputs.items():
+        for secret in ("quoted-secret-7d1e", "other-credential-55aa", "abc12345"):
+            assert secret not in text, f"{secret} in {where}"
+    messages = [el.get("message", "") for el in ET.fromstring(outputs["junit.xml"]).iter("failure")]
+    assert len(messages) == 2 and all("[REDACTED]" in m for m in messages), messages
+    assert "the target answered 401: Invalid credentials: [REDACTED]" in outputs["summary.json"]
+
+
+def test_a_deadline_must_be_positive(run_harness):
+    result = run_harness("--deadline", "0")
+    assert result.code == 2 and "--deadline must be a positive number of seconds" in result.stderr
