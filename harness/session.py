@@ -152,7 +152,9 @@ def embedded(faults: list[str] | None = None) -> tuple[Profile, list[servers.Run
     platform_faults, tool_faults = split_faults(list(faults or []))
     config = mock_platform.PlatformConfig(faults=platform_faults)
     server = servers.start(mock_platform.create_app(config))
-    tool_config = mock_tool.ToolConfig(faults=tool_faults)
+    # the counterpart platform of the DR checks runs on a loopback port of its own: the operator (the
+    # harness) consents to registrations with loopback platforms
+    tool_config = mock_tool.ToolConfig(faults=tool_faults, dr_allowed=("http://127.0.0.1",))
     tool_server = servers.start(mock_tool.create_app(tool_config))
     target = PlatformTarget(
         base_url=server.url,

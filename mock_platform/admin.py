@@ -65,23 +65,28 @@ def admin_only(*, account: bool = False, body: bool = False) -> Callable[[Handle
 
 
 def _registration(request: Request, platform: Any) -> Registration | None:
-    raw = request.path_params.get("registration_id", "")
-    reg = platform.store.registration(int(raw)) if raw.isdigit() else None
+    reg_id = _app().parse_id(request.path_params.get("registration_id", ""))
+    reg = platform.store.registration(reg_id) if reg_id is not None else None
     return reg if reg is not None and reg.account_id == platform.config.account_id else None
 
 
 async def _params(request: Request) -> dict[str, Any] | Response:
-    """Decode a JSON or form body (Canvas accepts both on its API)."""
+    """Decode a JSON or form body (Canvas accepts both on its API); another declared content type is
+    refused with 415, so a cross-site ``text/plain`` post cannot pass for JSON."""
     a = _app()
     data = await a._body_bytes(request)
     if isinstance(data, Response):
         return data
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if data.strip() and ctype not in ("", "application/json", "application/x-www-form-urlencoded") and not ctype.endswith("+json"):
+        return a.api_error(f"Unsupported content type: {ctype}; send application/json or application/x-www-form-urlencoded.", 415)
     try:
         if ctype == "application/x-www-form-urlencoded":
             return forms.decode(data.decode("utf-8"))
         body = json.loads(data.decode("utf-8")) if data.strip() else {}
-    except (UnicodeDecodeError, ValueError, forms.FormError):
+    except forms.FormError as exc:
+        return a.api_error(f"The form body cannot be read: {exc}.", 400)
+    except (UnicodeDecodeError, ValueError):
         return a.api_error("The request body cannot be read as JSON or form data.", 400)
     return body if isinstance(body, dict) else a.api_error("The request body must be an object.", 400)
 
@@ -175,8 +180,8 @@ async def history(request: Request, platform: Any) -> Response:
     if reg is None:
         return a.api_error(a.NOT_FOUND, 404)
     try:
-        page = max(1, int(request.query_params.get("page", "1")))
-        per_page = min(100, max(1, int(request.query_params.get("per_page", "10"))))
+        page = max(1, _whole(request.query_params.get("page", "1")))
+        per_page = min(100, max(1, _whole(request.query_params.get("per_page", "10"))))
     except ValueError:
         return a.api_error("page and per_page must be whole numbers", 400)
     entries = list(reversed(reg.history))
@@ -188,6 +193,14 @@ async def history(request: Request, platform: Any) -> Response:
         links.append(f'<{base}?page={page + 1}&per_page={per_page}>; rel="next"')
     headers["Link"] = ", ".join(links)
     return a._json(chunk, headers=headers)
+
+
+def _whole(raw: str) -> int:
+    """A paging number in ASCII digits (``ValueError`` otherwise, and past 18 digits)."""
+    value = _app().parse_id(raw.strip())
+    if value is None:
+        raise ValueError(raw)
+    return value
 
 
 def _flag_json(feature: str, account_id: str, on: bool) -> dict[str, Any]:

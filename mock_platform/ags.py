@@ -39,6 +39,10 @@ ACTIVITY = ("Initialized", "Started", "InProgress", "Submitted", "Completed")
 GRADING = ("FullyGraded", "Pending", "PendingManual", "Failed", "NotReady")
 DEFAULT_PAGE, MAX_PAGE = 10, 100
 FUTURE_BUFFER = 60  # seconds a submitted_at may lie ahead (Setting ags_submitted_at_future_buffer)
+# The range a timestamp must lie in (in UTC) to be read as one; outside it the documented 400 "not a
+# valid timestamp" answers (README "Serving the mocks").
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(3000, 1, 1, tzinfo=timezone.utc)
 
 MESSAGES = {
     "concluded": "This course has concluded. AGS requests will no longer be accepted for this course.",
@@ -79,8 +83,8 @@ def ags_error(message_text: str, status: int) -> Response:
 
 def parse_time(raw: Any, *, zone_required: bool = False) -> datetime | None:
     """An ISO 8601 timestamp (taken as UTC without a zone, as Canvas's loose parsing does, unless
-    ``zone_required``), or None."""
-    if not isinstance(raw, str) or not raw.strip():
+    ``zone_required``) between ``EARLIEST`` and ``LATEST``, or None."""
+    if not isinstance(raw, str) or not raw.strip() or len(raw) > 64:
         return None
     text = raw.strip().replace("Z", "+00:00").replace("z", "+00:00")
     try:
@@ -88,8 +92,14 @@ def parse_time(raw: Any, *, zone_required: bool = False) -> datetime | None:
     except ValueError:
         return None
     if parsed.tzinfo is None:
-        return None if zone_required else parsed.replace(tzinfo=timezone.utc)
-    return parsed
+        if zone_required:
+            return None
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    try:
+        in_range = EARLIEST <= parsed.astimezone(timezone.utc) < LATEST
+    except (OverflowError, ValueError):
+        return None
+    return parsed if in_range else None
 
 
 def iso3(moment: datetime) -> str:
@@ -158,8 +168,8 @@ def authorize(request: Request, any_of: tuple[str, ...]) -> tuple[DeveloperKey, 
         return headers
     if grant.key.binding != "on" and not platform.has("ags-ignores-binding"):
         return _with(ags_error(message(request, "invalid_key"), 401), headers)
-    raw = request.path_params["course_id"]
-    course = platform.store.course(int(raw)) if raw.isdigit() else None
+    course_id = a.parse_id(request.path_params["course_id"])
+    course = platform.store.course(course_id) if course_id is not None else None
     if course is None:
         return _with(a.api_error(a.NOT_FOUND, 404), headers)
     if course.workflow_state == "deleted":
@@ -261,7 +271,7 @@ def _validate_item(request: Request, body: dict[str, Any], headers: dict[str, st
         return _with(ags_error("scoreMaximum must be a number greater than or equal to 0", 422), headers)
     for name in ("startDateTime", "endDateTime"):
         if body.get(name) not in (None, "") and parse_time(body[name], zone_required=True) is None:
-            return _with(ags_error(f"{name} must be an ISO 8601 timestamp with a time zone", 422), headers)
+            return _with(ags_error(f"{name} must be an ISO 8601 timestamp with a time zone, from 1970 up to 3000", 422), headers)
     return None
 
 
@@ -360,8 +370,9 @@ def _student(platform: Any, course: Course, raw: Any) -> int | None:
     if raw is None or isinstance(raw, (dict, list, bool)):
         return None
     user = platform.store.user_by_lti_id(str(raw))
-    if user is None and str(raw).isdigit():
-        user = platform.store.user(int(raw))
+    canvas_id = _app().parse_id(raw)
+    if user is None and canvas_id is not None:
+        user = platform.store.user(canvas_id)
     return user.id if user is not None and user.id in course.students else None
 
 

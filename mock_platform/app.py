@@ -15,15 +15,20 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.middleware import Middleware
 from starlette.routing import Route
 
-from harness import keys, schemas
+from harness import inbound, keys, schemas
+from harness.statedb import FlushBeforeResponse
 
 from . import admin, ags, devkeys, forms, oauth, outcomes, registration, rest, updates, userauth
 from .faults import check_names
 from .store import DeveloperKey, MemoryStore, Registration, Store, UpdateRequest
+from .sqlstore import SqliteStore
 
 MAX_BODY = 1024 * 1024
+LIMITS = inbound.Limits(max_body=MAX_BODY)  # body size, JSON depth and form fields (README "Serving the mocks")
+MAX_ID_DIGITS = 18  # ids are ASCII digits that fit a 64-bit integer
 NOT_FOUND = "The specified resource does not exist."
 REG_SCOPE = "https://purl.imsglobal.org/spec/lti-reg/scope/registration"
 REG_READ_SCOPE = "https://purl.imsglobal.org/spec/lti-reg/scope/registration.readonly"
@@ -47,6 +52,7 @@ class PlatformConfig:
     # Every update applied to a registration, and every one ignored, invalidates its key's access tokens,
     # so a check that reuses a token from before the change gets 401.
     invalidate_tokens_on_update: bool = False
+    db: str | None = None  # a SQLite state file (``serve --db``): state, ids and keys survive a restart; None keeps all in memory
 
 
 @dataclass
@@ -94,15 +100,19 @@ def _account(request: Request, platform: Platform) -> Response | None:
     return None
 
 
+def parse_id(raw: Any) -> int | None:
+    """An id written in ASCII digits (``'²'.isdigit()`` is true, ``int('²')`` raises), else None."""
+    text = str(raw) if isinstance(raw, (str, int)) and not isinstance(raw, bool) else ""
+    if not text or len(text) > MAX_ID_DIGITS or not (text.isascii() and text.isdigit()):
+        return None
+    return int(text)
+
+
 async def _body_bytes(request: Request) -> bytes | Response:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY:
+    """The request body; the input-limits middleware has read it under the byte cap already."""
+    data = await request.body()
+    if len(data) > MAX_BODY:
         return api_error(f"The request body is larger than {MAX_BODY} bytes.", 413)
-    data = b""
-    async for chunk in request.stream():
-        data += chunk
-        if len(data) > MAX_BODY:
-            return api_error(f"The request body is larger than {MAX_BODY} bytes.", 413)
     return data
 
 
@@ -239,9 +249,10 @@ async def create_registration(request: Request) -> Response:
     """POST /api/lti/registrations (seed 002 "create"; canvas-facts §1c)."""
     platform = _platform(request)
     token = _bearer(request)  # Canvas reads the header or the access_token parameter only
-    declared = request.headers.get("content-length", "")
-    if request.headers.get("content-type", "").startswith("application/json") and declared.isdigit() and int(declared) <= MAX_BODY:
-        raw = await request.body()
+    if request.headers.get("content-type", "").startswith("application/json"):
+        raw = await _body_bytes(request)
+        if isinstance(raw, Response):
+            return raw
         try:
             _record(request, "registrations", json.loads(raw) if raw.strip() else None)
         except ValueError:
@@ -304,8 +315,8 @@ def _unauthorized(platform: Platform, message: str) -> JSONResponse:
 async def configuration(request: Request) -> Response:
     """GET and PUT /api/lti/registrations/:registration_id/configuration (seed 000; canvas-facts §2)."""
     platform = _platform(request)
-    raw_id = request.path_params["registration_id"]
-    reg = platform.store.registration(int(raw_id)) if raw_id.isdigit() else None
+    reg_id = parse_id(request.path_params["registration_id"])
+    reg = platform.store.registration(reg_id) if reg_id is not None else None
     if reg is None:
         return api_error(NOT_FOUND, 404)
     writing = request.method == "PUT"
@@ -376,6 +387,8 @@ async def token(request: Request) -> Response:
         form = dict(forms.parse_qsl_flat(data.decode("utf-8")))
     except UnicodeDecodeError:
         return _json({"error": "invalid_request", "error_description": "the body is not form-encoded UTF-8"}, 400)
+    except forms.FormError as exc:
+        return _json({"error": "invalid_request", "error_description": str(exc)}, 400)
     base = base_url(request)
     token_url = f"{base}/login/oauth2/token"
     grant_type = form.get("grant_type")
@@ -432,7 +445,9 @@ async def active_faults(request: Request) -> Response:
 async def _not_found(request: Request, exc: Exception) -> Response:
     status = getattr(exc, "status_code", 404)
     if status == 405:
-        return api_error("The request method is not allowed for this resource.", 405)
+        refused = api_error("The request method is not allowed for this resource.", 405)
+        refused.headers["Allow"] = inbound.allowed_methods(request.scope, request.app.router.routes)
+        return refused
     return api_error(NOT_FOUND, 404 if status == 404 else status)
 
 
@@ -462,10 +477,17 @@ def create_app(config: PlatformConfig | None = None, store: Store | None = None)
         *ags.ROUTES,
         *outcomes.ROUTES,
     ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: _not_found, Exception: _internal})
+    limits = Middleware(inbound.InputLimits, limits=LIMITS, error=lambda status, message: api_error(message, status))
+    app = Starlette(routes=routes, middleware=[limits], exception_handlers={HTTPException: _not_found, Exception: _internal})
     app.state.throttle = ags.Throttle(high_water_mark=config.throttle_high_water_mark)
-    app.state.legacy_tools = {}  # LTI 1.1 tool id -> course id
-    app.state.outcome_nonces = set()
+    if store is None:  # a state file that is in use or not a platform's raises StateFileError
+        store = SqliteStore(config.db) if config.db else MemoryStore()
+    if isinstance(store, SqliteStore):  # what a request changed is saved before it is answered
+        app.add_middleware(FlushBeforeResponse, flush=store.flush, changed=lambda: store.written,
+                           failure_body=b'{"errors":[{"message":"The state could not be saved."}]}')
+    app.state.legacy_tools = {tool_id: c.id for c in store.courses() for tool_id in c.legacy_tools}  # LTI 1.1 tool id -> course id
+    app.state.outcome_nonces = store.outcome_nonces()
     app.state.recorded = []
-    app.state.platform = Platform(config=config, store=store or MemoryStore(), secret=secrets.token_urlsafe(32), signing_key=keys.generate())
+    secret = store.keep("registration_token_secret", lambda: secrets.token_urlsafe(32))
+    app.state.platform = Platform(config=config, store=store, secret=secret, signing_key=store.signing_key())
     return app

@@ -1,4 +1,7 @@
-"""Decode Rails-style bracket form bodies (``a[b][]=1``), as Canvas receives form-encoded registrations."""
+"""Decode Rails-style bracket form bodies (``a[b][]=1``), as Canvas receives form-encoded registrations.
+
+Limits, checked before anything is built: at most ``MAX_FIELDS`` fields and ``MAX_DEPTH`` bracket
+segments per field name (a deeper or longer form raises :class:`FormError`, answered 400)."""
 
 from __future__ import annotations
 
@@ -7,6 +10,8 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 _SEGMENTS = re.compile(r"\[([^\[\]]*)\]")
+MAX_DEPTH = 32  # bracket segments in one field name (Rack's default param depth limit is of this order)
+MAX_FIELDS = 1000
 
 
 class FormError(ValueError):
@@ -18,6 +23,8 @@ def _split(key: str) -> list[str]:
     if not bracket:
         return [key]
     rest = "[" + rest
+    if rest.count("[") > MAX_DEPTH:
+        raise FormError(f"a form field name nests deeper than {MAX_DEPTH} brackets")
     segments = _SEGMENTS.findall(rest)
     if "".join(f"[{s}]" for s in segments) != rest:
         raise FormError(f"malformed form field name {key!r}")
@@ -67,11 +74,17 @@ def _has_path(obj: dict[str, Any], segments: list[str]) -> bool:
 def decode(body: str) -> dict[str, Any]:
     """Decode a form body into nested dicts and lists (all leaf values are strings)."""
     out: dict[str, Any] = {}
-    for key, value in parse_qsl(body, keep_blank_values=True, strict_parsing=False):
+    if body.count("&") >= MAX_FIELDS:
+        raise FormError(f"the form has more than {MAX_FIELDS} fields")
+    for key, value in parse_qsl(body, keep_blank_values=True, strict_parsing=False, max_num_fields=MAX_FIELDS):
         _assign(out, _split(key), value)
     return out
 
 
 def parse_qsl_flat(body: str) -> list[tuple[str, str]]:
-    """Plain ``key=value`` pairs of a form body (last one wins when turned into a dict)."""
-    return parse_qsl(body, keep_blank_values=True)
+    """Plain ``key=value`` pairs of a form body (last one wins when turned into a dict); more than
+    ``MAX_FIELDS`` raise :class:`FormError`."""
+    try:
+        return parse_qsl(body, keep_blank_values=True, max_num_fields=MAX_FIELDS)
+    except ValueError as exc:
+        raise FormError(f"the form has more than {MAX_FIELDS} fields") from exc

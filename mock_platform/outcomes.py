@@ -49,13 +49,14 @@ def sourced_id(secret: str, tool_id: str, course_id: int, item_id: int, user_id:
 def _resolve(request: Request, tool_id: str, raw: str) -> tuple[Course, LineItem, Result] | None:
     platform = _app()._platform(request)
     parts = raw.split("-")
-    if len(parts) != 5 or parts[0] != tool_id or not all(p.isdigit() for p in parts[1:4]):
+    ids = [_app().parse_id(p) for p in parts[1:4]]
+    if len(parts) != 5 or parts[0] != tool_id or None in ids:
         return None
-    if not hmac.compare_digest(sourced_id(platform.secret, tool_id, int(parts[1]), int(parts[2]), int(parts[3])), raw):
+    course_id, item_id, user_id = ids
+    if not hmac.compare_digest(sourced_id(platform.secret, tool_id, course_id, item_id, user_id), raw):
         return None
-    course = platform.store.course(int(parts[1]))
-    item = next((i for i in course.line_items if i.id == int(parts[2])), None) if course else None
-    user_id = int(parts[3])
+    course = platform.store.course(course_id)
+    item = next((i for i in course.line_items if i.id == item_id), None) if course else None
     if course is None or item is None or user_id not in course.students:
         return None
     return course, item, item.results.setdefault(user_id, Result(user_id=user_id))
@@ -201,9 +202,9 @@ async def submission(request: Request, platform: Any) -> Response:
     assignment's user: ``/api/v1/courses/:course_id/assignments/:assignment_id/submissions/:user_id`` (admin)."""
     a = _app()
     raw = request.path_params
-    course = platform.store.course(int(raw["course_id"])) if raw["course_id"].isdigit() else None
+    course_id, user_id = a.parse_id(raw["course_id"]), a.parse_id(raw["user_id"])
+    course = platform.store.course(course_id) if course_id is not None else None
     item = next((i for i in course.line_items if str(i.id) == raw["assignment_id"]), None) if course else None
-    user_id = int(raw["user_id"]) if raw["user_id"].isdigit() else None
     if item is None or user_id is None or user_id not in course.students:
         return a.api_error(a.NOT_FOUND, 404)
     result = item.results.setdefault(user_id, Result(user_id=user_id))
@@ -224,10 +225,10 @@ async def mock_sourced_id(request: Request, platform: Any) -> Response:
     """GET /_mock/lti11/sourcedid?tool_id&course_id&assignment_id&user_id: what a launch would carry (test support)."""
     a = _app()
     q = request.query_params
-    try:
-        made = sourced_id(platform.secret, q["tool_id"], int(q["course_id"]), int(q["assignment_id"]), int(q["user_id"]))
-    except (KeyError, ValueError):
+    ids = [a.parse_id(q.get(name, "")) for name in ("course_id", "assignment_id", "user_id")]
+    if "tool_id" not in q or None in ids:
         return a.api_error("tool_id, course_id, assignment_id and user_id (numbers) are required", 400)
+    made = sourced_id(platform.secret, q["tool_id"], *ids)
     return a._json({"lis_result_sourcedid": made})
 
 

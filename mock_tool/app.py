@@ -9,17 +9,19 @@ from dataclasses import dataclass, field
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from harness import keys
+from harness import inbound, keys
 
 from . import dynreg, launch, registrations
 from .faults import check_names
 
 JWKS_PATH = "/.well-known/jwks.json"
 TOOL_JWKS_PATH = "/v1/platform/lti/.well-known/jwks.json"
+LIMITS = inbound.Limits(max_body=256 * 1024)  # body size, JSON depth and form fields (README "Serving the mocks")
 
 
 @dataclass
@@ -28,6 +30,10 @@ class ToolConfig:
     api_key: str = field(default_factory=lambda: f"tf_platform_{secrets.token_urlsafe(24)}", repr=False)
     faults: set[str] = field(default_factory=set)
     loopback_only: bool = True  # fetch platform configurations and JWKS only from loopback addresses
+    # URL prefixes of OpenID configurations the DR initiation may fetch without the API key (the
+    # operator's consent; ``serve tool --allow-dr-from``). A prefix without a port allows any port.
+    dr_allowed: tuple[str, ...] = ()
+    db: str | None = None  # a SQLite state file (``serve --db``): registrations and signing keys survive a restart
 
 
 async def jwks(request: Request) -> JSONResponse:
@@ -42,7 +48,9 @@ async def health(request: Request) -> JSONResponse:
 async def _not_found(request: Request, exc: Exception) -> Response:
     status = getattr(exc, "status_code", 404)
     if status == 405:
-        return JSONResponse({"error": {"code": "platform_invalid_request", "message": "method not allowed", "status": 405}}, 405)
+        allow = inbound.allowed_methods(request.scope, request.app.router.routes)
+        return JSONResponse({"error": {"code": "platform_invalid_request", "message": "method not allowed", "status": 405}}, 405,
+                            headers={"Allow": allow})
     return registrations.error(404, "Not found")
 
 
@@ -55,10 +63,14 @@ def create_app(config: ToolConfig | None = None) -> Starlette:
     config = config or ToolConfig()
     config.faults = check_names(config.faults)
     routes = [Route(JWKS_PATH, jwks), Route(TOOL_JWKS_PATH, jwks), Route("/health", health), *registrations.ROUTES, *launch.ROUTES, *dynreg.ROUTES]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: _not_found, Exception: _internal})
+    limits = Middleware(inbound.InputLimits, limits=LIMITS, error=registrations.error)
+    app = Starlette(routes=routes, middleware=[limits], exception_handlers={HTTPException: _not_found, Exception: _internal})
     app.state.config = config
     app.state.registrations = registrations.RegistrationStore()
-    app.state.launch_states = {}
-    app.state.used_nonces = set()
+    app.state.launch_states = {}  # login state → its nonce and registration (mock_tool.launch bounds it)
     app.state.launches = []
+    if config.db:  # registrations and signing keys come from the file (StateFileError when it is in use or not a tool's)
+        from .store import attach
+
+        attach(app, config)
     return app

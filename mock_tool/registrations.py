@@ -51,7 +51,7 @@ class RegistrationStore:
 def error(status: int, message: str, faults: set[str] | frozenset[str] = frozenset()) -> JSONResponse:
     if "wrong-error-envelope" in faults:
         return JSONResponse({"message": message, "statusCode": status}, status)
-    return JSONResponse({"error": {"code": CODES[status], "message": message, "status": status}}, status)
+    return JSONResponse({"error": {"code": CODES.get(status, CODES[400]), "message": message, "status": status}}, status)
 
 
 def _state(request: Request) -> tuple[Any, RegistrationStore, set[str]]:

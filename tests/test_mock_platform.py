@@ -164,7 +164,7 @@ def test_token_endpoint_errors_and_success(serve):
         assert grant(keys.client_assertion(keys.generate(kid=tool_key.kid), cid, url)).json()["error_description"] == "JWS signature invalid."
         superset = grant(good, scope=f"{dynreg.REG_READ_SCOPE} https://purl.imsglobal.org/spec/lti-ags/scope/lineitem")
         assert superset.status_code == 400 and superset.json()["error"] == "invalid_scope"
-        ok = grant(good)
+        ok = grant(keys.client_assertion(tool_key, cid, url))  # a fresh assertion: a jti is used once
         assert ok.status_code == 200 and ok.json()["scope"] == dynreg.REG_READ_SCOPE
         reg_id = answer["registration_client_uri"].rsplit("/", 1)[1]
         read = client.get(f"/api/lti/registrations/{reg_id}/configuration", headers={"Authorization": f"Bearer {ok.json()['access_token']}"})

@@ -10,7 +10,7 @@ import mock_tool
 
 
 def test_two_runs_against_the_same_tool_agree(tmp_path: Path, serve, run_harness):
-    config = mock_tool.ToolConfig()
+    config = mock_tool.ToolConfig(dr_allowed=("http://127.0.0.1",))  # the operator's consent to DR with loopback platforms
     app = mock_tool.create_app(config)
     base = serve(app)
     profile = tmp_path / "tool.toml"

@@ -1,0 +1,143 @@
+"""Input limits of the mocks, applied to every request before any route runs (an ASGI middleware):
+the body is read with a byte cap (413 past it; a declared ``Content-Length`` over the cap is refused
+before reading), compressed request bodies are refused (415: nothing is ever inflated), JSON nested
+deeper than ``max_json_depth`` or holding a lone surrogate escape is refused (400), and so is a form
+with more than ``max_form_fields`` fields (400). Each mock answers in its own error shape through ``error``. Also: the ``Allow`` header
+of a 405, from every route that matches the path."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Iterable
+
+from starlette.datastructures import Headers
+from starlette.responses import Response
+from starlette.routing import Match
+
+Scope = dict[str, Any]
+ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
+ErrorResponse = Callable[[int, str], Response]
+FORM = "application/x-www-form-urlencoded"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The limits a mock applies to what it receives."""
+
+    max_body: int = 1024 * 1024
+    max_json_depth: int = 32
+    max_form_fields: int = 1000
+
+
+def json_problem(value: Any, max_depth: int) -> str | None:
+    """Why a parsed JSON value is refused: arrays and objects nested deeper than ``max_depth``, or a
+    string holding a lone surrogate (``"\\ud800"`` parses, but is no Unicode text and cannot be answered
+    back); None when neither."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, str):
+            try:
+                node.encode("utf-8")
+            except UnicodeEncodeError:
+                return "The JSON body holds a lone surrogate escape (e.g. \\ud800), which is not Unicode text."
+        elif isinstance(node, (dict, list)):
+            if depth > max_depth:
+                return f"The JSON body nests deeper than {max_depth} levels."
+            if isinstance(node, dict):
+                stack.extend((key, depth) for key in node)
+            children: Iterable[Any] = node.values() if isinstance(node, dict) else node
+            stack.extend((child, depth + 1) for child in children)
+    return None
+
+
+def body_problem(content_type: str, body: bytes, limits: Limits) -> str | None:
+    """Why ``body`` breaks a limit, or None. A body that does not parse is left to the route."""
+    if content_type == FORM:
+        fields = body.count(b"&") + 1 if body else 0
+        if fields > limits.max_form_fields:
+            return f"The form has {fields} fields; at most {limits.max_form_fields} are accepted."
+        return None
+    if body.lstrip()[:1] not in (b"{", b"[", b'"'):
+        return None
+    try:
+        parsed = json.loads(body.decode("utf-8"))
+    except RecursionError:
+        return f"The JSON body nests deeper than {limits.max_json_depth} levels."
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return json_problem(parsed, limits.max_json_depth)
+
+
+def header_problem(headers: Headers, limits: Limits) -> tuple[int, str] | None:
+    """The status and message for a request whose headers already break a limit, or None."""
+    declared = headers.get("content-length")
+    if declared is not None:
+        declared = declared.strip()
+        if not (declared.isascii() and declared.isdigit()):
+            return 400, "The Content-Length header is not a number."
+        if int(declared) > limits.max_body:
+            return 413, f"The request body is larger than {limits.max_body} bytes."
+    encoding = headers.get("content-encoding", "").strip().lower()
+    if encoding not in ("", "identity"):
+        return 415, "Compressed request bodies (Content-Encoding) are not accepted."
+    return None
+
+
+class InputLimits:
+    """ASGI middleware: reads each HTTP request's body under ``limits`` and hands it on, or answers with
+    ``error(status, message)``."""
+
+    def __init__(self, app: ASGIApp, limits: Limits, error: ErrorResponse) -> None:
+        self.app, self.limits, self.error = app, limits, error
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        problem = header_problem(headers, self.limits)
+        if problem:
+            await self.error(*problem)(scope, receive, send)
+            return
+        body = bytearray()
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            if len(body) > self.limits.max_body:
+                await self.error(413, f"The request body is larger than {self.limits.max_body} bytes.")(scope, receive, send)
+                return
+            more = message.get("more_body", False)
+        content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        why = body_problem(content_type, bytes(body), self.limits) if body else None
+        if why:
+            await self.error(400, why)(scope, receive, send)
+            return
+        await self.app(scope, _replay(bytes(body), receive), send)
+
+
+def _replay(body: bytes, receive: Any) -> Callable[[], Awaitable[dict[str, Any]]]:
+    sent = False
+
+    async def replayed() -> dict[str, Any]:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replayed
+
+
+def allowed_methods(scope: Scope, routes: Iterable[Any]) -> str:
+    """The ``Allow`` header value for a path: the methods of every route that matches it."""
+    methods: set[str] = set()
+    for route in routes:
+        match, _ = route.matches(scope)
+        if match != Match.NONE and getattr(route, "methods", None):
+            methods |= set(route.methods)
+    return ", ".join(sorted(methods))

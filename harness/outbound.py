@@ -1,0 +1,178 @@
+"""Outbound fetches of the mocks (a tool's JWKS, a platform's OpenID configuration, a tool's
+registration): the host is resolved first and every address it resolves to is checked, the
+connection goes to a checked address (no second lookup an attacker could answer differently), no
+redirect is followed, the body is read with a cap that counts decompressed bytes (a compression
+bomb is refused after at most ``max_bytes`` of output), and the whole exchange has one deadline."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import socket
+import zlib
+from dataclasses import dataclass
+from typing import Any, AsyncIterator
+from urllib.parse import urlsplit
+
+import httpx
+
+MAX_BYTES = 256 * 1024
+DEADLINE = 5.0
+
+
+class FetchRefused(Exception):
+    """The fetch was refused or failed; the message says why and is safe to show the caller."""
+
+
+class AddressRefused(FetchRefused):
+    """The URL itself is refused (not http(s), credentials in it, or an address the policy forbids)."""
+
+
+@dataclass
+class Fetched:
+    """A bounded answer: status, headers and the (decompressed) body."""
+
+    status: int
+    headers: httpx.Headers
+    body: bytes
+
+    def json(self) -> Any:
+        """The body as JSON (``ValueError`` when it is not)."""
+        return json.loads(self.body.decode("utf-8"))
+
+
+def address_allowed(address: str, loopback_only: bool) -> bool:
+    """Whether a connection to ``address`` (an IP literal) is allowed: any address, or only loopback ones."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback or not loopback_only
+
+
+async def resolve(host: str, port: int, loopback_only: bool) -> str:
+    """The address to connect to for ``host``: every address it resolves to must be allowed."""
+    try:
+        return _checked([str(ipaddress.ip_address(host))], host, loopback_only)
+    except ValueError:
+        pass
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise FetchRefused(f"{host} cannot be resolved ({exc})") from None
+    return _checked([str(info[4][0]) for info in infos], host, loopback_only)
+
+
+def _checked(addresses: list[str], host: str, loopback_only: bool) -> str:
+    if not addresses:
+        raise AddressRefused(f"{host} resolves to no address")
+    refused = sorted({a for a in addresses if not address_allowed(a, loopback_only)})
+    if refused:
+        raise AddressRefused(f"{host} resolves to {', '.join(refused)}, not a loopback address; this mock only fetches from loopback addresses")
+    return addresses[0]
+
+
+def check_url(url: str) -> tuple[str, str, int]:
+    """``(scheme, host, port)`` of an http(s) URL without credentials, else ``FetchRefused``."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise AddressRefused("the URL cannot be parsed") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise AddressRefused("only http(s) URLs with a host are fetched")
+    if parts.username is not None or parts.password is not None:
+        raise AddressRefused("URLs with credentials are not fetched")
+    return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80)
+
+
+def same_origin(a: str, b: str) -> bool:
+    """Whether two http(s) URLs share scheme, host and port."""
+    try:
+        return check_url(a) == check_url(b)
+    except FetchRefused:
+        return False
+
+
+def _decoder(encoding: str) -> Any:
+    if encoding in ("", "identity"):
+        return None
+    if encoding in ("gzip", "x-gzip"):
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+    if encoding == "deflate":
+        return zlib.decompressobj(zlib.MAX_WBITS)
+    raise FetchRefused(f"the answer's Content-Encoding {encoding!r} is not supported")
+
+
+async def read_capped(chunks: AsyncIterator[bytes], encoding: str, max_bytes: int) -> bytes:
+    """The body of ``chunks`` (raw, as sent), decoded per ``encoding``, refused once more than
+    ``max_bytes`` bytes come out of it."""
+    decoder = _decoder(encoding.strip().lower())
+    out = bytearray()
+    too_large = FetchRefused(f"the answer is larger than {max_bytes} bytes" + (" once decompressed" if decoder else ""))
+    async for raw in chunks:
+        if decoder is None:
+            out += raw
+        else:
+            data = raw
+            while data:
+                out += decoder.decompress(data, max_bytes + 1 - len(out))
+                data = decoder.unconsumed_tail
+                if len(out) > max_bytes:
+                    break
+        if len(out) > max_bytes:
+            raise too_large
+    if decoder is not None:
+        out += decoder.flush()
+        if len(out) > max_bytes:
+            raise too_large
+    return bytes(out)
+
+
+async def fetch(
+    url: str,
+    *,
+    method: str = "GET",
+    headers: dict[str, str] | None = None,
+    json_body: Any = None,
+    loopback_only: bool = True,
+    max_bytes: int = MAX_BYTES,
+    deadline: float = DEADLINE,
+) -> Fetched:
+    """One request to ``url`` under the rules of this module; ``FetchRefused`` says why it did not succeed.
+    A redirect is returned as it is (never followed)."""
+    try:
+        return await asyncio.wait_for(_fetch(url, method, dict(headers or {}), json_body, loopback_only, max_bytes, deadline), deadline)
+    except asyncio.TimeoutError:
+        raise FetchRefused(f"no complete answer within {deadline:g} s") from None
+
+
+async def _fetch(url: str, method: str, headers: dict[str, str], json_body: Any, loopback_only: bool, max_bytes: int, deadline: float) -> Fetched:
+    scheme, host, port = check_url(url)
+    target = httpx.URL(url)
+    extensions: dict[str, Any] = {}
+    if loopback_only:
+        address = await resolve(host, port, loopback_only)
+        headers.setdefault("Host", target.netloc.decode("ascii"))
+        target = target.copy_with(host=address)
+        if scheme == "https":
+            extensions["sni_hostname"] = host
+    headers.setdefault("Accept-Encoding", "identity")
+    try:
+        async with httpx.AsyncClient(timeout=deadline, follow_redirects=False, trust_env=False) as client:
+            request = client.build_request(method, target, headers=headers, json=json_body, extensions=extensions)
+            response = await client.send(request, stream=True)
+            try:
+                declared = response.headers.get("content-length", "")
+                encoding = response.headers.get("content-encoding", "")
+                if declared.isascii() and declared.isdigit() and int(declared) > max_bytes and encoding.strip().lower() in ("", "identity"):
+                    raise FetchRefused(f"the answer is larger than {max_bytes} bytes")
+                body = await read_capped(response.aiter_raw(), encoding, max_bytes)
+            finally:
+                await response.aclose()
+    except (httpx.HTTPError, OSError, zlib.error) as exc:
+        raise FetchRefused(f"{host} could not be reached or answered badly ({type(exc).__name__})") from None
+    return Fetched(response.status_code, response.headers, body)
