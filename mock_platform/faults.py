@@ -62,6 +62,9 @@ FAULTS: dict[str, str] = {
     "skip-assertion-signature": "the client assertion's signature is not checked once its key is found",
     "accept-unknown-kid": "a client assertion whose kid is not in the tool's JWKS is accepted unverified",
     "bad-assertion-500": "a bad client assertion is refused with a 500 server error instead of 400 invalid_request",
+    "assertion-iss-not-checked": "a client assertion whose iss is not the client id is accepted",
+    "assertion-jti-replay-accepted": "the same client assertion (same jti) gets a token again, as real Canvas does",
+    "assertion-long-exp-accepted": "a client assertion whose exp lies a year ahead is accepted, as real Canvas does",
     # AGS (seed 003, canvas-facts §4)
     "line-item-delete-ignored": "DELETE on a line item answers 204 but the line item stays",
     "created-line-item-not-listed": "line items the tool created are answered 201 but never show in the container",

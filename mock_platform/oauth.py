@@ -2,17 +2,29 @@
 
 canvas-facts.md §1a (registration token claims, 1 hour), §3 "POST /login/oauth2/token with LTI
 client_credentials" (assertion checks and error bodies) and §2 (order of the 401 checks).
+
+Beyond Canvas, the token endpoint follows the documents where Canvas is laxer (DESIGN "Levels and real
+Canvas"): the assertion's ``iss`` must be the client id (ims-facts §3.1: the server MUST validate iss;
+RFC 7521 §5.2 / RFC 7523 §3: a self-issued assertion's issuer is the client id), a ``jti`` is used once
+(§3.1: MUST validate jti; real Canvas skips it: fault ``assertion-jti-replay-accepted``), and ``exp`` may
+lie at most an hour ahead (RFC 7523 §3: "unreasonably far in the future"; real Canvas only checks that
+it is in the future: fault ``assertion-long-exp-accepted``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
+import ipaddress
 import json
+import re
 import time
 import uuid
-from dataclasses import dataclass
+import weakref
+import zlib
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,6 +34,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from jwt.algorithms import RSAAlgorithm
 
+from harness import outbound
 from harness.keys import KeyPair, public_key_from_jwks
 
 from .store import DeveloperKey, Store
@@ -31,6 +44,13 @@ REQUIRED_TOKEN_CLAIMS = ("user_id", "initiated_at", "root_account_global_id", "r
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 ACCESS_TOKEN_LIFETIME = 3600
 MAX_JWKS_BYTES = 256 * 1024
+JWKS_FETCH_DEADLINE = outbound.DEADLINE  # seconds for one JWKS fetch, connect and every read together
+JWKS_TTL = 60.0  # how long a fetched JWKS is used without asking again (a smaller Cache-Control max-age wins)
+JWKS_REFETCH_GAP = 1.0  # an unknown kid refetches the JWKS, at most once a second per URL
+JWKS_CACHE_SIZE = 256
+ASSERTION_MAX_LIFETIME = 3600  # an assertion's exp may lie at most this far ahead (RFC 7523 §3)
+ASSERTION_MAX_AGE = 300  # canvas-facts §3: iat not older than 5 minutes
+MAX_REMEMBERED_JTIS = 100_000
 # Private claim of the mock's LTI access tokens: the key's scope version when the token was issued.
 SCOPE_VERSION_CLAIM = "https://mock-platform.invalid/key_scope_version"
 
@@ -89,30 +109,133 @@ def verify_registration_token(token: str | None, secret: str, faults: set[str]) 
     return claims
 
 
-def _loopback(url: str) -> bool:
+def _refused_literal(url: str) -> bool:
+    """Whether ``url``'s host is an IP literal that is not loopback (refused before any work; a name is
+    resolved by the fetch, which checks every address it resolves to)."""
     host = urlsplit(url).hostname or ""
-    return host in ("localhost", "::1") or host.startswith("127.")
-
-
-async def _fetch_jwks(url: str, loopback_only: bool) -> dict[str, Any]:
-    if loopback_only and not _loopback(url):
-        raise OAuthError(400, "invalid_request", "JWK Error: this mock only fetches JWKS from loopback addresses")
     try:
-        async with httpx.AsyncClient(timeout=5.0) as client:
-            async with client.stream("GET", url) as response:
-                data = b""
-                async for chunk in response.aiter_bytes():
-                    data += chunk
-                    if len(data) > MAX_JWKS_BYTES:
-                        raise OAuthError(400, "invalid_request", "JWK Error: JWKS too large")
-        document = json.loads(data)
-    except OAuthError:
-        raise
-    except (httpx.HTTPError, ValueError):
-        raise OAuthError(400, "invalid_request", "JWK Error: Invalid JSON") from None
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return not outbound.address_allowed(host, loopback_only=True)
+
+
+@dataclass
+class _CachedJwks:
+    document: dict[str, Any]
+    fetched_at: float
+    expires_at: float
+
+
+_jwks_cache: dict[str, _CachedJwks] = {}
+_http_clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient]" = weakref.WeakKeyDictionary()
+
+
+def _http_client() -> httpx.AsyncClient:
+    """One HTTP client per event loop, reused by every JWKS fetch (building one costs more than the fetch)."""
+    loop = asyncio.get_running_loop()
+    client = _http_clients.get(loop)
+    if client is None or client.is_closed:
+        client = _http_clients[loop] = httpx.AsyncClient(timeout=5.0, follow_redirects=False, trust_env=False)
+    return client
+
+
+def _max_age(cache_control: str) -> float | None:
+    if "no-store" in cache_control or "no-cache" in cache_control:
+        return 0.0
+    found = re.search(r"(?:^|[,\s])max-age\s*=\s*(\d+)", cache_control)
+    return float(found.group(1)) if found else None
+
+
+async def _download_jwks(url: str, loopback_only: bool) -> tuple[dict[str, Any], float]:
+    """The JWKS document at ``url`` and how long it may be cached, under :mod:`harness.outbound`'s rules
+    (every resolved address checked and connected to directly, no redirect, a body cap that counts
+    decompressed bytes) through the shared client."""
+    scheme, host, port = outbound.check_url(url)
+    target = httpx.URL(url)
+    headers = {"Accept": "application/json", "Accept-Encoding": "identity"}
+    extensions: dict[str, Any] = {}
+    if loopback_only:
+        address = await outbound.resolve(host, port, loopback_only)
+        headers["Host"] = target.netloc.decode("ascii")
+        target = target.copy_with(host=address)
+        if scheme == "https":
+            extensions["sni_hostname"] = host
+    client = _http_client()
+    response = await client.send(client.build_request("GET", target, headers=headers, extensions=extensions), stream=True)
+    try:
+        declared = response.headers.get("content-length", "")
+        encoding = response.headers.get("content-encoding", "")
+        if declared.isascii() and declared.isdigit() and int(declared) > MAX_JWKS_BYTES and encoding.strip().lower() in ("", "identity"):
+            raise outbound.FetchRefused("JWKS too large")
+        data = await outbound.read_capped(response.aiter_raw(), encoding, MAX_JWKS_BYTES)
+    finally:
+        await response.aclose()
+    document = json.loads(data)
     if not isinstance(document, dict):
-        raise OAuthError(400, "invalid_request", "JWK Error: Invalid JSON")
-    return document
+        raise ValueError("not a JSON object")
+    ttl = _max_age(response.headers.get("cache-control", ""))
+    return document, JWKS_TTL if ttl is None else min(ttl, JWKS_TTL)
+
+
+async def _fetch_jwks(url: str, loopback_only: bool, *, fresh: bool = False) -> tuple[dict[str, Any], bool]:
+    """The JWKS at ``url`` and whether it was fetched just now. A cached copy younger than its TTL is used
+    unless ``fresh`` asks for a new one (an unknown kid), which happens at most once per ``JWKS_REFETCH_GAP``."""
+    if loopback_only and _refused_literal(url):
+        raise OAuthError(400, "invalid_request", "JWK Error: this mock only fetches JWKS from loopback addresses")
+    now = time.monotonic()
+    cached = _jwks_cache.get(url)
+    if cached is not None and now < cached.expires_at and not (fresh and now - cached.fetched_at >= JWKS_REFETCH_GAP):
+        return cached.document, False
+    try:
+        document, ttl = await asyncio.wait_for(_download_jwks(url, loopback_only), JWKS_FETCH_DEADLINE)
+    except outbound.AddressRefused as exc:
+        raise OAuthError(400, "invalid_request", f"JWK Error: {exc}") from None
+    except outbound.FetchRefused as exc:
+        raise OAuthError(400, "invalid_request", f"JWK Error: the JWKS could not be fetched: {exc}") from None
+    except asyncio.TimeoutError:
+        raise OAuthError(400, "invalid_request", "JWK Error: the JWKS URL did not answer in time") from None
+    except (httpx.HTTPError, OSError, zlib.error):
+        raise OAuthError(400, "invalid_request", "JWK Error: the JWKS URL could not be reached") from None
+    except (ValueError, RecursionError):
+        raise OAuthError(400, "invalid_request", "JWK Error: Invalid JSON") from None
+    _jwks_cache.pop(url, None)
+    while len(_jwks_cache) >= JWKS_CACHE_SIZE:
+        _jwks_cache.pop(next(iter(_jwks_cache)))
+    if ttl > 0:
+        _jwks_cache[url] = _CachedJwks(document, now, now + ttl)
+    return document, True
+
+
+@dataclass
+class _JtiLog:
+    """The jti of every accepted assertion, kept while the assertion could still be presented (bounded)."""
+
+    until: dict[tuple[str, str], float] = field(default_factory=dict)
+
+    def seen(self, client_id: str, jti: str, now: float) -> bool:
+        expiry = self.until.get((client_id, jti))
+        return expiry is not None and expiry > now
+
+    def remember(self, client_id: str, jti: str, expires: float, now: float) -> None:
+        """Keep ``jti`` until ``expires``; when full, the expired ones go, then the oldest."""
+        if len(self.until) >= MAX_REMEMBERED_JTIS:
+            self.until = {slot: t for slot, t in self.until.items() if t > now}
+        while len(self.until) >= MAX_REMEMBERED_JTIS:
+            self.until.pop(next(iter(self.until)))
+        self.until[(client_id, jti)] = expires
+
+
+_jti_logs: "weakref.WeakKeyDictionary[Any, _JtiLog]" = weakref.WeakKeyDictionary()
+_jti_logs_by_id: dict[int, _JtiLog] = {}
+
+
+def _jti_log(store: Store) -> _JtiLog:
+    """The jti log of one platform (its store)."""
+    try:
+        return _jti_logs.setdefault(store, _JtiLog())
+    except TypeError:  # a store that cannot be weakly referenced
+        return _jti_logs_by_id.setdefault(id(store), _JtiLog())
 
 
 def to_sentence(items: list[str]) -> str:
@@ -146,9 +269,15 @@ async def _verify_signature(assertion: str, header: dict[str, Any], key: Develop
         except (ValueError, KeyError, TypeError):
             raise OAuthError(400, "invalid_request", "JWK Error: Invalid JSON") from None
     elif key.public_jwk_url:
-        jwks = await _fetch_jwks(key.public_jwk_url, loopback_only)
+        jwks, fresh = await _fetch_jwks(key.public_jwk_url, loopback_only)
         try:
-            public = public_key_from_jwks(jwks, header.get("kid"))
+            try:
+                public = public_key_from_jwks(jwks, header.get("kid"))
+            except (KeyError, ValueError):
+                if fresh:
+                    raise
+                jwks, _ = await _fetch_jwks(key.public_jwk_url, loopback_only, fresh=True)  # a key added since
+                public = public_key_from_jwks(jwks, header.get("kid"))
         except (KeyError, ValueError):
             if "accept-unknown-kid" in faults:
                 return
@@ -207,6 +336,8 @@ async def _grant(
     if missing:
         raise OAuthError(400, "invalid_request", f"the following assertions are missing: {','.join(missing)}")
     problems = []
+    if str(unverified["iss"]) != key.id and "assertion-iss-not-checked" not in faults:
+        problems.append("the 'iss' must be the client_id")
     aud = unverified["aud"]
     auds = aud if isinstance(aud, list) else [aud]
     if not any(a in audiences for a in auds) and "accept-wrong-aud" not in faults:
@@ -217,16 +348,28 @@ async def _grant(
         problems.append("the 'exp' must be a number")
     elif exp <= now and "accept-expired-assertion" not in faults:
         problems.append("the JWT has expired")
+    elif exp > now + ASSERTION_MAX_LIFETIME and "assertion-long-exp-accepted" not in faults:
+        problems.append(f"the 'exp' must not be more than {ASSERTION_MAX_LIFETIME} seconds in the future")
     if not isinstance(iat, (int, float)):
         problems.append("the 'iat' must be a number")
     elif iat > now + 30:
         if "accept-future-iat" not in faults:
             problems.append("the 'iat' must not be in the future")
-    elif iat < now - 300:
+    elif iat < now - ASSERTION_MAX_AGE:
         problems.append("the 'iat' must be less than 300 seconds old")
+    jti = unverified["jti"]
+    if not isinstance(jti, str) or not jti:
+        problems.append("the 'jti' must be a non-empty string")
     if problems:
         raise OAuthError(400, "invalid_request", " | ".join(problems))
     await _verify_signature(assertion, header, key, faults, loopback_only)
+    if "assertion-jti-replay-accepted" not in faults:
+        # only an authentic assertion is remembered, so nobody can use up another client's jti
+        replays = _jti_log(store)
+        if replays.seen(key.id, jti, now):
+            raise OAuthError(400, "invalid_request", "the 'jti' has already been used")
+        # the assertion could be presented again until it expires or its iat grows too old
+        replays.remember(key.id, jti, min(float(exp), float(iat) + ASSERTION_MAX_AGE, now + ASSERTION_MAX_LIFETIME), now)
     requested = [s for s in (form.get("scope") or form.get("scopes") or "").split(" ") if s]
     not_granted = [s for s in requested if s not in key.scopes]
     if (not requested or not_granted) and not (requested and "superset-scopes-granted" in faults):

@@ -26,6 +26,8 @@ FAULTS: dict[str, str] = {
     "exp-not-checked": "an expired id_token is accepted",
     "deployment-not-checked": "an id_token for another deployment is accepted",
     "version-not-checked": "an id_token whose LTI version is not 1.3.0 is accepted",
+    "launch-without-exp-accepted": "an id_token without exp is accepted (it never expires)",
+    "launch-without-iat-accepted": "an id_token without iat is accepted",
     "refuse-with-500": "an id_token whose signature, aud or exp does not verify is refused with a 500 (an unhandled error) instead of a 4xx",
     # dynamic registration, the tool's side (ims-facts §1; seed 002)
     "registration-missing-jwks-uri": "the tool's registration request leaves out jwks_uri",

@@ -3,17 +3,19 @@ verifies the platform's id_token (ims-facts.md §3.3 and §3.4; seed 001 toolLog
 
 Login finds the registration by ``iss`` (and ``client_id``), keeps ``state`` → ``nonce`` and redirects
 to the platform's authorization endpoint. Launch checks, against that registration: the state, the
-RS256 signature with the platform's JWKS, ``iss``, ``aud``, ``exp``, the nonce (single use), the
-deployment id, the message type and the LTI version. A deleted registration never launches.
+RS256 signature with the platform's JWKS, ``iss``, ``aud``, ``exp`` and ``iat`` (both present; a token
+without ``exp`` never expires), the nonce (single use), the deployment id, the message type and the LTI
+version. A deleted registration never launches. Login states live ``STATE_LIFETIME`` seconds, at most
+``MAX_STATES`` of them (the oldest go first); a used state is kept until it expires, so a replay is told
+apart from an unknown state.
 """
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import httpx
 import jwt
@@ -21,11 +23,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from harness import outbound
 from harness.keys import public_key_from_jwks
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 MESSAGE_TYPES = ("LtiResourceLinkRequest", "LtiDeepLinkingRequest")
 STATE_LIFETIME = 600
+MAX_STATES = 10_000
 MAX_JWKS = 256 * 1024
 
 
@@ -33,9 +37,14 @@ def _refuse(status: int, message: str) -> Response:
     return HTMLResponse(f"<html><body><h1>Launch refused</h1><p>{message}</p></body></html>", status)
 
 
-def _loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    return host in ("localhost", "::1") or host.startswith("127.")
+def _expire_states(states: dict[str, dict[str, Any]], now: float) -> None:
+    """Drop login states older than ``STATE_LIFETIME``, then the oldest until fewer than ``MAX_STATES``
+    remain (states are kept in the order they were issued)."""
+    while states:
+        oldest = next(iter(states))
+        if now - states[oldest]["at"] <= STATE_LIFETIME and len(states) < MAX_STATES:
+            return
+        del states[oldest]
 
 
 async def _params(request: Request) -> dict[str, str]:
@@ -65,7 +74,9 @@ async def login(request: Request) -> Response:
     if reg is None or reg.get("status") != "active":
         return _refuse(400, "no active registration for this issuer and client id")
     state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
-    request.app.state.launch_states[state] = {"nonce": nonce, "registration": reg["id"], "at": time.time()}
+    states: dict[str, dict[str, Any]] = request.app.state.launch_states
+    _expire_states(states, time.time())
+    states[state] = {"nonce": nonce, "registration": reg["id"], "at": time.time(), "used": False}
     query = {
         "scope": "openid", "response_type": "id_token", "response_mode": "form_post", "prompt": "none",
         "client_id": reg["clientId"], "redirect_uri": f"{str(request.base_url).rstrip('/')}/v1/platform/lti/launch",
@@ -78,14 +89,17 @@ async def login(request: Request) -> Response:
     return RedirectResponse(f"{reg['platformAuthorizationEndpoint']}?{urlencode(query)}", status_code=302)
 
 
-async def _platform_key(url: str, kid: str | None) -> Any:
-    if not _loopback(url):
-        raise ValueError("this mock only fetches platform JWKS from loopback addresses")
-    async with httpx.AsyncClient(timeout=5.0) as client:
-        response = await client.get(url)
-    if len(response.content) > MAX_JWKS:
-        raise ValueError("the platform JWKS is too large")
-    return public_key_from_jwks(json.loads(response.content), kid)
+async def _platform_key(url: str, kid: str | None, loopback_only: bool) -> Any:
+    """The platform's public key ``kid`` from its JWKS, fetched under :mod:`harness.outbound`'s rules
+    (resolved addresses checked, no redirect, a decompressed-size cap, one deadline)."""
+    try:
+        fetched = await outbound.fetch(url, headers={"Accept": "application/json"}, loopback_only=loopback_only, max_bytes=MAX_JWKS)
+        document = fetched.json()
+    except outbound.FetchRefused as exc:
+        raise ValueError(f"the platform JWKS could not be fetched: {exc}") from None
+    except (ValueError, RecursionError):
+        raise ValueError("the platform JWKS is not JSON") from None
+    return public_key_from_jwks(document, kid)
 
 
 async def launch(request: Request) -> Response:
@@ -94,9 +108,12 @@ async def launch(request: Request) -> Response:
     p = await _params(request)
     token, state = p.get("id_token", ""), p.get("state", "")
     states: dict[str, dict[str, Any]] = request.app.state.launch_states
-    issued = states.get(state) if "nonce-reuse-accepted" in faults else states.pop(state, None)
+    issued = states.get(state)
     if issued is None or time.time() - issued["at"] > STATE_LIFETIME:
         return _refuse(400, "unknown or expired state")
+    if issued["used"] and "nonce-reuse-accepted" not in faults:
+        return _refuse(400, "this state and nonce were used before")
+    issued["used"] = True  # one try per login, whatever comes of it
     try:
         header = jwt.get_unverified_header(token)
         unverified = jwt.decode(token, options={"verify_signature": False})
@@ -107,23 +124,22 @@ async def launch(request: Request) -> Response:
     reg = _registration(request, str(unverified.get("iss")), str(client_id) if client_id else None)
     if reg is None or reg["id"] != issued["registration"]:
         return _refuse(401, "no registration for this issuer and audience (deleted?)")
-    options = {"verify_aud": "aud-not-checked" not in faults, "verify_exp": "exp-not-checked" not in faults}
+    required = [c for c, fault in (("exp", "launch-without-exp-accepted"), ("iat", "launch-without-iat-accepted")) if fault not in faults]
+    options: dict[str, Any] = {"verify_aud": "aud-not-checked" not in faults, "verify_exp": "exp-not-checked" not in faults, "require": required}
     try:
         if "accepts-forged-id-token" in faults:
             claims = jwt.decode(token, options={"verify_signature": False, **options}, audience=reg["clientId"], issuer=reg["platformIssuer"])
         else:
             if header.get("alg") != "RS256":
                 return _refuse(401, "id_token must be RS256")
-            key = await _platform_key(reg["platformJwksUrl"], header.get("kid"))
+            key = await _platform_key(reg["platformJwksUrl"], header.get("kid"), request.app.state.config.loopback_only)
             claims = jwt.decode(token, key, algorithms=["RS256"], audience=reg["clientId"], issuer=reg["platformIssuer"], options=options)
     except (jwt.PyJWTError, KeyError, ValueError, httpx.HTTPError) as exc:
         if "refuse-with-500" in faults:
             raise RuntimeError("id_token verification failed") from exc  # the bug: the library's error is not handled
         return _refuse(401, f"id_token refused: {exc}")
-    used: set[str] = request.app.state.used_nonces
-    if claims.get("nonce") != issued["nonce"] or (claims.get("nonce") in used and "nonce-reuse-accepted" not in faults):
-        return _refuse(401, "nonce does not match or was used before")
-    used.add(str(claims.get("nonce")))
+    if claims.get("nonce") != issued["nonce"]:
+        return _refuse(401, "nonce does not match the login's")
     if reg.get("deploymentId") and claims.get(LTI + "deployment_id") != reg["deploymentId"] and "deployment-not-checked" not in faults:
         return _refuse(401, "unknown deployment")
     if claims.get(LTI + "message_type") not in MESSAGE_TYPES:

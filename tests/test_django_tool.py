@@ -2,7 +2,8 @@
 on and trailing-slash URLs (``/lti/login/``, ``/lti/launch/``, ``/lti/register/``), CSRF protection, a
 dynamic-registration page that asks the administrator to confirm (a "Register" form posting back to
 itself) before it fetches the OpenID configuration and posts its registration, and a launch that verifies
-the id_token with PyJWT. The harness is configured in it beforehand as a platform ([tool.launch]).
+the id_token with PyJWT (exp and iat required). The harness is configured in it beforehand as a platform
+([tool.launch]).
 
 A variant that lets the id_token's verification error escape (Django answers 500) shows refusal apart
 from refusal quality: the security check passes, the 4xx-refusal check fails."""
@@ -87,7 +88,8 @@ def launch(request: HttpRequest) -> HttpResponse:
     if nonce is None:
         return HttpResponse("unknown state", status=400)
     try:
-        claims = jwt.decode(request.POST.get("id_token", ""), tool.platform_key, algorithms=["RS256"], audience=CLIENT_ID, issuer=ISSUER)
+        claims = jwt.decode(request.POST.get("id_token", ""), tool.platform_key, algorithms=["RS256"], audience=CLIENT_ID, issuer=ISSUER,
+                            options={"require": ["exp", "iat"]})  # PyJWT checks exp and iat only when present
     except jwt.InvalidTokenError:
         if tool.crash_on_bad_token:
             raise
@@ -185,7 +187,7 @@ def test_django_tool_passes_dynamic_registration_and_launch(tmp_path, serve_djan
     base = serve_django(tool)
     result = run_harness("--profile", str(profile_for(tmp_path, base, pair)), "--suite", "tool_side")
     outcomes = result.outcomes()
-    assert outcomes == {f"TOOL-0{n:02d}": "passed" for n in (1, 2, 3, 10, 11, 12, 13, 14, 15, 16, 17)}, result.stdout[-3000:]
+    assert outcomes == {f"TOOL-0{n:02d}": "passed" for n in (1, 2, 3, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19)}, result.stdout[-3000:]
     assert result.code == 0
     assert len(tool.registered) == 1  # one confirmed registration per run
     assert any("dynamic registration" in c for c in result.summary["created_on_target"])

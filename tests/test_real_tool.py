@@ -4,8 +4,10 @@ harness configured in it beforehand as a platform ([tool.launch] in the profile)
 
 PyLTI1p3 keeps the launch nonce in the session and never marks it used, so a replayed launch is accepted
 (TOOL-014, recommended: replays SHOULD be rejected, fails); a variant whose session service consumes the
-nonce shows the same check passing. The library has no dynamic registration and no platform-registrations
-API: those checks are not applicable."""
+nonce shows the same check passing. It verifies the id_token with PyJWT, which checks exp and iat only when
+they are present, so a token without exp (TOOL-018, required) or without iat (TOOL-019, recommended) is
+accepted: the run fails. The library has no dynamic registration and no platform-registrations API: those
+checks are not applicable."""
 
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ ISSUER = "https://harness-platform.example"
 CLIENT_ID = "pylti1p3-client"
 DEPLOYMENT = "deployment-1"
 LAUNCH_CHECKS = ["TOOL-010", "TOOL-011", "TOOL-012", "TOOL-013", "TOOL-014", "TOOL-015", "TOOL-016", "TOOL-017"]
+TIMESTAMP_CHECKS = ["TOOL-018", "TOOL-019"]  # a token without exp, without iat: PyLTI1p3 accepts both
 
 
 class SingleUseNonce(FlaskSessionService):
@@ -40,9 +43,11 @@ class SingleUseNonce(FlaskSessionService):
         return flask_session.pop(self._get_key("nonce", nonce), None) is not None
 
 
-def tool_app(platform_jwks: dict[str, Any], *, many_clients: bool = False, single_use_nonce: bool = False, check_cookies: bool = False) -> Flask:
+def tool_app(platform_jwks: dict[str, Any], *, many_clients: bool = False, single_use_nonce: bool = False, check_cookies: bool = False,
+             require_timestamps: bool = False) -> Flask:
     """A Flask tool built on PyLTI1p3 that trusts the harness as the platform ``ISSUER``. PyLTI1p3 takes
-    an issuer's settings as one table (one client id per issuer) or as a list (many client ids)."""
+    an issuer's settings as one table (one client id per issuer) or as a list (many client ids).
+    ``require_timestamps`` passes PyJWT's ``require`` option through ``set_jwt_verify_options``."""
     app = Flask("pylti1p3-tool")
     app.secret_key = secrets.token_hex(16)
     settings = {"default": True, "client_id": CLIENT_ID, "auth_login_url": f"{ISSUER}/authorize", "auth_token_url": f"{ISSUER}/token",
@@ -65,7 +70,10 @@ def tool_app(platform_jwks: dict[str, Any], *, many_clients: bool = False, singl
         request = FlaskRequest()
         service = SingleUseNonce(request) if single_use_nonce else None
         try:
-            data = FlaskMessageLaunch(request, conf, session_service=service).validate().get_launch_data()
+            message_launch = FlaskMessageLaunch(request, conf, session_service=service)
+            if require_timestamps:  # the library's default is {"verify_aud": False}: exp and iat checked only when present
+                message_launch.set_jwt_verify_options({"verify_aud": False, "require": ["exp", "iat"]})  # type: ignore[dict-item]
+            data = message_launch.validate().get_launch_data()
         except LtiException as exc:
             return f"launch refused: {escape(str(exc))}", 400
         return f"launched for {escape(data['sub'])}", 200
@@ -118,10 +126,14 @@ def test_pylti1p3_verdicts(tmp_path, serve_wsgi, run_harness):
     base = serve_wsgi(tool_app(keys.jwks(pair)))
     result = run_harness("--profile", str(profile_for(tmp_path, base, pair)), "--suite", "tool_side", "--suite", "tool_registrations")
     outcomes = result.outcomes()
-    assert result.code == 0, result.stdout[-2000:] + result.stderr[-2000:]  # only a recommended check failed; nothing crashed
+    assert result.code == 1, result.stdout[-2000:] + result.stderr[-2000:]  # TOOL-018 (required) failed; nothing crashed
 
     assert {cid: outcomes[cid] for cid in LAUNCH_CHECKS} == {cid: "failed" if cid == "TOOL-014" else "passed" for cid in LAUNCH_CHECKS}
     assert "posted a second time was accepted — the tool answered 200" in messages(result, "TOOL-014"), messages(result, "TOOL-014")
+    assert {cid: outcomes[cid] for cid in TIMESTAMP_CHECKS} == dict.fromkeys(TIMESTAMP_CHECKS, "failed")
+    assert "an id_token without exp was accepted — the tool answered 200" in messages(result, "TOOL-018"), messages(result, "TOOL-018")
+    assert "an id_token without iat was accepted — the tool answered 200" in messages(result, "TOOL-019"), messages(result, "TOOL-019")
+    assert "FAILED TOOL-018 [required]" in result.stdout
     for cid in ("TOOL-001", "TOOL-002", "TOOL-003"):
         assert outcomes[cid] == "not_applicable" and "dynamic_registration_url" in messages(result, cid), (cid, messages(result, cid))
     treg = [cid for cid in outcomes if cid.startswith("TREG-")]
@@ -152,6 +164,17 @@ def test_pylti1p3_with_single_use_nonce_passes_replay(tmp_path, serve_wsgi, run_
     base = serve_wsgi(tool_app(keys.jwks(pair), single_use_nonce=True))
     result = run_harness("--profile", str(profile_for(tmp_path, base, pair)), "--suite", "tool_side")
     assert {cid: result.outcomes()[cid] for cid in LAUNCH_CHECKS} == dict.fromkeys(LAUNCH_CHECKS, "passed"), result.stdout[-2000:]
+    assert result.failed() == set(TIMESTAMP_CHECKS) and result.code == 1  # the nonce fix leaves the timestamps as they were
+
+
+def test_pylti1p3_requiring_exp_and_iat_passes_every_launch_check(tmp_path, serve_wsgi, run_harness):
+    """With a single-use nonce and ``set_jwt_verify_options({"verify_aud": False, "require": ["exp", "iat"]})``
+    the library refuses a token without exp or iat too: every launch check passes."""
+    pair = keys.generate()
+    base = serve_wsgi(tool_app(keys.jwks(pair), single_use_nonce=True, require_timestamps=True))
+    result = run_harness("--profile", str(profile_for(tmp_path, base, pair)), "--suite", "tool_side")
+    checks = LAUNCH_CHECKS + TIMESTAMP_CHECKS
+    assert {cid: result.outcomes()[cid] for cid in checks} == dict.fromkeys(checks, "passed"), result.stdout[-2000:]
     assert result.code == 0
 
 
@@ -162,9 +185,10 @@ def test_a_tool_that_does_not_trust_the_key_fails_the_valid_launch(tmp_path, ser
     base = serve_wsgi(tool_app(keys.jwks(keys.generate())))
     result = run_harness("--profile", str(profile_for(tmp_path, base, keys.generate())), "--suite", "tool_side")
     outcomes = result.outcomes()
-    assert {cid: outcomes[cid] for cid in LAUNCH_CHECKS} == {cid: "failed" if cid == "TOOL-010" else "error" for cid in LAUNCH_CHECKS}
+    checks = LAUNCH_CHECKS + TIMESTAMP_CHECKS
+    assert {cid: outcomes[cid] for cid in checks} == {cid: "failed" if cid == "TOOL-010" else "error" for cid in checks}
     assert "answered 400" in messages(result, "TOOL-010")
-    for cid in LAUNCH_CHECKS[1:]:
+    for cid in checks[1:]:
         assert "control launch" in messages(result, cid) and "answered 400" in messages(result, cid), (cid, messages(result, cid))
     assert result.code == 1
 

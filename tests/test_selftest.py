@@ -14,7 +14,7 @@ FAULTS = {**PLATFORM_FAULTS, **TOOL_FAULTS}
 CHECKS = load_all()
 # Faults that break what other checks must arrange first: a tool whose login is broken fails the valid
 # launch (TOOL-010), and the refusal checks, whose control launch cannot succeed, end error (never passed).
-BREAKS_PRECONDITION = {"login-without-nonce": {f"TOOL-0{n}" for n in range(11, 18)}}
+BREAKS_PRECONDITION = {"login-without-nonce": {f"TOOL-0{n}" for n in range(11, 20)}}
 # A platform whose scope check matches no real path: the key-state checks' first step (a fresh token reaches
 # its endpoint) cannot succeed, so they end error.
 BREAKS_PRECONDITION["scope-params-literal"] = {"KEY-007", "KEY-008"}

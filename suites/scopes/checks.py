@@ -106,7 +106,31 @@ key("KEY-020", "Property: for generated scope sets and endpoint paths, reachable
 key("KEY-021", "Refusals of bad client assertions are 4xx with an OAuth error body, never 5xx",
     f'{SEC} "Errors" (RFC 6749 §5.2 error JSON with HTTP 400); {F3} "Errors" (400 invalid_request, 401 invalid_client)',
     ["bad-assertion-500"], level="recommended", needs=LTI,
-    description="Sends each assertion attack of KEY-013 … KEY-019; every refusal must be 400 or 401 with "
+    description="Sends each assertion attack of KEY-013 … KEY-019 and KEY-022 … KEY-024; every refusal must be 400 or 401 with "
     '{"error": "invalid_request" | "invalid_client", …}. Names every case that answered otherwise (a crash is a refusal, '
     "so the attack checks pass; this check reports its quality). Recommended: the rule on the refusal's form is the "
     "Security Framework's general error rule, not a security requirement.")
+key("KEY-022", "A client assertion whose iss is not the client id is refused",
+    f'{SEC} ("The server MUST validate iss, sub, exp, aud and jti"; iss and sub are both the tool\'s client_id); RFC 7523 §3 '
+    '(the JWT MUST contain iss, compared by simple string comparison) with RFC 7521 §5.2 (a self-issued assertion\'s issuer is '
+    f'the client_id); {F3} "Assertion claims" (iss required: require_iss)',
+    ["assertion-iss-not-checked"], needs=LTI,
+    description="The assertion is signed by the client's own key with sub = the client id and iss = another client id. "
+    "Required: the Security Framework says the server MUST validate iss, and for client authentication the issuer is the "
+    "client itself; canvas-facts.md records that Canvas requires iss and names no leniency. " + ASSERTION)
+key("KEY-023", "A replayed client assertion (the same jti posted again) gets no second token",
+    f'{SEC} ("The server MUST validate … jti"; jti is unique, "potentially reusable" only after exp); RFC 7523 §3 (the server '
+    f'MAY keep the used jti values until exp); {F3} "Assertion claims" ("jti is not checked for LTI, so replay is allowed")',
+    ["assertion-jti-replay-accepted"], level="recommended", needs=LTI,
+    description="A valid assertion is posted and granted, then the very same assertion is posted again. Recommended: the "
+    "Security Framework says the server MUST validate jti, but real Canvas skips the jti check for LTI assertions "
+    "(skip_jti_check) and grants a replay (canvas-facts.md, DESIGN \"Levels and real Canvas\"). " + ASSERTION)
+key("KEY-024", "A client assertion whose exp lies a year ahead is refused",
+    'RFC 7523 §3 (exp "limits the time window during which the JWT can be used"; the server may reject an exp "unreasonably '
+    f'far in the future"); {SEC} (exp is typically iat + 5 minutes, and marks when the jti may be reused); {F3} "Assertion '
+    'claims" (Canvas only checks that exp is numeric and in the future)',
+    ["assertion-long-exp-accepted"], level="recommended", needs=LTI,
+    description="The assertion is valid (iat now, right audience, signed by the client's key) except that exp is 365 days "
+    "ahead: stolen, it would open a year-long window, and a server keeping used jti values until exp would keep them a year. "
+    "Recommended: RFC 7523 lets the server reject it (\"may\") and the Security Framework only says typically 5 minutes; "
+    "real Canvas accepts it. " + ASSERTION)

@@ -1,6 +1,6 @@
 """The LTI token endpoint: scopes within the key's, its error answers, client-assertion attacks and how
-they are refused (KEY-001, KEY-012 … KEY-019, KEY-021). Each runs with a developer key the harness
-creates, or with the profile's hand-registered tool where the harness has no admin API."""
+they are refused (KEY-001, KEY-012 … KEY-019, KEY-021 … KEY-024). Each runs with a developer key the
+harness creates, or with the profile's hand-registered tool where the harness has no admin API."""
 
 from __future__ import annotations
 
@@ -48,7 +48,16 @@ ATTACKS: dict[str, tuple[str, Callable[[LtiKey], str]]] = {
     "KEY-017": ("an assertion issued 10 minutes in the future", lambda lti: lti.assertion(now=time.time() + 600)),
     "KEY-018": ("an assertion signed by another key under the right kid", lambda lti: keys.generate(kid=lti.key.kid).sign(claims(lti))),
     "KEY-019": ("an assertion whose kid is not in the tool's JWKS", lambda lti: keys.generate(kid=f"unknown-{uuid.uuid4().hex[:8]}").sign(claims(lti))),
+    "KEY-022": ("an assertion whose iss is another client id (sub is the client's)", lambda lti: lti.assertion(iss=other_client(lti))),
+    "KEY-023": ("the same assertion (same jti) posted a second time", lambda lti: lti.assertion()),
+    "KEY-024": ("an assertion whose exp lies 365 days ahead", lambda lti: lti.assertion(lifetime=365 * 24 * 3600)),
 }
+REPLAYED = "KEY-023"  # sent twice: the first must be granted, the second is the attack
+
+
+def other_client(lti: LtiKey) -> str:
+    """A client id that is not ``lti``'s (the same form, so only the mismatch is wrong)."""
+    return f"{lti.id}0" if lti.id.isdigit() else f"{lti.id}-other"
 
 
 def some_scope(lti: LtiKey) -> list[str]:
@@ -69,11 +78,22 @@ def control(platform, lti: LtiKey) -> None:
                                    f"(a set-up problem): {response.status_code} {response.text[:300]}")
 
 
+def attack(platform, lti: LtiKey, cid: str) -> httpx.Response:
+    """The token endpoint's answer to the attack of check ``cid``. A replay first posts the assertion once,
+    which must be granted (else the check ends ``error``: the harness could not replay anything)."""
+    assertion = ATTACKS[cid][1](lti)
+    if cid == REPLAYED:
+        first = post_assertion(platform, assertion, some_scope(lti), lti.token_url)
+        precondition(issued(first), f"the first use of a valid assertion of client {lti.id} was refused, so there is no "
+                                    f"replay to judge: {first.status_code} {first.text[:300]}")
+    return post_assertion(platform, assertion, some_scope(lti), lti.token_url)
+
+
 def not_accepted(platform, lti: LtiKey, cid: str) -> None:
     """The attack of check ``cid`` gets no token, whatever the refusal looks like (KEY-021 judges that)."""
-    what, make = ATTACKS[cid]
+    what = ATTACKS[cid][0]
     control(platform, lti)
-    response = post_assertion(platform, make(lti), some_scope(lti), lti.token_url)
+    response = attack(platform, lti, cid)
     assert not issued(response), f"{what} was accepted: the token endpoint issued a token ({response.status_code}); it must refuse it"
 
 
@@ -157,6 +177,21 @@ def test_unknown_kid_refused(platform):
     not_accepted(platform, lti, "KEY-019")
 
 
+@check("KEY-022")
+def test_iss_not_client_id_refused(platform, lti_key):
+    not_accepted(platform, lti_key, "KEY-022")
+
+
+@check("KEY-023")
+def test_replayed_assertion_refused(platform, lti_key):
+    not_accepted(platform, lti_key, "KEY-023")
+
+
+@check("KEY-024")
+def test_far_future_exp_refused(platform, lti_key):
+    not_accepted(platform, lti_key, "KEY-024")
+
+
 def refusal_problem(response: httpx.Response) -> str | None:
     """What is wrong with a refusal's form (None when it is 400/401 with an RFC 6749 §5.2 body)."""
     if response.status_code not in (400, 401):
@@ -173,8 +208,8 @@ def refusal_problem(response: httpx.Response) -> str | None:
 def test_refusals_are_4xx_oauth_errors(platform, lti_key):
     control(platform, lti_key)
     bad = []
-    for cid, (what, make) in ATTACKS.items():
-        response = post_assertion(platform, make(lti_key), some_scope(lti_key), lti_key.token_url)
+    for cid, (what, _make) in ATTACKS.items():
+        response = attack(platform, lti_key, cid)
         if issued(response):
             continue  # an accepted attack is its own check's failure, not a refusal to judge here
         problem = refusal_problem(response)

@@ -51,11 +51,23 @@ tool("TOOL-015", "An id_token for an unknown deployment is refused",
      "that stores unknown deployments is not changed for the next run. " + REFUSAL)
 tool("TOOL-016", "An id_token whose LTI version is not 1.3.0 is refused",
      f"ims-facts.md §3.4 (version claim: required, \"1.3.0\"); {CERT}: Wrong LTI Version", ["version-not-checked"], description=REFUSAL)
-tool("TOOL-017", "Refusals are 4xx, never 5xx: every refusal case of TOOL-011 … TOOL-016 is answered without a server error",
+tool("TOOL-017", "Refusals are 4xx, never 5xx: every refusal case of TOOL-011 … TOOL-016, TOOL-018 and TOOL-019 is answered without a server error",
      f"{SEC} step 3 (reject with HTTP 401); {CERT}", ["refuse-with-500"], level="recommended",
      description="Recommended: the sources name a status only for a wrong aud (401). Runs every refusal case after a valid "
      "control launch and names each case the tool answered with a 5xx; cases the tool accepted are the security checks' "
      "concern, not this one's.")
+tool("TOOL-018", "An id_token without exp is refused",
+     f"{SEC} step 7 (the current time MUST be before exp: a token without exp has no end); ims-facts.md §3.4 (exp, a JSON "
+     f"number, is an id_token claim of the Security Framework; OIDC Core §2: REQUIRED); {CERT}: Timestamps Incorrect",
+     ["launch-without-exp-accepted"],
+     description="The id_token is valid in every other way (signature, iss, aud, nonce, iat, deployment, version). Required: "
+     "step 7 is a MUST that a token without exp cannot meet, and a tool accepting it accepts that token forever. " + REFUSAL)
+tool("TOOL-019", "An id_token without iat is refused",
+     "ims-facts.md §3.4 (iat is an id_token claim of the Security Framework; OIDC Core §2: REQUIRED; validation step 8: iat "
+     "may be used to reject tokens issued too long ago)", ["launch-without-iat-accepted"], level="recommended",
+     description="The id_token is valid in every other way (exp 5 minutes ahead). Recommended: the claim is required in the "
+     "token, but the validation steps only say iat MAY be used and no source sentence says a tool MUST refuse a token "
+     "without it. " + REFUSAL)
 
 tool("TOOL-001", "On dynamic-registration initiation the tool fetches the OpenID configuration and posts a registration that validates against the registration schema",
      f"{DR} §1.1–1.3 (Step 2 discovery, Step 3 client registration: initiate_login_uri, redirect_uris, client_name, jwks_uri "

@@ -1,4 +1,4 @@
-"""Launch validation by the tool (TOOL-010 … TOOL-017). Each refusal check first makes a valid launch
+"""Launch validation by the tool (TOOL-010 … TOOL-019). Each refusal check first makes a valid launch
 (the control): a tool that accepts nothing proves nothing, so a failed control ends the check ``error``.
 A refusal is judged by acceptance only (no launch granted, whatever the status); how it was refused
 (4xx, never 5xx) is TOOL-017."""
@@ -38,6 +38,11 @@ def unknown_deployment(registered: Registered) -> Answer | None:
     return registered.launch(tamper=lambda c: c.update({LTI + "deployment_id": dep})).answer
 
 
+def without(claim: str) -> Callable[[Registered], Answer | None]:
+    """A valid launch whose id_token lacks ``claim``."""
+    return lambda r: r.launch(tamper=lambda c: c.pop(claim, None)).answer
+
+
 # check id → (what is tried, the rule in words, how to try it)
 REFUSALS: dict[str, tuple[str, str, Callable[[Registered], Answer | None]]] = {
     "TOOL-011": ("an id_token signed by another key under the platform's kid",
@@ -52,6 +57,10 @@ REFUSALS: dict[str, tuple[str, str, Callable[[Registered], Answer | None]]] = {
     "TOOL-016": ("an id_token whose LTI version is 1.1",
                  "ims-facts.md §5.1 (certification: the tool must reject 'Wrong LTI Version'; the version claim is 1.3.0)",
                  lambda r: r.launch(tamper=lambda c: c.update({LTI + "version": "1.1"})).answer),
+    "TOOL-018": ("an id_token without exp", f"{SEC} step 7: the current time MUST be before exp, so a token without exp "
+                 "(valid forever) is refused", without("exp")),
+    "TOOL-019": ("an id_token without iat", "ims-facts.md §3.4: iat is a claim of the id_token (OIDC Core §2: REQUIRED); a "
+                 "token without it should be refused", without("iat")),
 }
 
 
@@ -97,6 +106,16 @@ def test_unknown_deployment_refused(registered):
 @check("TOOL-016")
 def test_wrong_version_refused(registered):
     refused(registered, "TOOL-016")
+
+
+@check("TOOL-018")
+def test_without_exp_refused(registered):
+    refused(registered, "TOOL-018")
+
+
+@check("TOOL-019")
+def test_without_iat_refused(registered):
+    refused(registered, "TOOL-019")
 
 
 @check("TOOL-017")
