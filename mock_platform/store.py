@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
+
+from harness import keys
 
 
 @dataclass
@@ -152,10 +154,19 @@ class Store(Protocol):
     def user(self, user_id: int) -> User | None: ...
     def user_by_lti_id(self, lti_id: str) -> User | None: ...
     def course(self, course_id: int) -> Course | None: ...
+    def courses(self) -> list[Course]: ...
+    def outcome_nonces(self) -> set[str]: ...
+    def keep(self, name: str, make: Callable[[], str]) -> str: ...
+    def signing_key(self) -> keys.KeyPair: ...
+    def flush(self) -> None: ...
 
 
 class MemoryStore:
-    """Thread-safe in-memory store."""
+    """Thread-safe in-memory store (the default; ``sqlstore.SqliteStore`` keeps the same state in a file).
+
+    Handlers change the objects they get in place; a persistent store writes those changes when
+    :meth:`flush` runs (before every answer), so every attribute here is either saved or named in
+    ``sqlstore.NOT_SAVED``."""
 
     def __init__(self, first_id: int = 10000000000001) -> None:
         self._lock = threading.Lock()
@@ -168,6 +179,9 @@ class MemoryStore:
         self._codes: dict[str, dict[str, Any]] = {}
         self._courses: dict[int, Course] = {}
         self._users: dict[int, User] = {}
+        self._outcome_nonces: set[str] = set()  # LTI 1.1 outcomes: consumer key + OAuth nonce already seen
+        self._kept: dict[str, str] = {}  # values made once (see keep)
+        self._signing_key: keys.KeyPair | None = None
 
     def next_id(self) -> int:
         with self._lock:
@@ -244,6 +258,30 @@ class MemoryStore:
 
     def course(self, course_id: int) -> Course | None:
         return self._courses.get(course_id)
+
+    def courses(self) -> list[Course]:
+        return sorted(self._courses.values(), key=lambda c: c.id)
+
+    def outcome_nonces(self) -> set[str]:
+        """The OAuth 1.0a nonces of LTI 1.1 outcomes requests already seen (the set itself, to add to)."""
+        return self._outcome_nonces
+
+    def keep(self, name: str, make: Callable[[], str]) -> str:
+        """A value made once per store (the platform's secrets); a persistent store keeps it across restarts."""
+        with self._lock:
+            if name not in self._kept:
+                self._kept[name] = make()
+            return self._kept[name]
+
+    def signing_key(self) -> keys.KeyPair:
+        """The platform's RS256 signing key, made once per store (a persistent store keeps it across restarts)."""
+        with self._lock:
+            if self._signing_key is None:
+                self._signing_key = keys.generate()
+            return self._signing_key
+
+    def flush(self) -> None:
+        """Save what changed (nothing to do in memory)."""
 
     def add_user(self, user: User) -> None:
         with self._lock:
