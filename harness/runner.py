@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import sys
 from dataclasses import dataclass, field
@@ -86,6 +87,10 @@ def run(opts: RunOptions) -> int:
     if opts.deadline is not None and not opts.deadline > 0:
         print("lti-harness: --deadline must be a positive number of seconds", file=sys.stderr)
         return EXIT_ERROR
+    # hypothesis keeps its Unicode tables in a storage folder (built once, a brief ~200 MB spike): keep
+    # them in the user's cache, not in a .hypothesis/ folder of whatever directory the run starts in.
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lti-harness" / "hypothesis"
+    os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(cache))
     if opts.seed is None:
         opts.seed = random.randrange(1, 2**31)
     try:
