@@ -93,3 +93,27 @@ def load_all(suites: list[str] | None = None) -> list[Check]:
         importlib.import_module(f"suites.{name}.checks")
     chosen = set(suites or SUITES)
     return sorted((c for c in REGISTRY.values() if c.suite in chosen), key=lambda c: c.id)
+
+
+SUITE_MARKER = "suite_{}"
+
+
+def selection_markers() -> dict[str, str]:
+    """The markers the pytest plugin puts on the harness's tests, by name, with their descriptions:
+    each level (``required``, ``recommended``) and each suite (``suite_registration``, …)."""
+    from suites import SUITES
+
+    out = {level: f"tests of {level} LTI conformance checks" for level in LEVELS}
+    out.update({SUITE_MARKER.format(name): f"tests of the {name} LTI conformance suite" for name in SUITES})
+    return out
+
+
+def markers_for(ids: tuple[str, ...] | list[str]) -> list[str]:
+    """The selection markers of a test that verifies the checks ``ids``: their levels and suites."""
+    names: list[str] = []
+    for cid in ids:
+        c = REGISTRY[cid]
+        for name in (c.level, SUITE_MARKER.format(c.suite)):
+            if name not in names:
+                names.append(name)
+    return names

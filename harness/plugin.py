@@ -3,14 +3,18 @@ report extras, summary.json and the exit code rule. ``lti-harness run`` is a thi
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import html
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+import suites
 from reports import summary as report_summary
 
 from . import checks as registry
@@ -25,7 +29,11 @@ _RESULTS = pytest.StashKey["Results"]()
 _SESSION = pytest.StashKey["HarnessSession"]()
 _ITEM_EXCHANGES = pytest.StashKey[list]()
 _DEADLINE = pytest.StashKey["float | None"]()  # time.monotonic() after which checks are no longer run
+_BASELINE = pytest.StashKey["list | None"]()  # --lti-baseline: the known failures (harness.baseline.Known)
+_IS_HARNESS = pytest.StashKey[bool]()
 DEADLINE_PASSED = "the run's deadline passed"
+HYPOTHESIS_PROFILE = "lti-harness"  # registered in pytest_configure, loaded only around the harness's own tests
+_SUITES_DIR = Path(suites.__file__).resolve().parent
 PLAIN_ERRORS = (TargetError, NotSupported, AdminActionFailed, profiles.ProfileError, results.CannotTest)
 
 
@@ -38,6 +46,7 @@ def not_applicable(reason: str) -> None:
 class Results:
     checks: dict[str, results.CheckResult] = field(default_factory=dict)
     unlinked_failures: list[str] = field(default_factory=list)
+    foreign_failures: set[str] = field(default_factory=set)  # failed tests that are not the harness's
     started: float = field(default_factory=time.time)
     target: str = ""
 
@@ -56,6 +65,78 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--lti-check", action="append", default=[], metavar="ID", help="run only the tests of this check (repeatable)")
     group.addoption("--lti-deadline", type=float, metavar="SECONDS",
                     help="the run's deadline: checks not finished by then end as error, and the reports are still written")
+    group.addoption("--lti-baseline", metavar="FILE", help="TOML baseline of known failures: they do not fail the run; "
+                    "an entry whose check now passes, or that expired, does")
+
+
+def _in_suites(path: Any) -> bool:
+    try:
+        return Path(path).resolve().is_relative_to(_SUITES_DIR)
+    except (OSError, TypeError, ValueError):
+        return False
+
+
+def is_harness_test(item: pytest.Item) -> bool:
+    """Whether ``item`` is one of the harness's own tests: it verifies a check, lives in the suites
+    package, or uses the harness session. The plugin's settings, fixtures and hooks leave every other
+    test as it would be without the plugin."""
+    known = item.stash.get(_IS_HARNESS, None)
+    if known is None:
+        known = (item.get_closest_marker("lti_check") is not None or "lti_session" in getattr(item, "fixturenames", ())
+                 or _in_suites(item.path))
+        item.stash[_IS_HARNESS] = known
+    return known
+
+
+@contextlib.contextmanager
+def harness_settings() -> Iterator[None]:
+    """The harness's hypothesis profile (``--lti-examples``, no deadline, no example database, …) as the
+    default while the block runs; the profile that was current before (hypothesis's own, or the one a
+    project chose) is current again afterwards."""
+    from hypothesis import settings
+
+    try:
+        previous = settings.get_current_profile_name()
+    except AssertionError:
+        previous = "default"
+    settings.load_profile(HYPOTHESIS_PROFILE)
+    try:
+        yield
+    finally:
+        settings.load_profile(previous)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Any:
+    """A suites module is imported under the harness's profile: ``@given`` takes the default settings
+    when it decorates a test."""
+    if isinstance(collector, pytest.Module) and _in_suites(collector.path):
+        with harness_settings():
+            yield
+    else:
+        yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    """The harness's tests run under its profile (state machines and tests that build a ``@given`` as
+    they run read the default then); every other test under whatever profile was current."""
+    if is_harness_test(item):
+        with harness_settings():
+            yield
+    else:
+        yield
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """Selection the pytest way: a check's test carries its levels and suites as markers
+    (``-m required``, ``-m suite_registration``) and its check ids as keywords (``-k DR-012``)."""
+    marker = item.get_closest_marker("lti_check")
+    if marker is None:
+        return
+    for name in registry.markers_for(marker.args):
+        item.add_marker(getattr(pytest.mark, name))
+    item.extra_keyword_matches.update(marker.args)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -78,21 +159,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "lti_check(*ids): the conformance check(s) a test verifies")
+    for name, text in registry.selection_markers().items():
+        config.addinivalue_line("markers", f"{name}: {text}")
     from hypothesis import HealthCheck, Phase, settings
 
     examples = config.getoption("--lti-examples") or 20
     if examples < 1:
         raise pytest.UsageError("--lti-examples must be at least 1")
     settings.register_profile(
-        "lti-harness",
+        HYPOTHESIS_PROFILE,
         max_examples=examples,
         deadline=None,
         database=None,
         print_blob=True,
         phases=[p for p in Phase if not (p is Phase.shrink and config.getoption("--lti-no-shrink"))],
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much, HealthCheck.data_too_large],
-    )
-    settings.load_profile("lti-harness")
+    )  # used by the harness's own tests only (see harness_settings); never loaded for the whole run
     path = config.getoption("--lti-profile")
     if path:
         try:
@@ -113,8 +195,22 @@ def pytest_configure(config: pytest.Config) -> None:
     if deadline is not None and deadline <= 0:
         raise pytest.UsageError("--lti-deadline must be a positive number of seconds")
     config.stash[_DEADLINE] = time.monotonic() + deadline if deadline else None
+    config.stash[_BASELINE] = _load_baseline(config)
     config.stash[_RESULTS] = Results()
     config.pluginmanager.register(_Collector(config.stash[_RESULTS]), "lti-harness-collector")
+
+
+def _load_baseline(config: pytest.Config) -> list[Any] | None:
+    """``--lti-baseline FILE``: its entries, validated against the check catalogue (a usage error if bad)."""
+    path = config.getoption("--lti-baseline")
+    if not path:
+        return None
+    from . import baseline
+
+    try:
+        return baseline.load(path, known_ids=[c.id for c in registry.load_all()])
+    except baseline.BaselineError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 # --- fixtures -----------------------------------------------------------------------------------
@@ -276,6 +372,9 @@ def redact_report(report: pytest.TestReport) -> None:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     outcome = yield
     report: pytest.TestReport = outcome.get_result()
+    if not is_harness_test(item):
+        return
+    report.lti_harness = True  # type: ignore[attr-defined]
     try:
         _make_report(item, call, report)
     finally:
@@ -286,14 +385,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Redact again before any reporter sees the report: other plugins' hook wrappers (hypothesis adds a
     section) may have run after ours."""
-    redact_report(report)
+    if getattr(report, "lti_harness", False):
+        redact_report(report)
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_exception_interact(node: Any, call: Any, report: Any) -> None:
     """Schemathesis rewrites a failing report's text here, after it was logged; report.html and the
     console summary read it later, so it is redacted once more."""
-    if isinstance(report, pytest.TestReport):
+    if isinstance(report, pytest.TestReport) and getattr(report, "lti_harness", False):
         redact_report(report)
 
 
@@ -348,6 +448,10 @@ class _Collector:
         self.results = results
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if not getattr(report, "lti_harness", False):
+            if report.failed:
+                self.results.foreign_failures.add(report.nodeid)
+            return
         ids = [v for k, v in report.user_properties if k == "check"]
         decisive = report.when == "call" or (report.when == "setup" and not report.passed) or (report.when == "teardown" and report.failed)
         if not decisive:
@@ -363,6 +467,8 @@ class _Collector:
         else:
             state = getattr(report, "lti_outcome", results.FAILED)
         for cid in ids:
+            if cid not in registry.REGISTRY:  # pytest-xdist's controller collects nothing: read the catalogue
+                registry.load_all()
             res = self.results.checks.setdefault(cid, results.CheckResult(registry.REGISTRY[cid]))
             res.add(state, report.nodeid, getattr(report, "lti_message", ""), getattr(report, "lti_exchanges", []))
 
@@ -384,6 +490,8 @@ def run_summary(config: pytest.Config) -> dict[str, Any]:
         duration_s=time.time() - res.started,
         unlinked_failures=res.unlinked_failures,
         created=list(session.created) if session is not None else [],
+        baseline=config.stash.get(_BASELINE, None),
+        baseline_file=config.getoption("--lti-baseline") or "",
     )
 
 
@@ -393,7 +501,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not res.checks and not res.unlinked_failures:
         return
     doc = run_summary(config)
-    if exitstatus in (0, 1) and res.checks:  # never hide an interruption or a usage error
+    # never hide an interruption, a usage error, or a failure of a test that is not the harness's
+    if exitstatus in (0, 1) and res.checks and not res.foreign_failures:
         session.exitstatus = doc["exit_code"]
     report_dir = config.getoption("--lti-report-dir")
     if report_dir and res.checks:
@@ -412,9 +521,14 @@ def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: 
              "<table><tr><th>check</th><th>level</th><th>verdict</th><th>title</th><th>why</th></tr>"]
     for it in doc["checks"]:
         why = "; ".join(it.get("messages", []))[:600]
-        parts.append(f"<tr><td>{html.escape(it['id'])}</td><td>{html.escape(it['level'])}</td><td>{html.escape(it['outcome'].replace('_', ' '))}</td>"
+        parts.append(f"<tr><td>{html.escape(it['id'])}</td><td>{html.escape(it['level'])}</td><td>{html.escape('known failure' if it.get('known') else it['outcome'].replace('_', ' '))}</td>"
                      f"<td>{html.escape(it['title'])}</td><td>{html.escape(why)}</td></tr>")
     parts.append("</table>")
+    if (doc.get("baseline") or {}).get("stale"):
+        from .baseline import stale_message
+
+        parts.append("<h3>Stale baseline entries (they fail the run)</h3><ul>" + "".join(
+            f"<li>{html.escape(stale_message(e, doc['baseline']['file']))}</li>" for e in doc["baseline"]["stale"]) + "</ul>")
     if doc["created_on_target"]:
         parts.append("<h3>Created on the target by this run</h3><ul>" + "".join(f"<li>{html.escape(x)}</li>" for x in doc["created_on_target"]) + "</ul>")
     postfix.extend(parts)
