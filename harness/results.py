@@ -124,11 +124,15 @@ class CheckResult:
         return out
 
 
-def exit_code(checks: Iterable[dict[str, Any]], *, strict: bool, unlinked_failures: int = 0) -> int:
-    """The run's exit code from its checks (``to_dict`` form): 1 when a counted check failed or a test
-    tied to no check failed; else 3 when any check ended in error; else 0."""
+def exit_code(checks: Iterable[dict[str, Any]], *, strict: bool, unlinked_failures: int = 0, stale_baseline: int = 0) -> int:
+    """The run's exit code from its checks (``to_dict`` form): 1 when a counted check failed (a known
+    failure, marked ``"known"`` by a baseline, does not count), a test tied to no check failed, or a
+    baseline entry is stale (expired, or its check now passes); else 3 when any check ended in error;
+    else 0."""
     items = list(checks)
-    if unlinked_failures or any(i["outcome"] == FAILED and counts(i["level"], strict) for i in items):
+    if unlinked_failures or stale_baseline or any(
+        i["outcome"] == FAILED and counts(i["level"], strict) and not i.get("known") for i in items
+    ):
         return EXIT_FAILED
     if any(i["outcome"] == ERROR for i in items):
         return EXIT_UNTESTED

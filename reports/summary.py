@@ -8,7 +8,9 @@ import json
 from pathlib import Path
 from typing import Any, Iterable, Protocol
 
+from harness import baseline as baselines
 from harness import redact, results
+from harness.baseline import stale_message
 
 LABELS = {results.FAILED: "FAILED", results.ERROR: "ERROR ", results.NOT_APPLICABLE: "N/A   "}
 
@@ -20,17 +22,24 @@ class CheckOutcome(Protocol):
 
 
 def build(checks: Iterable[CheckOutcome], *, target: str, seed: Any, strict: bool, duration_s: float,
-          unlinked_failures: list[str], created: list[str] | None = None) -> dict[str, Any]:
+          unlinked_failures: list[str], created: list[str] | None = None,
+          baseline: list[Any] | None = None, baseline_file: str = "", today: Any = None) -> dict[str, Any]:
     """``{"passed", "failed", "error", "not_applicable", "exit_code", …, "checks": [{"id", "outcome", …}]}``,
-    every string in it redacted (messages quote what targets answered)."""
+    every string in it redacted (messages quote what targets answered). With ``baseline`` (entries of
+    :mod:`harness.baseline`), known failures keep the outcome ``failed`` and carry ``"known"``, and
+    ``"baseline"`` lists the stale entries (expired, or their check now passes)."""
     items = sorted((redact.strings(c.to_dict()) for c in checks), key=lambda d: d["id"])
+    stale: list[dict[str, Any]] = []
+    if baseline is not None:
+        stale = redact.strings(baselines.apply(items, baseline, today=today))
     suites: dict[str, dict[str, int]] = {}
     for it in items:
         suites.setdefault(it["suite"], dict.fromkeys(results.OUTCOMES, 0))[it["outcome"]] += 1
-    return {
+    doc: dict[str, Any] = {
         **results.tally(items),
         "failed_required": sum(1 for i in items if i["outcome"] == results.FAILED and i["level"] == "required"),
-        "exit_code": results.exit_code(items, strict=strict, unlinked_failures=len(unlinked_failures)),
+        "known_failures": sum(1 for i in items if i.get("known")),
+        "exit_code": results.exit_code(items, strict=strict, unlinked_failures=len(unlinked_failures), stale_baseline=len(stale)),
         "strict": strict,
         "target": target,
         "seed": seed,
@@ -40,6 +49,9 @@ def build(checks: Iterable[CheckOutcome], *, target: str, seed: Any, strict: boo
         "created_on_target": [redact.text(x) for x in created or []],
         "checks": items,
     }
+    if baseline is not None:
+        doc["baseline"] = {"file": redact.text(baseline_file), "entries": len(baseline), "stale": stale}
+    return doc
 
 
 def write(doc: dict[str, Any], report_dir: str | Path) -> Path:
@@ -64,25 +76,39 @@ def _console_lines(doc: dict[str, Any]) -> list[tuple[str, str]]:
     for it in doc["checks"]:
         if it["outcome"] == results.PASSED:
             continue
-        counted = it["outcome"] == results.FAILED and results.counts(it["level"], doc["strict"])
+        known = it.get("known")
+        counted = it["outcome"] == results.FAILED and results.counts(it["level"], doc["strict"]) and not known
         style = "red" if counted else "yellow" if it["outcome"] != results.NOT_APPLICABLE else ""
-        lines.append((f"{LABELS[it['outcome']]} {it['id']} [{it['level']}] {it['title']}", style))
+        label = "KNOWN " if known else LABELS[it["outcome"]]
+        lines.append((f"{label} {it['id']} [{it['level']}] {it['title']}" + (" (known failure)" if known else ""), style))
+        if known:
+            until = f" (until {known['expires']})" if known.get("expires") else ""
+            lines.append((f"       known: {known['reason']}{until}", ""))
         for msg in dict.fromkeys(it.get("messages", [])):
             lines.append((f"       {msg}", ""))
+    base = doc.get("baseline") or {}
+    for entry in base.get("stale", []):
+        lines.append((f"BASELINE {stale_message(entry, base.get('file') or 'the baseline')}", "red"))
     for nodeid in doc["unlinked_failures"]:
         lines.append((f"ERROR  {nodeid} (not tied to a check)", "red"))
     if doc.get("created_on_target"):
         lines.append((f"created on the target by this run: {len(doc['created_on_target'])} object(s) (listed in summary.json)", ""))
     code = doc["exit_code"]
+    known_note = f"; {doc['known_failures']} known failure(s) in the baseline" if doc.get("known_failures") else ""
     if code == results.EXIT_FAILED:
-        counted = sum(1 for i in doc["checks"] if i["outcome"] == results.FAILED and results.counts(i["level"], doc["strict"]))
-        lines.append((f"result: FAIL ({counted} {'applicable' if doc['strict'] else 'required'} check(s) failed)", "red"))
+        counted = sum(1 for i in doc["checks"]
+                      if i["outcome"] == results.FAILED and results.counts(i["level"], doc["strict"]) and not i.get("known"))
+        why = [f"{counted} {'applicable' if doc['strict'] else 'required'} check(s) failed"] if counted or not base.get("stale") else []
+        if base.get("stale"):
+            why.append(f"{len(base['stale'])} baseline entr{'y is' if len(base['stale']) == 1 else 'ies are'} stale: remove "
+                       f"{'it' if len(base['stale']) == 1 else 'them'}")
+        lines.append((f"result: FAIL ({'; '.join(why)}{known_note})", "red"))
     elif code == results.EXIT_UNTESTED:
-        lines.append((f"result: UNTESTED ({doc['error']} check(s) could not be tested; none failed) — exit code {code}", "yellow"))
+        lines.append((f"result: UNTESTED ({doc['error']} check(s) could not be tested; none failed{known_note}) — exit code {code}", "yellow"))
     elif not (doc["passed"] or doc["failed"] or doc["error"]):
         lines.append(("result: NOTHING TESTED (every check is not applicable for this profile; see the reasons above)", "yellow"))
     else:
-        rec = doc["failed"]
+        rec = doc["failed"] - doc.get("known_failures", 0)
         extra = f"; {rec} recommended check(s) failed (--strict counts them)" if rec else ""
-        lines.append((f"result: PASS{extra}", "green"))
+        lines.append((f"result: PASS{extra}{known_note}", "green"))
     return lines
