@@ -26,8 +26,66 @@ def _run(ns: argparse.Namespace) -> int:
             workers=ns.workers,
             verbose=ns.verbose,
             deadline=ns.deadline,
+            baseline=ns.baseline,
         )
     )
+
+
+def _baseline_write(ns: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from . import baseline
+    from .compare import SummaryError, load_summary
+
+    try:
+        doc = load_summary(ns.source)
+    except SummaryError as exc:
+        print(f"lti-harness: {exc}", file=sys.stderr)
+        return 2
+    entries = baseline.from_summary(doc)
+    header = f"Written by 'lti-harness baseline write' from a run against {doc.get('target') or 'the embedded mocks'} (seed {doc.get('seed')})."
+    text = baseline.render(entries, header=header)
+    if ns.output == "-":
+        sys.stdout.write(text)
+        return 0
+    out = Path(ns.output)
+    if out.exists() and not ns.force:
+        print(f"lti-harness: {out} exists; pass --force to replace it", file=sys.stderr)
+        return 2
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(f"lti-harness: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {len(entries)} known failure(s) to {out}; use it with: lti-harness run --baseline {out}")
+    return 0
+
+
+def _compare(ns: argparse.Namespace) -> int:
+    from reports import compare as render
+
+    from .compare import SummaryError, compare, load_summary
+
+    try:
+        a, b = load_summary(ns.a), load_summary(ns.b)
+    except SummaryError as exc:
+        print(f"lti-harness: {exc}", file=sys.stderr)
+        return 2
+    cmp = compare(a, b, a_name=ns.a, b_name=ns.b)
+    if ns.html:
+        try:
+            render.write_page(cmp, ns.html)
+        except OSError as exc:
+            print(f"lti-harness: cannot write {ns.html}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+    if ns.format == "json":
+        from . import redact
+
+        print(json.dumps(redact.strings(cmp.to_dict()), indent=2, ensure_ascii=False))
+    else:
+        for text, _style in render.console(cmp):
+            print(text)
+    return cmp.exit_code
 
 
 def _serve(ns: argparse.Namespace) -> int:
@@ -165,7 +223,25 @@ def parser() -> argparse.ArgumentParser:
                    "error (\"the run's deadline passed\"), and the summary and reports are still written")
     r.add_argument("-n", "--workers", metavar="N", help="spread tests over N processes (pytest-xdist; 'auto' for one per core)")
     r.add_argument("-v", "--verbose", action="store_true", help="list every test and show failure tracebacks")
+    r.add_argument("--baseline", metavar="FILE", help="TOML file of known failures: they do not fail the run; an entry whose "
+                   "check now passes, or that expired, does (see 'lti-harness baseline write')")
     r.set_defaults(func=_run)
+
+    b = sub.add_parser("baseline", help="baselines of known failures")
+    bsub = b.add_subparsers(dest="baseline_command", required=True)
+    bw = bsub.add_parser("write", help="write a baseline listing every failed check of a run")
+    bw.add_argument("--from", dest="source", default="reports/out", metavar="DIR-or-FILE",
+                    help="the run's report directory or its summary.json (default reports/out)")
+    bw.add_argument("--output", default="known.toml", metavar="FILE", help="where the baseline goes (default known.toml; - for stdout)")
+    bw.add_argument("--force", action="store_true", help="replace the output file if it exists")
+    bw.set_defaults(func=_baseline_write)
+
+    cmp = sub.add_parser("compare", help="compare two runs: newly failing, newly passing, changed verdicts and messages")
+    cmp.add_argument("a", metavar="A", help="the earlier run: its summary.json or report directory")
+    cmp.add_argument("b", metavar="B", help="the later run: its summary.json or report directory")
+    cmp.add_argument("--format", choices=["table", "json"], default="table", help="console table (default) or a JSON document")
+    cmp.add_argument("--html", metavar="FILE", help="also write the comparison as an HTML page")
+    cmp.set_defaults(func=_compare)
 
     s = sub.add_parser("serve", help="serve a mock as a long-running server")
     s.add_argument("what", choices=["platform", "tool"])

@@ -42,7 +42,7 @@ def _bundled(name: str) -> str:
     raw = json.loads((schemas.schema_dir() / "openapi" / f"{name}.json").read_text(encoding="utf-8"))
     doc = _rewrite(raw, None)
     components = doc.setdefault("components", {}).setdefault("schemas", {})
-    for stem in sorted(p.stem for p in schemas.schema_dir().glob("*.json")):
+    for stem in sorted(p.stem for p in schemas.schema_dir().glob("*.json") if p.stem != "profile"):  # profile: the harness's own configuration
         components.setdefault(stem, _rewrite(schemas.load(stem), stem))
     return json.dumps(doc)
 

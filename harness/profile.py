@@ -36,20 +36,28 @@ Secrets are written ``env:NAME`` to read them from the environment variable ``NA
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import os
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypeVar
 from urllib.parse import urlsplit
 
 from . import keys, redact
 from .capabilities import CAPABILITIES, PLATFORM_CAPABILITIES
 
+T = TypeVar("T")
+
+
 class ProfileError(ValueError):
-    """A profile is missing a field or has a bad value; the message names the field."""
+    """A profile has problems: the message lists every one, one per line, each naming its field."""
+
+    def __init__(self, *problems: str) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = list(problems)
 
 
 @dataclass(frozen=True)
@@ -61,21 +69,6 @@ class PreIssuedToken:
 
 
 _API_SCOPE = re.compile(r"^url:(GET|POST|PUT|PATCH|DELETE)\|/[^\s|]*$")
-
-
-def _user_tokens(raw: Any, source: str) -> list[PreIssuedToken]:
-    where = f"{source}: [[platform.user_tokens]]"
-    if not isinstance(raw, list):
-        raise ProfileError(f"{where} must be an array of tables")
-    out = []
-    for i, item in enumerate(raw, 1):
-        if not isinstance(item, dict) or set(item) - {"token", "scopes"}:
-            raise ProfileError(f"{where} entry {i} must have only 'token' and 'scopes'")
-        scopes = item.get("scopes")
-        if not isinstance(scopes, list) or not scopes or not all(isinstance(s, str) and _API_SCOPE.match(s) for s in scopes):
-            raise ProfileError(f"{where} entry {i}: scopes must be a non-empty list of url:<VERB>|<path> strings")
-        out.append(PreIssuedToken(token=_secret(item.get("token"), f"{where} entry {i} token"), scopes=frozenset(scopes)))
-    return out
 
 
 @dataclass
@@ -152,7 +145,52 @@ class Profile:
     tool: ToolTarget | None = None
 
 
+PLATFORM_FIELDS = ("base_url", "account_id", "admin_token", "issuer", "adapter", "timeout", "capabilities",
+                   "expired_registration_token", "user_tokens", "registration")
+REGISTRATION_FIELDS = ("client_id", "private_key", "kid", "deployment_id", "token_url", "scopes", "lineitems_url")
+TOOL_FIELDS = ("base_url", "api_key", "timeout", "dynamic_registration_url", "launch")
+LAUNCH_FIELDS = ("login_url", "launch_url", "issuer", "client_id", "deployment_id", "private_key", "kid",
+                 "authorization_endpoint", "login_params")
+HARNESS_FIELDS = ("public_url",)
+TABLES = ("platform", "tool", "harness", "name")
+
+
+class _Problems:
+    """A profile's problems, collected so that all of them are reported at once."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def add(self, message: str) -> None:
+        self.items.append(message)
+
+    def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+        """``fn(*args, **kwargs)``; on a ``ProfileError`` its problems are kept and None returned."""
+        try:
+            return fn(*args, **kwargs)
+        except ProfileError as exc:
+            self.items.extend(exc.problems)
+            return None
+
+    def unknown(self, raw: dict[str, Any], known: tuple[str, ...], where: str) -> None:
+        """One problem per key of ``raw`` not in ``known``, with the nearest known name as a hint."""
+        for key in raw:
+            if key not in known:
+                self.add(f"{where} unknown field {key!r}{_hint(key, known)}; fields are {', '.join(known)}")
+
+    def raise_any(self) -> None:
+        if self.items:
+            raise ProfileError(*self.items)
+
+
+def _hint(key: str, known: tuple[str, ...], fmt: str = "{!r}") -> str:
+    close = difflib.get_close_matches(key, known, n=1)
+    return f" (did you mean {fmt.format(close[0])}?)" if close else ""
+
+
 def _secret(value: Any, where: str) -> str:
+    if value is None:
+        raise ProfileError(f"{where} is missing")
     if not isinstance(value, str) or not value:
         raise ProfileError(f"{where} must be a non-empty string")
     if value.startswith("env:"):
@@ -162,6 +200,25 @@ def _secret(value: Any, where: str) -> str:
         value = os.environ[name]
     redact.register_secret(value)
     return value
+
+
+def _text(raw: dict[str, Any], name: str, where: str, p: _Problems, *, required: bool) -> str | None:
+    """``raw[name]`` as a non-empty string (None when absent and optional); a problem otherwise."""
+    value = raw.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value:
+        p.add(f"{where} {name} is missing or not a string" if required else f"{where} {name} must be a non-empty string")
+        return None
+    return value
+
+
+def _timeout(raw: dict[str, Any], where: str, p: _Problems) -> float:
+    timeout = raw.get("timeout", 10.0)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 300:
+        p.add(f"{where} timeout must be a number of seconds in (0, 300]")
+        return 10.0
+    return float(timeout)
 
 
 def check_url(value: Any, where: str, *, prefix: bool = False) -> str:
@@ -180,139 +237,174 @@ def check_url(value: Any, where: str, *, prefix: bool = False) -> str:
     return value.rstrip("/") if prefix else value
 
 
-def _registration(raw: Any, source: str, base_url: str, base_dir: Path) -> PlatformRegistration:
-    where = f"{source}: [platform.registration]"
+def _user_tokens(raw: Any, where: str) -> list[PreIssuedToken]:
+    if not isinstance(raw, list):
+        raise ProfileError(f"{where} must be an array of tables")
+    p = _Problems()
+    out = []
+    for i, item in enumerate(raw, 1):
+        if not isinstance(item, dict) or set(item) - {"token", "scopes"}:
+            p.add(f"{where} entry {i} must have only 'token' and 'scopes'")
+            continue
+        scopes = item.get("scopes")
+        if not isinstance(scopes, list) or not scopes or not all(isinstance(s, str) and _API_SCOPE.match(s) for s in scopes):
+            p.add(f"{where} entry {i}: scopes must be a non-empty list of url:<VERB>|<path> strings")
+            scopes = []
+        token = p.run(_secret, item.get("token"), f"{where} entry {i} token")
+        if token is not None:
+            out.append(PreIssuedToken(token=token, scopes=frozenset(scopes)))
+    p.raise_any()
+    return out
+
+
+def _registration(raw: Any, where: str, base_url: str, base_dir: Path) -> PlatformRegistration:
     if not isinstance(raw, dict):
         raise ProfileError(f"{where} must be a table")
-    unknown = set(raw) - {"client_id", "private_key", "kid", "deployment_id", "token_url", "scopes", "lineitems_url"}
-    if unknown:
-        raise ProfileError(f"{where} unknown field(s): {', '.join(sorted(unknown))}")
-    for name in ("client_id", "private_key"):
-        if not isinstance(raw.get(name), str) or not raw[name]:
-            raise ProfileError(f"{where} {name} is missing or not a string")
-    for name in ("kid", "deployment_id"):
-        if name in raw and (not isinstance(raw[name], str) or not raw[name]):
-            raise ProfileError(f"{where} {name} must be a non-empty string")
+    p = _Problems()
+    p.unknown(raw, REGISTRATION_FIELDS, where)
+    client_id = _text(raw, "client_id", where, p, required=True)
+    private_key = _text(raw, "private_key", where, p, required=True)
+    kid = _text(raw, "kid", where, p, required=False)
+    deployment_id = _text(raw, "deployment_id", where, p, required=False)
     scopes = raw.get("scopes")
     if not isinstance(scopes, list) or not scopes or not all(isinstance(s, str) and s and " " not in s for s in scopes):
-        raise ProfileError(f"{where} scopes must be a non-empty list of scope strings (the LTI scopes the registration was granted)")
-    return PlatformRegistration(
-        client_id=raw["client_id"],
-        key=_private_key(raw["private_key"], raw.get("kid"), where, base_dir),
-        token_url=check_url(raw["token_url"], f"{where} token_url") if "token_url" in raw else f"{base_url}/login/oauth2/token",
-        scopes=list(dict.fromkeys(scopes)),
-        deployment_id=str(raw.get("deployment_id", "")),
-        lineitems_url=check_url(raw["lineitems_url"], f"{where} lineitems_url") if "lineitems_url" in raw else None,
-    )
+        p.add(f"{where} scopes must be a non-empty list of scope strings (the LTI scopes the registration was granted)")
+        scopes = []
+    token_url = p.run(check_url, raw["token_url"], f"{where} token_url") if "token_url" in raw else f"{base_url}/login/oauth2/token"
+    lineitems_url = p.run(check_url, raw["lineitems_url"], f"{where} lineitems_url") if "lineitems_url" in raw else None
+    key = p.run(_private_key, private_key, kid, where, base_dir) if private_key else None
+    p.raise_any()
+    assert client_id is not None and key is not None and token_url is not None
+    return PlatformRegistration(client_id=client_id, key=key, token_url=token_url, scopes=list(dict.fromkeys(scopes)),
+                                deployment_id=deployment_id or "", lineitems_url=lineitems_url)
 
 
-def _platform(raw: Any, source: str, base_dir: Path | None = None) -> PlatformTarget:
+def _platform(raw: Any, source: str, base_dir: Path | None = None, name: str = "platform") -> PlatformTarget:
+    where = f"{source}: [{name}]"
     if not isinstance(raw, dict):
-        raise ProfileError(f"{source}: [platform] must be a table")
-    base_url = check_url(raw.get("base_url"), f"{source}: [platform] base_url", prefix=True)
+        raise ProfileError(f"{where} must be a table")
+    p = _Problems()
+    p.unknown(raw, PLATFORM_FIELDS, where)
+    base_url = p.run(check_url, raw.get("base_url"), f"{where} base_url", prefix=True) or ""
     adapter = raw.get("adapter", "canvas")
     if not isinstance(adapter, str) or not adapter:
-        raise ProfileError(f"{source}: [platform] adapter must be 'canvas', 'none' or 'module:Class'")
-    if adapter == "none":  # no admin API: a tool registered by hand, checks needing admin actions not applicable
-        account_id = str(raw.get("account_id", ""))
-        admin_token = _secret(raw["admin_token"], f"{source}: [platform] admin_token") if "admin_token" in raw else ""
-    else:
-        if "account_id" not in raw:
-            raise ProfileError(f"{source}: [platform] account_id is missing (or set adapter = \"none\" for a platform without Canvas's admin API)")
-        account_id = str(raw["account_id"])
-        admin_token = _secret(raw.get("admin_token"), f"{source}: [platform] admin_token")
-    issuer = check_url(raw["issuer"], f"{source}: [platform] issuer") if "issuer" in raw else base_url
-    timeout = raw.get("timeout", 10.0)
-    if not isinstance(timeout, (int, float)) or not 0 < timeout <= 300:
-        raise ProfileError(f"{source}: [platform] timeout must be a number of seconds in (0, 300]")
+        p.add(f"{where} adapter must be 'canvas', 'none' or 'module:Class'")
+        adapter = "canvas"
+    account_id = ""
+    if "account_id" in raw:
+        value = raw["account_id"]
+        if isinstance(value, bool) or not isinstance(value, (str, int)) or value == "":
+            p.add(f"{where} account_id must be a non-empty string or an integer")
+        else:
+            account_id = str(value)
+    elif adapter != "none":  # adapter "none": no admin API, so no account to act in
+        p.add(f"{where} account_id is missing (or set adapter = \"none\" for a platform without Canvas's admin API)")
+    admin_token = ""
+    if "admin_token" in raw or adapter != "none":
+        admin_token = p.run(_secret, raw.get("admin_token"), f"{where} admin_token") or ""
+    issuer = p.run(check_url, raw["issuer"], f"{where} issuer") if "issuer" in raw else base_url
+    timeout = _timeout(raw, where, p)
     caps = raw.get("capabilities", {})
     if not isinstance(caps, dict):
-        raise ProfileError(f"{source}: [platform.capabilities] must be a table")
-    for name, value in caps.items():
-        if name not in PLATFORM_CAPABILITIES:
-            raise ProfileError(f"{source}: [platform.capabilities] unknown capability {name!r}; known: {', '.join(PLATFORM_CAPABILITIES)}")
-        if not isinstance(value, bool):
-            raise ProfileError(f"{source}: [platform.capabilities] {name} must be true or false")
-    expired = raw.get("expired_registration_token")
-    unknown = set(raw) - {"base_url", "account_id", "admin_token", "issuer", "adapter", "timeout", "capabilities", "expired_registration_token", "user_tokens", "registration"}
-    if unknown:
-        raise ProfileError(f"{source}: [platform] unknown field(s): {', '.join(sorted(unknown))}")
+        p.add(f"{source}: [{name}.capabilities] must be a table")
+        caps = {}
+    for cap, value in caps.items():
+        if cap not in PLATFORM_CAPABILITIES:
+            p.add(f"{source}: [{name}.capabilities] unknown capability {cap!r}{_hint(cap, tuple(PLATFORM_CAPABILITIES))}; "
+                  f"known: {', '.join(PLATFORM_CAPABILITIES)}")
+        elif not isinstance(value, bool):
+            p.add(f"{source}: [{name}.capabilities] {cap} must be true or false")
+    expired = p.run(_secret, raw["expired_registration_token"], f"{where} expired_registration_token") if "expired_registration_token" in raw else None
+    user_tokens = p.run(_user_tokens, raw.get("user_tokens", []), f"{source}: [[{name}.user_tokens]]") or []
+    registration = None
+    if "registration" in raw:
+        registration = p.run(_registration, raw["registration"], f"{source}: [{name}.registration]", base_url, base_dir or Path.cwd())
+    p.raise_any()
     return PlatformTarget(
         base_url=base_url,
         account_id=account_id,
         admin_token=admin_token,
-        issuer=issuer,
+        issuer=issuer or base_url,
         adapter=adapter,
-        timeout=float(timeout),
-        expired_registration_token=_secret(expired, f"{source}: [platform] expired_registration_token") if expired else None,
+        timeout=timeout,
+        expired_registration_token=expired,
         capabilities=dict(caps),
-        user_tokens=_user_tokens(raw.get("user_tokens", []), source),
-        registration=_registration(raw["registration"], source, base_url, base_dir or Path.cwd()) if "registration" in raw else None,
+        user_tokens=user_tokens,
+        registration=registration,
     )
 
 
 def parse(data: dict[str, Any], source: str = "profile", base_dir: Path | None = None) -> Profile:
-    """Build a profile from decoded TOML, raising ``ProfileError`` on the first problem."""
-    unknown = set(data) - {"platform", "harness", "tool", "name"}
-    if unknown:
-        raise ProfileError(f"{source}: unknown table(s): {', '.join(sorted(unknown))}")
-    if "platform" not in data and "tool" not in data:
-        raise ProfileError(f"{source}: neither [platform] nor [tool] is given (no target to test)")
-    platform = _platform(data["platform"], source, base_dir) if "platform" in data else None
-    tool = _tool(data["tool"], source, base_dir or Path.cwd()) if "tool" in data else None
+    """Build a profile from decoded TOML; ``ProfileError`` lists every problem found, one per line."""
+    p = _Problems()
+    meant: dict[str, str] = {}  # a misspelt table's name -> the table it was probably meant to be
+    for key in data:
+        if key not in TABLES:
+            close = difflib.get_close_matches(key, TABLES, n=1)
+            hint = f" (did you mean [{close[0]}]?)" if close else ""
+            p.add(f"{source}: unknown table [{key}]{hint}; tables are [platform], [tool], [harness]")
+            if close and close[0] in ("platform", "tool") and close[0] not in data:
+                meant[key] = close[0]
+    if "platform" not in data and "tool" not in data and not meant:
+        p.add(f"{source}: neither [platform] nor [tool] is given (no target to test)")
+    for key, table in meant.items():  # check a misspelt table's fields too, so one pass reports everything
+        p.run(_platform if table == "platform" else _tool, data[key], source, base_dir, name=key)
+    platform = p.run(_platform, data["platform"], source, base_dir) if "platform" in data else None
+    tool = p.run(_tool, data["tool"], source, base_dir) if "tool" in data else None
     raw_h = data.get("harness", {})
+    public_url = None
     if not isinstance(raw_h, dict):
-        raise ProfileError(f"{source}: [harness] must be a table")
-    public_url = check_url(raw_h["public_url"], f"{source}: [harness] public_url", prefix=True) if "public_url" in raw_h else None
-    return Profile(name=str(data.get("name", source)), platform=platform, harness=HarnessSettings(public_url=public_url), tool=tool)
+        p.add(f"{source}: [harness] must be a table")
+    else:
+        p.unknown(raw_h, HARNESS_FIELDS, f"{source}: [harness]")
+        if "public_url" in raw_h:
+            public_url = p.run(check_url, raw_h["public_url"], f"{source}: [harness] public_url", prefix=True)
+    name = data.get("name", source)
+    if not isinstance(name, str) or not name:
+        p.add(f"{source}: name must be a non-empty string")
+    p.raise_any()
+    return Profile(name=name, platform=platform, harness=HarnessSettings(public_url=public_url), tool=tool)
 
 
-def _tool(raw: Any, source: str, base_dir: Path) -> ToolTarget:
-    if not isinstance(raw, dict):
-        raise ProfileError(f"{source}: [tool] must be a table")
-    unknown = set(raw) - {"base_url", "api_key", "timeout", "dynamic_registration_url", "launch"}
-    if unknown:
-        raise ProfileError(f"{source}: [tool] unknown field(s): {', '.join(sorted(unknown))}")
-    timeout = raw.get("timeout", 10.0)
-    if not isinstance(timeout, (int, float)) or not 0 < timeout <= 300:
-        raise ProfileError(f"{source}: [tool] timeout must be a number of seconds in (0, 300]")
-    return ToolTarget(
-        base_url=check_url(raw.get("base_url"), f"{source}: [tool] base_url", prefix=True),
-        api_key=_secret(raw["api_key"], f"{source}: [tool] api_key") if "api_key" in raw else None,
-        timeout=float(timeout),
-        dynamic_registration_url=check_url(raw["dynamic_registration_url"], f"{source}: [tool] dynamic_registration_url") if "dynamic_registration_url" in raw else None,
-        launch=_tool_launch(raw["launch"], source, base_dir) if "launch" in raw else None,
-    )
-
-
-def _tool_launch(raw: Any, source: str, base_dir: Path) -> ToolLaunch:
-    where = f"{source}: [tool.launch]"
+def _tool(raw: Any, source: str, base_dir: Path | None = None, name: str = "tool") -> ToolTarget:
+    where = f"{source}: [{name}]"
     if not isinstance(raw, dict):
         raise ProfileError(f"{where} must be a table")
-    fields = {"login_url", "launch_url", "issuer", "client_id", "deployment_id", "private_key", "kid", "authorization_endpoint", "login_params"}
-    unknown = set(raw) - fields
-    if unknown:
-        raise ProfileError(f"{where} unknown field(s): {', '.join(sorted(unknown))}")
-    for name in ("client_id", "deployment_id", "private_key"):
-        if not isinstance(raw.get(name), str) or not raw[name]:
-            raise ProfileError(f"{where} {name} is missing or not a string")
-    kid = raw.get("kid")
-    if kid is not None and (not isinstance(kid, str) or not kid):
-        raise ProfileError(f"{where} kid must be a non-empty string")
-    issuer = check_url(raw.get("issuer"), f"{where} issuer")
+    p = _Problems()
+    p.unknown(raw, TOOL_FIELDS, where)
+    timeout = _timeout(raw, where, p)
+    base_url = p.run(check_url, raw.get("base_url"), f"{where} base_url", prefix=True)
+    api_key = p.run(_secret, raw["api_key"], f"{where} api_key") if "api_key" in raw else None
+    dr_url = p.run(check_url, raw["dynamic_registration_url"], f"{where} dynamic_registration_url") if "dynamic_registration_url" in raw else None
+    launch = p.run(_tool_launch, raw["launch"], f"{source}: [{name}.launch]", base_dir or Path.cwd()) if "launch" in raw else None
+    p.raise_any()
+    assert base_url is not None
+    return ToolTarget(base_url=base_url, api_key=api_key, timeout=timeout, dynamic_registration_url=dr_url, launch=launch)
+
+
+def _tool_launch(raw: Any, where: str, base_dir: Path) -> ToolLaunch:
+    if not isinstance(raw, dict):
+        raise ProfileError(f"{where} must be a table")
+    p = _Problems()
+    p.unknown(raw, LAUNCH_FIELDS, where)
+    client_id = _text(raw, "client_id", where, p, required=True)
+    deployment_id = _text(raw, "deployment_id", where, p, required=True)
+    private_key = _text(raw, "private_key", where, p, required=True)
+    kid = _text(raw, "kid", where, p, required=False)
+    issuer = p.run(check_url, raw.get("issuer"), f"{where} issuer")
     extra = raw.get("login_params", {})
     if not isinstance(extra, dict) or not all(isinstance(v, str) for v in extra.values()):
-        raise ProfileError(f"{where} login_params must be a table of strings")
-    return ToolLaunch(
-        login_url=check_url(raw.get("login_url"), f"{where} login_url"),
-        launch_url=check_url(raw.get("launch_url"), f"{where} launch_url"),
-        issuer=issuer,
-        client_id=raw["client_id"],
-        deployment_id=raw["deployment_id"],
-        key=_private_key(raw["private_key"], kid, where, base_dir),
-        authorization_endpoint=check_url(raw["authorization_endpoint"], f"{where} authorization_endpoint") if "authorization_endpoint" in raw else f"{issuer.rstrip('/')}/authorize",
-        login_params=dict(extra),
-    )
+        p.add(f"{where} login_params must be a table of strings")
+        extra = {}
+    login_url = p.run(check_url, raw.get("login_url"), f"{where} login_url")
+    launch_url = p.run(check_url, raw.get("launch_url"), f"{where} launch_url")
+    authorization_endpoint = (p.run(check_url, raw["authorization_endpoint"], f"{where} authorization_endpoint")
+                              if "authorization_endpoint" in raw else f"{(issuer or '').rstrip('/')}/authorize")
+    key = p.run(_private_key, private_key, kid, where, base_dir) if private_key else None
+    p.raise_any()
+    assert login_url and launch_url and issuer and client_id and deployment_id and key and authorization_endpoint
+    return ToolLaunch(login_url=login_url, launch_url=launch_url, issuer=issuer, client_id=client_id, deployment_id=deployment_id,
+                      key=key, authorization_endpoint=authorization_endpoint, login_params=dict(extra))
 
 
 def _private_key(value: str, kid: str | None, where: str, base_dir: Path) -> keys.KeyPair:

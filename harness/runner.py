@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import random
 import sys
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-
-import pytest
 
 from . import profile as profiles
 
@@ -33,6 +32,7 @@ class RunOptions:
     verbose: bool = False
     deadline: float | None = None  # seconds for the whole run; checks not finished by then end as error
     extra: list[str] = field(default_factory=list)
+    baseline: str | None = None  # TOML file of known failures (harness.baseline)
 
 
 def pytest_args(opts: RunOptions) -> list[str]:
@@ -70,23 +70,77 @@ def pytest_args(opts: RunOptions) -> list[str]:
         args.append(f"--lti-check={cid}")
     if opts.deadline is not None:
         args.append(f"--lti-deadline={opts.deadline:g}")
+    if opts.baseline:
+        args.append(f"--lti-baseline={opts.baseline}")
     if opts.workers:
         args += ["-n", opts.workers]
     return args + opts.extra
 
 
-def run(opts: RunOptions) -> int:
-    """Run the suites; the exit code follows :mod:`harness.results` (0 passed, 1 a counted check failed,
-    3 none failed but some could not be tested, 2 a usage problem or a run that could not start)."""
+def _hint(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1) or difflib.get_close_matches(name.upper(), known, n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def usage_problems(opts: RunOptions) -> list[str]:
+    """Every problem of the command line and the profile, named as the CLI's options, found without
+    starting pytest or a server: unknown suites, check ids and faults, ``--examples`` below 1, a bad
+    ``--deadline``, ``--fault`` with ``--profile``, and each problem of the profile file."""
+    from suites import SUITES
+
+    problems = []
+    for name in opts.suites:
+        if name not in SUITES:
+            problems.append(f"--suite {name}: unknown suite{_hint(name, SUITES)}; known: {', '.join(SUITES)}")
+    if opts.checks:
+        from .checks import load_all
+
+        suite_of = {c.id: c.suite for c in load_all()}
+        chosen = set(opts.suites or SUITES)
+        for cid in opts.checks:
+            if cid not in suite_of:
+                problems.append(f"--check {cid}: unknown check id{_hint(cid, sorted(suite_of))}; see 'lti-harness checks'")
+            elif suite_of[cid] not in chosen:
+                problems.append(f"--check {cid} is a check of suite {suite_of[cid]}, which the --suite options leave out")
+    if opts.examples is not None and opts.examples < 1:
+        problems.append(f"--examples must be at least 1 (got {opts.examples})")
+    if opts.deadline is not None and not opts.deadline > 0:
+        problems.append("--deadline must be a positive number of seconds")
+    if opts.faults:
+        from mock_platform.faults import FAULTS as PLATFORM_FAULTS
+        from mock_tool.faults import FAULTS as TOOL_FAULTS
+
+        if opts.profile:
+            problems.append("--fault switches faults of the embedded mocks; it cannot be used with --profile")
+        known = sorted({*PLATFORM_FAULTS, *TOOL_FAULTS})
+        for name in opts.faults:
+            if name not in known:
+                problems.append(f"--fault {name}: unknown fault{_hint(name, known)}; see 'lti-harness faults'")
     if opts.profile:
         try:
             profiles.load(opts.profile)
         except profiles.ProfileError as exc:
-            print(f"lti-harness: {exc}", file=sys.stderr)
-            return EXIT_ERROR
-    if opts.deadline is not None and not opts.deadline > 0:
-        print("lti-harness: --deadline must be a positive number of seconds", file=sys.stderr)
+            problems += exc.problems  # each line names the file and the field
+    return problems
+
+
+def run(opts: RunOptions) -> int:
+    """Run the suites; the exit code follows :mod:`harness.results` (0 passed, 1 a counted check failed,
+    3 none failed but some could not be tested, 2 a usage problem or a run that could not start)."""
+    problems = usage_problems(opts)
+    if problems:  # refused before anything runs: no report folder, no pytest session
+        for problem in problems:
+            print(f"lti-harness: {problem}", file=sys.stderr)
         return EXIT_ERROR
+    if opts.baseline:
+        from . import baseline
+        from .checks import load_all
+
+        try:
+            baseline.load(opts.baseline, known_ids=[c.id for c in load_all()])
+        except baseline.BaselineError as exc:
+            print(f"lti-harness: --baseline: {exc}", file=sys.stderr)
+            return EXIT_ERROR
     # hypothesis keeps its Unicode tables in a storage folder (built once, a brief ~200 MB spike): keep
     # them in the user's cache, not in a .hypothesis/ folder of whatever directory the run starts in.
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lti-harness" / "hypothesis"
@@ -103,6 +157,8 @@ def run(opts: RunOptions) -> int:
     written.unlink(missing_ok=True)  # so a summary found afterwards is this run's
     print(f"lti-harness: running {', '.join(opts.suites) or 'all suites'} against "
           f"{opts.profile or 'the embedded mocks'} (seed {opts.seed})", flush=True)
+    import pytest  # imported only once the run starts: usage errors are found without it
+
     code = int(pytest.main(args))
     out = Path(opts.report_dir)
     if code in (EXIT_OK, EXIT_FAILED, EXIT_UNTESTED) and (code != EXIT_UNTESTED or written.exists()):

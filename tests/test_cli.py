@@ -43,6 +43,43 @@ def test_unknown_suite_and_fault_are_usage_errors(tmp_path):
     assert bad.returncode == 2 and "unknown fault" in (bad.stdout + bad.stderr)
 
 
+@pytest.mark.parametrize("args,expected", [
+    (["--fault", "no-such-fault", "--fault", "accept-expird-token"],
+     ["--fault no-such-fault: unknown fault", "--fault accept-expird-token: unknown fault (did you mean accept-expired-token?)"]),
+    (["--check", "dr-012", "--check", "NOPE-1"], ["--check dr-012: unknown check id (did you mean DR-012?)", "--check NOPE-1: unknown check id"]),
+    (["--suite", "ags", "--check", "DR-001"], ["--check DR-001 is a check of suite registration"]),
+    (["--suite", "registraton"], ["--suite registraton: unknown suite (did you mean registration?)"]),
+    (["--examples", "0"], ["--examples must be at least 1"]),
+    (["--examples", "0", "--deadline", "0", "--fault", "nope"], ["--examples", "--deadline", "--fault nope"]),
+    (["--profile", "p.toml", "--fault", "accept-expired-token"], ["--fault switches faults of the embedded mocks; it cannot be used with --profile"]),
+    (["--profile", "bad.toml"], ["[platfrom] (did you mean [platform]?)", "'acount_id' (did you mean 'account_id'?)",
+                                 "[tool] unknown field 'api_kye' (did you mean 'api_key'?)"]),
+])
+def test_usage_errors_are_refused_before_the_run_starts(tmp_path, args, expected):
+    """Every problem is named as the CLI's option, all at once, and nothing runs: no pytest session, no report."""
+    write_profile(tmp_path / "p.toml", "http://127.0.0.1:9", token_env="HOME")
+    (tmp_path / "bad.toml").write_text('[platfrom]\nbase_url = "http://127.0.0.1:9"\nacount_id = "1"\nadmin_token = "x"\n\n'
+                                       '[tool]\nbase_url = "http://127.0.0.1:9"\napi_kye = "k"\n', encoding="utf-8")
+    out = tmp_path / "out"
+    proc = cli("run", "--report-dir", str(out), *args, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    lines = proc.stderr.splitlines()
+    for text in expected:
+        assert any(text in line for line in lines), (text, proc.stderr)
+    assert len(lines) >= len(expected) and all(line.startswith("lti-harness: ") for line in lines)
+    assert "--lti-" not in proc.stderr and "Traceback" not in proc.stderr
+    assert "running" not in proc.stdout and not out.exists()  # refused before pytest started or a report folder was made
+
+
+def test_usage_checks_need_neither_pytest_nor_the_mocks():
+    """Finding usage errors imports no pytest session machinery and no mock app (what keeps the refusal fast)."""
+    code = ("import sys; from harness.runner import RunOptions, usage_problems; "
+            "p = usage_problems(RunOptions(faults=['nope'], examples=0)); "
+            "print(len(p), 'mock_platform.app' in sys.modules, 'mock_tool.app' in sys.modules, '_pytest.main' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=child_env(), stdin=subprocess.DEVNULL)
+    assert proc.stdout.split() == ["2", "False", "False", "False"], proc.stdout + proc.stderr
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
