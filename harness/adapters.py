@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import httpx
 
 from . import schemas
+from .cleanup import Ledger
 from .client import Client, TargetBadResponse, json_body
 from .profile import PlatformTarget
 
@@ -61,8 +62,11 @@ class Adapter(Protocol):
     def history(self, registration_id: str) -> list[dict[str, Any]]:
         """The registration's history entries, newest first."""
 
-    def set_feature_flag(self, feature: str, on: bool) -> None:
-        """Switch a root-account feature flag on or off."""
+    def feature_flag(self, feature: str) -> str:
+        """A root-account feature flag's state as the platform names it (``on``, ``off``, ``allowed``, ``allowed_on``)."""
+
+    def set_feature_flag(self, feature: str, on: bool | str) -> None:
+        """Switch a root-account feature flag on or off (or to a named state, e.g. to restore it)."""
 
     def set_developer_key_active(self, key_id: str, active: bool) -> None:
         """Activate or deactivate a developer key."""
@@ -151,6 +155,11 @@ CANVAS_ROUTES: dict[str, str] = {
 }
 
 
+# What each creating route makes, for harness.cleanup: keys are deleted, courses get the delete event
+# (which takes their assignments and installed tools along), users are left.
+CREATED_KINDS = {"developer_keys": "developer_key", "courses": "course", "users": "user", "assignments": "assignment", "external_tools": "tool"}
+
+
 class CanvasAdapter:
     """Drives Canvas (or the mock platform) through Canvas's admin REST API with an admin token."""
 
@@ -162,6 +171,7 @@ class CanvasAdapter:
         self.client = client
         self._is_mock: bool | None = target.declared("mock_controls")
         self._run = secrets.token_hex(3)  # keeps invented logins unique per run
+        self.ledger = Ledger()  # what the run created and changed, for the report and harness.cleanup
 
     def is_mock(self) -> bool:
         """Whether the target offers the mock's test-support routes (declared, or probed once)."""
@@ -252,12 +262,27 @@ class CanvasAdapter:
             raise TargetBadResponse("the history answer is not a JSON list")
         return body
 
-    def set_feature_flag(self, feature: str, on: bool) -> None:
-        self._admin_json("PUT", "feature_flag", f"switching {feature} {'on' if on else 'off'}", json={"state": "on" if on else "off"}, feature=feature)
+    def feature_flag(self, feature: str) -> str:
+        body = self._admin_json("GET", "feature_flag", f"reading the feature flag {feature}", feature=feature)
+        state = body.get("state") if isinstance(body, dict) else None
+        if not isinstance(state, str) or not state:
+            raise TargetBadResponse(f"the feature flag answer has no state: {str(body)[:200]}")
+        return state
+
+    def set_feature_flag(self, feature: str, on: bool | str) -> None:
+        state = on if isinstance(on, str) else "on" if on else "off"
+        if feature not in self.ledger.flags_before:  # read once, before the run first switches it, to restore it at the end
+            try:
+                self.ledger.flag_read(feature, self.feature_flag(feature))
+            except (AdminActionFailed, TargetBadResponse) as exc:
+                self.ledger.flag_read(feature, None, str(exc)[:200])
+        self._admin_json("PUT", "feature_flag", f"switching {feature} to {state}", json={"state": state}, feature=feature)
+        self.ledger.flag_set(feature, state)
 
     def set_developer_key_active(self, key_id: str, active: bool) -> None:
         event = "activate" if active else "deactivate"
         self._admin_json("PUT", "developer_key", f"{event} developer key", json={"developer_key": {"event": event}}, key_id=key_id)
+        self.ledger.key_active(key_id, active)
 
     # --- developer keys, courses, tools (canvas-facts.md §3; DESIGN.md "The admin surface") -----
 
@@ -266,7 +291,10 @@ class CanvasAdapter:
         if not isinstance(body, dict):
             raise AdminActionFailed(f"{what}: the answer is not a JSON object")
         if method == "POST":
-            self.client.note_created(f"{what.removeprefix('creating ').removeprefix('installing ')} (id {body.get('id')}) via {self.routes[route].format(account_id=self.target.account_id, **params)}")
+            described = f"{what.removeprefix('creating ').removeprefix('installing ')} (id {body.get('id')}) via {self.routes[route].format(account_id=self.target.account_id, **params)}"
+            self.client.note_created(described)
+            if body.get("id") is not None:
+                self.ledger.created(described, CREATED_KINDS.get(route, route), body["id"], params.get("course_id"))
         return body
 
     def create_developer_key(self, fields: dict[str, Any]) -> dict[str, Any]:
@@ -284,6 +312,7 @@ class CanvasAdapter:
 
     def delete_developer_key(self, key_id: str) -> None:
         self._admin_json("DELETE", "developer_key", "deleting the developer key", key_id=key_id)
+        self.ledger.removed.add(("developer_key", str(key_id)))
 
     def set_developer_key_binding(self, key_id: str, state: str) -> None:
         self._admin_json(
@@ -315,6 +344,7 @@ class CanvasAdapter:
             response = self.client.delete(url, headers=self._admin_headers(), params={"event": "delete"})
             if response.status_code != 200:
                 raise AdminActionFailed(f"deleting the course failed: {response.status_code} from DELETE {self.routes['course']}")
+            self.ledger.removed.add(("course", str(course_id)))
             return
         self._admin_json("PUT", "course", f"{event} the course", json={"course": {"event": event}}, course_id=course_id)
 

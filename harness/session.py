@@ -33,6 +33,8 @@ class HarnessSession:
     exchanges: list[Exchange] = field(default_factory=list)
     cache: dict[str, Any] = field(default_factory=dict)  # things made once per session (a course, a key)
     created: list[str] = field(default_factory=list)  # what the run created on the target, for the report
+    changed: list[str] = field(default_factory=list)  # what it changed there (flags, key states), filled by harness.cleanup
+    cleanup: dict[str, Any] | None = None  # with --cleanup: {"undone": n, "left": [...]} (harness.cleanup)
     run_id: str = field(default_factory=lambda: secrets.token_hex(4))  # makes invented names unique per run
     _adapter: Adapter | None = None
     _tool: ToolIdentity | None = None

@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 
 from harness import dynreg
+from harness.adapters import AdminActionFailed, NotSupported
+from harness.client import TargetBadResponse
 from harness.dynreg import REG_READ_SCOPE, REG_SCOPE, RegisteredTool
 from harness.session import HarnessSession
 from suites import common
@@ -15,6 +17,8 @@ AGS = "https://purl.imsglobal.org/spec/lti-ags/scope/"
 NRPS = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
 ORIGINAL_SCOPES = [REG_SCOPE, REG_READ_SCOPE, AGS + "score", NRPS]
 UPDATED_SCOPES = [REG_SCOPE, REG_READ_SCOPE, AGS + "score", AGS + "lineitem"]
+FLAG = "lti_dr_registrations_update"
+ON_STATES = ("on", "allowed_on")
 
 
 def register(platform: HarnessSession, scopes: list[str] | None = None) -> RegisteredTool:
@@ -48,9 +52,28 @@ def read_token(tool: RegisteredTool) -> str:
     return tool.token([REG_READ_SCOPE])
 
 
+@pytest.fixture(autouse=True)
+def _flag_on_for_the_suite(lti_session: HarnessSession) -> None:
+    """The suite tests registration updates with lti_dr_registrations_update on: where the admin can switch
+    flags and the account has it off, it is switched on once (the adapter notes the state it had, and the
+    session's end restores that state; see harness.cleanup)."""
+    if "update_flag_checked" in lti_session.cache or lti_session.platform is None:
+        return
+    lti_session.cache["update_flag_checked"] = True
+    if lti_session.missing("admin_feature_flags") is not None:
+        return
+    adapter = lti_session.adapter
+    try:
+        if adapter.feature_flag(FLAG) not in ON_STATES:
+            adapter.set_feature_flag(FLAG, True)
+    except (NotSupported, AdminActionFailed, TargetBadResponse, AttributeError):
+        return  # an adapter that cannot read or switch it: the checks say what they find
+
+
 @pytest.fixture
 def flag_off(platform: HarnessSession):
-    """Switch lti_dr_registrations_update off for the check, and back on afterwards."""
-    platform.adapter.set_feature_flag("lti_dr_registrations_update", False)
+    """Switch lti_dr_registrations_update off for the check, and back on (the suite's working state)
+    afterwards; the state it had before the run is restored when the session ends."""
+    platform.adapter.set_feature_flag(FLAG, False)
     yield
-    platform.adapter.set_feature_flag("lti_dr_registrations_update", True)
+    platform.adapter.set_feature_flag(FLAG, True)

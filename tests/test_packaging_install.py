@@ -1,0 +1,86 @@
+"""The distribution: ``python -m build`` makes an sdist and a wheel (built from the sdist) that hold every
+package, the JSON schemas and ``harness/run.ini``, and a clean install of the wheel into a fresh venv,
+outside the repository, runs ``lti-harness run``.
+
+It builds and installs for real (dependencies come from the package index, or pip's cache), so it takes
+about a minute; every step has a timeout so a stuck index cannot hang the suite."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ["harness", "mock_platform", "mock_tool", "suites", "reports", "schemas"]
+STEP_TIMEOUT = 600  # a hang guard for one build or install step, not a performance assertion
+
+
+def _clean_env() -> dict[str, str]:
+    """The environment of a user's shell: nothing pointing into this repository or its venv."""
+    drop = {"PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME", "PYTHONDONTWRITEBYTECODE"}
+    env = {k: v for k, v in os.environ.items() if k not in drop and not k.startswith(("PYTEST_", "HYPOTHESIS_"))}
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if not p.startswith(str(ROOT)))
+    return env
+
+
+def _step(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(args, cwd=cwd, env=env or _clean_env(), capture_output=True, text=True,
+                          timeout=STEP_TIMEOUT, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, f"{' '.join(args)} exited {proc.returncode}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    return proc
+
+
+def _expected_files() -> set[str]:
+    """Every module, schema and data file of the installed packages, as paths inside the distribution."""
+    found = set()
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*"):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix in (".py", ".json", ".ini"):
+                found.add(path.relative_to(ROOT).as_posix())
+    return found
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The sdist and the wheel ``python -m build`` makes (the wheel is built from the sdist)."""
+    out = tmp_path_factory.mktemp("dist")
+    _step([sys.executable, "-m", "build", "--outdir", str(out), str(ROOT)], cwd=out, env={**_clean_env(), "PYTHONDONTWRITEBYTECODE": "1"})
+    wheels, sdists = list(out.glob("*.whl")), list(out.glob("*.tar.gz"))
+    assert len(wheels) == 1 and len(sdists) == 1, sorted(p.name for p in out.iterdir())
+    return {"wheel": wheels[0], "sdist": sdists[0]}
+
+
+def test_wheel_and_sdist_hold_every_package_schema_and_run_ini(dist):
+    expected = _expected_files()
+    assert "harness/run.ini" in expected and "schemas/openapi/platform.json" in expected and "schemas/profile.json" in expected
+    in_wheel = set(zipfile.ZipFile(dist["wheel"]).namelist())
+    assert not expected - in_wheel, f"missing from the wheel: {sorted(expected - in_wheel)}"
+    with tarfile.open(dist["sdist"]) as sdist:
+        in_sdist = {name.split("/", 1)[1] for name in sdist.getnames() if "/" in name}
+    assert not expected - in_sdist, f"missing from the sdist: {sorted(expected - in_sdist)}"
+    assert {"LICENSE", "README.md", "pyproject.toml"} <= in_sdist
+    assert not any(name.startswith(("tests/", "bench/")) for name in in_wheel), "the project's own tests are not installed"
+
+
+def test_clean_install_of_the_wheel_runs_lti_harness(dist, tmp_path):
+    venv = tmp_path / "venv"
+    _step([sys.executable, "-m", "venv", str(venv)], cwd=tmp_path)
+    bin_dir = venv / ("Scripts" if os.name == "nt" else "bin")
+    _step([str(bin_dir / "python"), "-m", "pip", "install", "--quiet", str(dist["wheel"])], cwd=tmp_path)
+    work = tmp_path / "elsewhere"  # outside the repository: nothing can be imported from the source tree
+    work.mkdir()
+    version = _step([str(bin_dir / "lti-harness"), "--version"], cwd=work)
+    assert version.stdout.startswith("lti-harness ")
+    origin = _step([str(bin_dir / "python"), "-c", "import harness, suites; print(harness.__file__); print(suites.__file__)"], cwd=work)
+    assert all(str(venv) in line for line in origin.stdout.split()), f"imported from outside the venv: {origin.stdout}"
+    run = _step([str(bin_dir / "lti-harness"), "run", "--suite", "registration", "--examples", "2", "--report-dir", "out"], cwd=work)
+    summary = json.loads((work / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["exit_code"] == 0 and summary["passed"] > 0 and summary["failed"] == 0, run.stdout[-2000:]
+    assert (work / "out" / "report.html").is_file() and (work / "out" / "junit.xml").is_file()
