@@ -27,6 +27,10 @@ def _run(ns: argparse.Namespace) -> int:
             verbose=ns.verbose,
             deadline=ns.deadline,
             baseline=ns.baseline,
+            cleanup=ns.cleanup,
+            level=ns.level,
+            max_failures=ns.max_failures,
+            extra=list(getattr(ns, "pytest_args", [])),
         )
     )
 
@@ -209,7 +213,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"lti-harness {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
-    r = sub.add_parser("run", help="run the conformance suites (default: against the embedded mocks)")
+    r = sub.add_parser("run", help="run the conformance suites (default: against the embedded mocks)",
+                       usage="%(prog)s [options] [-- PYTEST-OPTION ...]",
+                       epilog="Options after '--' go to pytest as they are, e.g. "
+                              "'lti-harness run --suite registration -- -x -k DR-012'.")
     r.add_argument("--profile", metavar="FILE", help="TOML target profile; without it the mocks are started on loopback")
     r.add_argument("--suite", action="append", metavar="NAME", help="run only this suite (repeatable)")
     r.add_argument("--report-dir", default="reports/out", metavar="DIR", help="where report.html, junit.xml and summary.json go (default reports/out)")
@@ -223,8 +230,12 @@ def parser() -> argparse.ArgumentParser:
                    "error (\"the run's deadline passed\"), and the summary and reports are still written")
     r.add_argument("-n", "--workers", metavar="N", help="spread tests over N processes (pytest-xdist; 'auto' for one per core)")
     r.add_argument("-v", "--verbose", action="store_true", help="list every test and show failure tracebacks")
+    r.add_argument("--level", choices=["required", "recommended"], help="run only the checks of this level (pytest's -m LEVEL)")
+    r.add_argument("--max-failures", type=int, metavar="N", help="stop after N failed tests (pytest's --maxfail)")
     r.add_argument("--baseline", metavar="FILE", help="TOML file of known failures: they do not fail the run; an entry whose "
                    "check now passes, or that expired, does (see 'lti-harness baseline write')")
+    r.add_argument("--cleanup", action="store_true", help="at the end, delete or deactivate what the run created on the target "
+                   "where the adapter can (developer keys, registrations, courses) and list what it could not undo")
     r.set_defaults(func=_run)
 
     b = sub.add_parser("baseline", help="baselines of known failures")
@@ -277,7 +288,17 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ns = parser().parse_args(argv)
+    args = list(sys.argv[1:] if argv is None else argv)
+    passthrough: list[str] = []
+    if "--" in args:  # 'lti-harness run ... -- PYTEST-OPTIONS': the rest goes to pytest as it is
+        cut = args.index("--")
+        args, passthrough = args[:cut], args[cut + 1:]
+    p = parser()
+    ns = p.parse_args(args)
+    if passthrough:
+        if ns.command != "run":
+            p.error(f"options after '--' go to pytest; only 'run' takes them (got: {' '.join(passthrough)})")
+        ns.pytest_args = passthrough
     try:
         return int(ns.func(ns))
     except KeyboardInterrupt:

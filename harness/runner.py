@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import os
 import random
+import shlex
 import sys
 from dataclasses import dataclass, field
 from importlib import resources
@@ -33,6 +34,9 @@ class RunOptions:
     deadline: float | None = None  # seconds for the whole run; checks not finished by then end as error
     extra: list[str] = field(default_factory=list)
     baseline: str | None = None  # TOML file of known failures (harness.baseline)
+    cleanup: bool = False  # at the end, remove what the run created on the target (harness.cleanup)
+    level: str | None = None  # run only the checks of this level (pytest's -m required|recommended)
+    max_failures: int | None = None  # stop after N failed tests (pytest's --maxfail)
 
 
 def pytest_args(opts: RunOptions) -> list[str]:
@@ -72,9 +76,53 @@ def pytest_args(opts: RunOptions) -> list[str]:
         args.append(f"--lti-deadline={opts.deadline:g}")
     if opts.baseline:
         args.append(f"--lti-baseline={opts.baseline}")
+    if opts.cleanup:
+        args.append("--lti-cleanup")
     if opts.workers:
         args += ["-n", opts.workers]
-    return args + opts.extra
+    if opts.level:
+        args += ["-m", opts.level]
+    if opts.max_failures is not None:
+        args.append(f"--maxfail={opts.max_failures}")
+    return args + opts.extra  # what followed '--' comes last: it overrides the options above
+
+
+def reproduce_command(opts: RunOptions) -> str:
+    """The ``lti-harness run`` command line that repeats the run ``opts`` describes: its seed, profile,
+    suites, checks, examples, faults, baseline, deadline, level, strictness, shrinking and the pytest
+    options after ``--`` (redacted, shell-quoted)."""
+    from . import redact
+
+    args = ["lti-harness", "run"]
+    if opts.seed is not None:
+        args += ["--seed", str(opts.seed)]
+    if opts.profile:
+        args += ["--profile", opts.profile]
+    for name in opts.suites:
+        args += ["--suite", name]
+    for cid in opts.checks:
+        args += ["--check", cid]
+    if opts.level:
+        args += ["--level", opts.level]
+    if opts.examples is not None:
+        args += ["--examples", str(opts.examples)]
+    for fault in opts.faults:
+        args += ["--fault", fault]
+    if opts.baseline:
+        args += ["--baseline", opts.baseline]
+    if opts.deadline is not None:
+        args += ["--deadline", f"{opts.deadline:g}"]
+    if opts.max_failures is not None:
+        args += ["--max-failures", str(opts.max_failures)]
+    if opts.strict:
+        args.append("--strict")
+    if not opts.shrink:
+        args.append("--no-shrink")
+    if opts.cleanup:
+        args.append("--cleanup")
+    if opts.extra:
+        args += ["--", *opts.extra]
+    return redact.text(shlex.join(args))
 
 
 def _hint(name: str, known: list[str]) -> str:
@@ -106,6 +154,10 @@ def usage_problems(opts: RunOptions) -> list[str]:
         problems.append(f"--examples must be at least 1 (got {opts.examples})")
     if opts.deadline is not None and not opts.deadline > 0:
         problems.append("--deadline must be a positive number of seconds")
+    if opts.max_failures is not None and opts.max_failures < 1:
+        problems.append(f"--max-failures must be at least 1 (got {opts.max_failures})")
+    if opts.level is not None and opts.level not in ("required", "recommended"):  # harness.checks.LEVELS (it imports pytest)
+        problems.append(f"--level {opts.level}: unknown level; known: required, recommended")
     if opts.faults:
         from mock_platform.faults import FAULTS as PLATFORM_FAULTS
         from mock_tool.faults import FAULTS as TOOL_FAULTS
@@ -163,7 +215,7 @@ def run(opts: RunOptions) -> int:
     out = Path(opts.report_dir)
     if code in (EXIT_OK, EXIT_FAILED, EXIT_UNTESTED) and (code != EXIT_UNTESTED or written.exists()):
         print(f"reports: {out / 'report.html'}  {out / 'junit.xml'}  {out / 'summary.json'}")
-        print(f"reproduce: lti-harness run --seed {opts.seed}" + (f" --profile {opts.profile}" if opts.profile else ""))
+        print(f"reproduce: {reproduce_command(opts)}")
         return code
     if code == 5:
         print("lti-harness: no checks were collected", file=sys.stderr)

@@ -23,6 +23,7 @@ class CheckOutcome(Protocol):
 
 def build(checks: Iterable[CheckOutcome], *, target: str, seed: Any, strict: bool, duration_s: float,
           unlinked_failures: list[str], created: list[str] | None = None,
+          changed: list[str] | None = None, cleanup: dict[str, Any] | None = None,
           baseline: list[Any] | None = None, baseline_file: str = "", today: Any = None) -> dict[str, Any]:
     """``{"passed", "failed", "error", "not_applicable", "exit_code", …, "checks": [{"id", "outcome", …}]}``,
     every string in it redacted (messages quote what targets answered). With ``baseline`` (entries of
@@ -47,8 +48,11 @@ def build(checks: Iterable[CheckOutcome], *, target: str, seed: Any, strict: boo
         "suites": suites,
         "unlinked_failures": unlinked_failures,
         "created_on_target": [redact.text(x) for x in created or []],
+        "changed_on_target": [redact.text(x) for x in changed or []],
         "checks": items,
     }
+    if cleanup is not None:  # --cleanup: how many objects were removed, and what was left (each line says why)
+        doc["cleanup"] = redact.strings(cleanup)
     if baseline is not None:
         doc["baseline"] = {"file": redact.text(baseline_file), "entries": len(baseline), "stale": stale}
     return doc
@@ -93,6 +97,13 @@ def _console_lines(doc: dict[str, Any]) -> list[tuple[str, str]]:
         lines.append((f"ERROR  {nodeid} (not tied to a check)", "red"))
     if doc.get("created_on_target"):
         lines.append((f"created on the target by this run: {len(doc['created_on_target'])} object(s) (listed in summary.json)", ""))
+    for line in doc.get("changed_on_target", []):
+        lines.append((f"changed on the target: {line}", "yellow" if "NOT restored" in line or "left" in line else ""))
+    if doc.get("cleanup") is not None:
+        left = doc["cleanup"]["left"]
+        lines.append((f"cleanup: {doc['cleanup']['undone']} object(s) removed" + (f"; {len(left)} left on the target:" if left else ""), "yellow" if left else ""))
+        for line in left:
+            lines.append((f"       {line}", ""))
     code = doc["exit_code"]
     known_note = f"; {doc['known_failures']} known failure(s) in the baseline" if doc.get("known_failures") else ""
     if code == results.EXIT_FAILED:

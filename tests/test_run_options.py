@@ -1,0 +1,68 @@
+"""``lti-harness run`` options that map to pytest's: pytest options after ``--``, ``--max-failures`` and
+``--level``; each reaches pytest, is refused at once when wrong, and is carried by the reproduce line."""
+
+from __future__ import annotations
+
+import time
+import xml.etree.ElementTree as ET
+
+from conftest import cli
+from harness.checks import load_all
+from harness.runner import RunOptions, pytest_args
+
+SMALL = ["--suite", "registration", "--examples", "2", "--seed", "3"]
+
+
+def test_options_map_to_pytest_and_what_follows_dashes_comes_last():
+    args = pytest_args(RunOptions(suites=["registration"], level="required", max_failures=3, extra=["-x", "-k", "DR-012"], seed=1))
+    assert args[args.index("-m") + 1] == "required" and "--maxfail=3" in args
+    assert args[-3:] == ["-x", "-k", "DR-012"]  # last: a pytest option after '--' overrides the harness's
+
+
+def test_pytest_options_pass_through(run_harness):
+    result = run_harness(*SMALL, "--", "-k", "DR-012 or DR-013")
+    assert result.code == 0, result.stderr
+    assert {c["id"] for c in result.summary["checks"]} == {"DR-012", "DR-013"}
+    assert "reproduce: lti-harness run --seed 3 --suite registration --examples 2 -- -k 'DR-012 or DR-013'" in result.stdout
+
+
+def test_level_filter_runs_only_that_level(run_harness):
+    result = run_harness(*SMALL, "--level", "recommended")
+    assert result.code == 0, result.stderr
+    wanted = {c.id for c in load_all(["registration"]) if c.level == "recommended"}
+    assert wanted and {c["id"] for c in result.summary["checks"]} == wanted
+    assert "--level recommended" in result.stdout
+
+
+def test_max_failures_stops_the_run(run_harness):
+    faults = ["--check", "DR-012", "--check", "DR-014", "--fault", "accept-expired-token", "--fault", "accept-reused-token"]
+    result = run_harness(*SMALL, *faults, "--max-failures", "1")
+    assert result.code == 1
+    cases = list(ET.parse(result.report_dir / "junit.xml").getroot().iter("testcase"))
+    assert sum(1 for case in cases for _ in case.iter("failure")) == 1
+    assert result.summary["failed"] == 1 and "--max-failures 1" in result.stdout
+
+
+def test_wrong_pass_through_options_are_refused_at_once():
+    for args, says in ((["run", "--max-failures", "0"], "--max-failures must be at least 1"),
+                       (["run", "--level", "optional"], "invalid choice"),
+                       (["checks", "--", "-x"], "only 'run' takes them")):
+        started = time.monotonic()
+        proc = cli(*args, timeout=60)
+        assert proc.returncode == 2 and says in proc.stderr, (args, proc.stderr)
+        assert time.monotonic() - started < 30  # a hang guard: refused before any run starts
+
+
+def test_html_labels_only_for_harness_runs():
+    from harness.plugin import is_harness_run
+
+    class Config:
+        def __init__(self, args: list[str], **options: object) -> None:
+            self.args, self.options = args, options
+
+        def getoption(self, name: str) -> object:
+            return self.options.get(name)
+
+    assert not is_harness_run(Config(["tests/test_mine.py"]))
+    assert is_harness_run(Config(["suites.registration"]))
+    assert is_harness_run(Config(["tests"], **{"--lti-report-dir": "out"}))
