@@ -67,8 +67,11 @@ def register_secret(value: str | None) -> None:
 
 def learn(value: Any) -> None:
     """Remember a credential seen in traffic (a token a target issued, a key the harness sent), so an
-    echo of it is redacted too. Short or non-string values are ignored (they would redact words)."""
-    if isinstance(value, str) and len(value) >= LEARN_MIN_CHARS and len(_EXTRA) < MAX_LEARNT and not any(c.isspace() for c in value):
+    echo of it is redacted too. Short or non-string values are ignored (they would redact words), and so
+    are JWTs: the JWT pattern removes every one, whole or cut short, without a list that grows with
+    every token a run is issued (each remembered secret costs every later redaction a lookup)."""
+    if (isinstance(value, str) and len(value) >= LEARN_MIN_CHARS and len(_EXTRA) < MAX_LEARNT
+            and not any(c.isspace() for c in value) and not _JWT.fullmatch(value)):
         register_secret(value)
 
 

@@ -217,3 +217,17 @@ def test_secrets_seen_in_traffic_are_redacted_when_echoed(url):
     assert "sent-credential" not in cleaned and "issued-token-abc" not in cleaned
     assert redact.text("grant_type=client_credentials&client_assertion=abc.def.ghi") == "grant_type=client_credentials&client_assertion=[REDACTED]"
     assert redact.text("{'token': 'zz-not-learnt-yet'}") == "{'token': '[REDACTED]'}"
+
+
+def test_issued_jwts_are_not_remembered_one_by_one():
+    """A JWT a target issues is redacted by its shape, whole or cut short; remembering each one would make
+    every later redaction slower with every token a run is issued."""
+    from harness import redact
+
+    token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhYmMiLCJleHAiOjF9.c2lnbmF0dXJlLXZhbHVlLWhlcmU"
+    before = len(redact._EXTRA)
+    redact.learn_from({"access_token": token, "refresh_token": "refresh-not-a-jwt-0001"})
+    assert len(redact._EXTRA) == before + 1  # only the opaque refresh token
+    echoed = f"401 Invalid credentials: Bearer-less echo {token} and {token[:40]}…"
+    assert token[:20] not in redact.text(echoed)
+    assert "refresh-not-a-jwt-0001" not in redact.text("echo refresh-not-a-jwt-0001")
