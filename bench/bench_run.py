@@ -22,7 +22,7 @@ def one_run(examples: int, seed: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         proc = subprocess.run(
-            [sys.executable, "-m", "harness.cli", "run", "--report-dir", tmp, "--examples", str(examples), "--seed", str(seed)],
+            [sys.executable, "-m", "lti_harness.harness.cli", "run", "--report-dir", tmp, "--examples", str(examples), "--seed", str(seed)],
             capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=600,
         )
         wall = time.perf_counter() - started

@@ -27,7 +27,7 @@ from schemathesis.generation import GenerationMode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from harness import dynreg, keys, openapi, servers  # noqa: E402
+from lti_harness.harness import dynreg, keys, openapi, servers  # noqa: E402
 
 METHODS = ("get", "put", "post", "delete", "patch")
 AGS = "https://purl.imsglobal.org/spec/lti-ags/scope/"
@@ -141,7 +141,7 @@ class Served:
 def serve_platform() -> Served:
     """A served mock platform with a registration, a course with a student, the tool installed, a line
     item, and an LTI token of that tool (the credentials rotate: admin, LTI token, a wrong one, none)."""
-    import mock_platform
+    from lti_harness import mock_platform
 
     config = mock_platform.PlatformConfig(admin_token="fuzz-admin")
     server = servers.start(mock_platform.create_app(config))
@@ -189,7 +189,7 @@ def serve_platform() -> Served:
 
 def serve_tool() -> Served:
     """A served mock tool with one registration (credentials: the API key, a wrong one, none)."""
-    import mock_tool
+    from lti_harness import mock_tool
 
     server = servers.start(mock_tool.create_app(mock_tool.ToolConfig(api_key="tf_platform_fuzz")))
     key = {"Authorization": "Bearer tf_platform_fuzz"}

@@ -32,7 +32,7 @@ class Check:
     @property
     def side(self) -> str:
         """``tool`` for checks of a tool under test, ``platform`` for checks of a platform."""
-        from suites import TOOL_SUITES
+        from lti_harness.suites import TOOL_SUITES
 
         return "tool" if self.suite in TOOL_SUITES else "platform"
 
@@ -85,12 +85,12 @@ def check(*ids: str) -> pytest.MarkDecorator:
 
 def load_all(suites: list[str] | None = None) -> list[Check]:
     """Import every suite's check declarations and return them in id order."""
-    from suites import SUITES
+    from lti_harness.suites import SUITES
 
     for name in suites or SUITES:
         if name not in SUITES:
             raise KeyError(f"unknown suite {name!r}; known: {', '.join(SUITES)}")
-        importlib.import_module(f"suites.{name}.checks")
+        importlib.import_module(f"lti_harness.suites.{name}.checks")
     chosen = set(suites or SUITES)
     return sorted((c for c in REGISTRY.values() if c.suite in chosen), key=lambda c: c.id)
 
@@ -101,7 +101,7 @@ SUITE_MARKER = "suite_{}"
 def selection_markers() -> dict[str, str]:
     """The markers the pytest plugin puts on the harness's tests, by name, with their descriptions:
     each level (``required``, ``recommended``) and each suite (``suite_registration``, …)."""
-    from suites import SUITES
+    from lti_harness.suites import SUITES
 
     out = {level: f"tests of {level} LTI conformance checks" for level in LEVELS}
     out.update({SUITE_MARKER.format(name): f"tests of the {name} LTI conformance suite" for name in SUITES})

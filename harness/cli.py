@@ -66,7 +66,7 @@ def _baseline_write(ns: argparse.Namespace) -> int:
 
 
 def _compare(ns: argparse.Namespace) -> int:
-    from reports import compare as render
+    from lti_harness.reports import compare as render
 
     from .compare import SummaryError, compare, load_summary
 
@@ -98,8 +98,8 @@ def _serve(ns: argparse.Namespace) -> int:
     from .statedb import StateFileError
 
     if ns.what == "platform":
-        import mock_platform
-        from mock_platform.faults import check_names
+        from lti_harness import mock_platform
+        from lti_harness.mock_platform.faults import check_names
 
         try:
             faults = check_names(ns.fault or [])
@@ -121,8 +121,8 @@ def _serve(ns: argparse.Namespace) -> int:
         print("a profile for it:")
         print(f'  [platform]\n  base_url = "{url}"\n  account_id = "{ns.account_id}"\n  {token_line}', flush=True)
     else:
-        import mock_tool
-        from mock_tool.faults import check_names as check_tool_faults
+        from lti_harness import mock_tool
+        from lti_harness.mock_tool.faults import check_names as check_tool_faults
 
         try:
             faults = check_tool_faults(ns.fault or [])
@@ -195,8 +195,8 @@ def _keygen(ns: argparse.Namespace) -> int:
 
 
 def _faults(ns: argparse.Namespace) -> int:
-    from mock_platform.faults import FAULTS as PLATFORM
-    from mock_tool.faults import FAULTS as TOOL
+    from lti_harness.mock_platform.faults import FAULTS as PLATFORM
+    from lti_harness.mock_tool.faults import FAULTS as TOOL
 
     table = {"platform": PLATFORM, "tool": TOOL}
     if ns.format == "json":

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-import suites
-from reports import summary as report_summary
+from lti_harness import suites
+from lti_harness.reports import summary as report_summary
 
 from . import checks as registry
 from . import profile as profiles
@@ -451,6 +451,9 @@ def pytest_exception_interact(node: Any, call: Any, report: Any) -> None:
 def _location(item: pytest.Item) -> tuple[str, int]:
     """Where a test is, without a file path: its module's dotted name and the test's line (1-based)."""
     module = getattr(getattr(item, "module", None), "__name__", None) or item.nodeid.split("::")[0].rsplit("/", 1)[-1]
+    path = getattr(item, "path", None)
+    if path is not None and _in_suites(path):  # a source checkout's folder name would otherwise lead the name
+        module = ".".join(("lti_harness", "suites", *Path(path).resolve().relative_to(_SUITES_DIR).with_suffix("").parts))
     try:
         line = item.reportinfo()[1]
     except Exception:  # noqa: BLE001 - a location is a courtesy; never fail a report for it
@@ -568,7 +571,7 @@ def is_harness_run(config: pytest.Config) -> bool:
         return True
     for arg in config.args:
         head = str(arg).split("::")[0]
-        if head == "suites" or head.startswith("suites.") or _in_suites(head):
+        if head == "lti_harness.suites" or head.startswith("lti_harness.suites.") or _in_suites(head):
             return True
     return False
 

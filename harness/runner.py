@@ -41,18 +41,18 @@ class RunOptions:
 
 def pytest_args(opts: RunOptions) -> list[str]:
     """The pytest command line that performs the run."""
-    from suites import SUITES
+    from lti_harness.suites import SUITES
 
     chosen = opts.suites or SUITES
     unknown = [s for s in chosen if s not in SUITES]
     if unknown:
         raise ValueError(f"unknown suite(s): {', '.join(unknown)}; known: {', '.join(SUITES)}")
     out = Path(opts.report_dir)
-    ini = Path(str(resources.files("harness") / "run.ini"))
+    ini = Path(str(resources.files("lti_harness.harness") / "run.ini"))
     args = [
         "-c", str(ini), "--rootdir", str(Path.cwd()),
         "-p", "no:cacheprovider", "-W", "ignore::pytest.PytestAssertRewriteWarning",
-        "--pyargs", *[f"suites.{s}" for s in chosen],
+        "--pyargs", *[f"lti_harness.suites.{s}" for s in chosen],
         "--tb=no" if not opts.verbose else "--tb=short", "-rN" if not opts.verbose else "-rfE",
         "-v" if opts.verbose else "-q",
         f"--html={out / 'report.html'}", "--self-contained-html",
@@ -134,7 +134,7 @@ def usage_problems(opts: RunOptions) -> list[str]:
     """Every problem of the command line and the profile, named as the CLI's options, found without
     starting pytest or a server: unknown suites, check ids and faults, ``--examples`` below 1, a bad
     ``--deadline``, ``--fault`` with ``--profile``, and each problem of the profile file."""
-    from suites import SUITES
+    from lti_harness.suites import SUITES
 
     problems = []
     for name in opts.suites:
@@ -159,8 +159,8 @@ def usage_problems(opts: RunOptions) -> list[str]:
     if opts.level is not None and opts.level not in ("required", "recommended"):  # harness.checks.LEVELS (it imports pytest)
         problems.append(f"--level {opts.level}: unknown level; known: required, recommended")
     if opts.faults:
-        from mock_platform.faults import FAULTS as PLATFORM_FAULTS
-        from mock_tool.faults import FAULTS as TOOL_FAULTS
+        from lti_harness.mock_platform.faults import FAULTS as PLATFORM_FAULTS
+        from lti_harness.mock_tool.faults import FAULTS as TOOL_FAULTS
 
         if opts.profile:
             problems.append("--fault switches faults of the embedded mocks; it cannot be used with --profile")

@@ -16,7 +16,7 @@ BASE_URI = "https://lti-harness.example/schemas/"
 
 def schema_dir() -> Path:
     """The folder holding the schema files."""
-    return Path(str(resources.files("schemas")))
+    return Path(str(resources.files("lti_harness.schemas")))
 
 
 @lru_cache(maxsize=1)

@@ -74,7 +74,7 @@ class HarnessSession:
     def _jwks_server(self, counterpart_url: str | None, who: str) -> tuple[keys.KeyPair, str, bool, str]:
         """A fresh key published by a mock tool on loopback: (key, public base URL, reachable, why not).
         ``counterpart_url`` is the target that must fetch the JWKS; off this machine it needs [harness] public_url."""
-        import mock_tool
+        from lti_harness import mock_tool
 
         key = keys.generate()
         server = servers.start(mock_tool.create_app(mock_tool.ToolConfig(signing_keys=[key])))
@@ -117,7 +117,7 @@ class HarnessSession:
         if "counterpart" not in self.cache:
             import secrets as _secrets
 
-            import mock_platform
+            from lti_harness import mock_platform
 
             from . import redact
 
@@ -137,8 +137,8 @@ class HarnessSession:
 
 def split_faults(names: list[str]) -> tuple[set[str], set[str]]:
     """Fault names split into the platform's and the tool's; ``ValueError`` naming unknown ones."""
-    from mock_platform.faults import FAULTS as PLATFORM
-    from mock_tool.faults import FAULTS as TOOL
+    from lti_harness.mock_platform.faults import FAULTS as PLATFORM
+    from lti_harness.mock_tool.faults import FAULTS as TOOL
 
     unknown = sorted(set(names) - set(PLATFORM) - set(TOOL))
     if unknown:
@@ -148,8 +148,8 @@ def split_faults(names: list[str]) -> tuple[set[str], set[str]]:
 
 def embedded(faults: list[str] | None = None) -> tuple[Profile, list[servers.RunningServer]]:
     """Start the mock platform and the mock tool on free loopback ports; a profile pointing at them."""
-    import mock_platform
-    import mock_tool
+    from lti_harness import mock_platform
+    from lti_harness import mock_tool
 
     platform_faults, tool_faults = split_faults(list(faults or []))
     config = mock_platform.PlatformConfig(faults=platform_faults)

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from harness import schemas
+from lti_harness.harness import schemas
 
 from . import forms, updates
 from .store import Registration

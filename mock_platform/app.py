@@ -18,8 +18,8 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
-from harness import inbound, keys, schemas
-from harness.statedb import FlushBeforeResponse
+from lti_harness.harness import inbound, keys, schemas
+from lti_harness.harness.statedb import FlushBeforeResponse
 
 from . import admin, ags, devkeys, forms, oauth, outcomes, registration, rest, updates, userauth
 from .faults import check_names

@@ -34,8 +34,8 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from jwt.algorithms import RSAAlgorithm
 
-from harness import outbound
-from harness.keys import KeyPair, public_key_from_jwks
+from lti_harness.harness import outbound
+from lti_harness.harness.keys import KeyPair, public_key_from_jwks
 
 from .store import DeveloperKey, Store
 

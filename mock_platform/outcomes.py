@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from harness import pox
+from lti_harness.harness import pox
 
 from . import admin
 from .store import Course, LineItem, Result

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness import schemas
+from lti_harness.harness import schemas
 
 TOOL_CONFIG = "https://purl.imsglobal.org/spec/lti-tool-configuration"
 REGISTRATION_CONFIG_URL = "https://canvas.instructure.com/lti/registration_config_url"

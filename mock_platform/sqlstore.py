@@ -16,8 +16,8 @@ import threading
 from dataclasses import fields
 from typing import Any, Callable, TypeVar
 
-from harness import keys
-from harness.statedb import StateFile, StateFileError, dump
+from lti_harness.harness import keys
+from lti_harness.harness.statedb import StateFile, StateFileError, dump
 
 from .store import Course, DeveloperKey, LineItem, MemoryStore, Registration, Result, UpdateRequest, User, UserToken
 

@@ -6,7 +6,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
-from harness import keys
+from lti_harness.harness import keys
 
 
 @dataclass

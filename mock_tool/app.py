@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from harness import inbound, keys
+from lti_harness.harness import inbound, keys
 
 from . import dynreg, launch, registrations
 from .faults import check_names

@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from harness import outbound
+from lti_harness.harness import outbound
 
 TOOL_CONFIG = "https://purl.imsglobal.org/spec/lti-tool-configuration"
 AGS = "https://purl.imsglobal.org/spec/lti-ags/scope/"

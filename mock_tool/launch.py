@@ -23,8 +23,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from harness import outbound
-from harness.keys import public_key_from_jwks
+from lti_harness.harness import outbound
+from lti_harness.harness.keys import public_key_from_jwks
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 MESSAGE_TYPES = ("LtiResourceLinkRequest", "LtiDeepLinkingRequest")

@@ -13,8 +13,8 @@ import os
 from datetime import datetime, timezone
 from typing import Any
 
-from harness import keys
-from harness.statedb import FlushBeforeResponse, StateFile, StateFileError, dump
+from lti_harness.harness import keys
+from lti_harness.harness.statedb import FlushBeforeResponse, StateFile, StateFileError, dump
 
 from .registrations import RegistrationStore
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from harness import redact
-from harness.compare import Change, Comparison
+from lti_harness.harness import redact
+from lti_harness.harness.compare import Change, Comparison
 
 HEADINGS = {
     "newly_failing": "newly failing",

@@ -8,9 +8,9 @@ import json
 from pathlib import Path
 from typing import Any, Iterable, Protocol
 
-from harness import baseline as baselines
-from harness import redact, results
-from harness.baseline import stale_message
+from lti_harness.harness import baseline as baselines
+from lti_harness.harness import redact, results
+from lti_harness.harness.baseline import stale_message
 
 LABELS = {results.FAILED: "FAILED", results.ERROR: "ERROR ", results.NOT_APPLICABLE: "N/A   "}
 

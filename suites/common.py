@@ -7,12 +7,12 @@ from typing import Any
 
 import httpx
 
-from harness import dynreg, keys
-from harness.client import json_body
-from harness.dynreg import RegisteredTool
-from harness.plugin import not_applicable
-from harness.results import precondition
-from harness.session import HarnessSession, ToolIdentity
+from lti_harness.harness import dynreg, keys
+from lti_harness.harness.client import json_body
+from lti_harness.harness.dynreg import RegisteredTool
+from lti_harness.harness.plugin import not_applicable
+from lti_harness.harness.results import precondition
+from lti_harness.harness.session import HarnessSession, ToolIdentity
 
 
 def tool_identity(platform: HarnessSession) -> ToolIdentity:

@@ -11,11 +11,11 @@ from typing import Any, Callable, Iterator
 import httpx
 import pytest
 
-from harness import keys, results
-from harness.client import TargetError, json_body
-from harness.launch import Answer, Launch, PlatformIdentity, launch
-from harness.plugin import not_applicable
-from harness.session import HarnessSession
+from lti_harness.harness import keys, results
+from lti_harness.harness.client import TargetError, json_body
+from lti_harness.harness.launch import Answer, Launch, PlatformIdentity, launch
+from lti_harness.harness.plugin import not_applicable
+from lti_harness.harness.session import HarnessSession
 
 PATH = "/v1/platform/lti/registrations"
 CODES = {400: "platform_invalid_request", 401: "platform_unauthorized", 404: "platform_not_found", 409: "platform_conflict"}

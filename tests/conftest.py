@@ -12,7 +12,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from harness import servers
+from lti_harness.harness import servers
 
 RUN_TIMEOUT = 300  # a hang guard for subprocess runs, not a performance assertion
 
@@ -46,7 +46,7 @@ def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 def cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = RUN_TIMEOUT) -> subprocess.CompletedProcess[str]:
     """Run ``lti-harness ARGS`` in a fresh interpreter (no input, bounded time)."""
     return subprocess.run(
-        [sys.executable, "-m", "harness.cli", *args],
+        [sys.executable, "-m", "lti_harness.harness.cli", *args],
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -16,8 +16,8 @@ from jsonschema import Draft202012Validator
 from schemathesis import checks as sc
 from starlette.testclient import TestClient
 
-import mock_platform
-from harness import dynreg, keys, openapi, schemas
+from lti_harness import mock_platform
+from lti_harness.harness import dynreg, keys, openapi, schemas
 
 NAMES = ["ags_line_item", "ags_line_item_request", "ags_line_item_container", "ags_score", "ags_score_response",
          "ags_result", "ags_result_container", "ags_error"]

@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import cli
-from harness import baseline, results
-from reports import summary
+from lti_harness.harness import baseline, results
+from lti_harness.reports import summary
 
 IDS = ["AGS-012", "DR-013", "DR-017", "KEY-001"]
 TODAY = dt.date(2027, 1, 15)

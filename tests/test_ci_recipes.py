@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
-from harness import profile as profiles
-from harness.cli import parser
+from lti_harness.harness import profile as profiles
+from lti_harness.harness.cli import parser
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 SEPARATORS = {";", "&&", "||", "&", "|"}

@@ -9,10 +9,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-import mock_platform
+from lti_harness import mock_platform
 from conftest import cli, write_profile
-from harness import cleanup
-from harness.session import open_session
+from lti_harness.harness import cleanup
+from lti_harness.harness.session import open_session
 
 FLAG = "lti_dr_registrations_update"
 # a registration per check, a flag switched off and on (UPD-009), a key deactivated and activated again (UPD-013)

@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from conftest import RUN_TIMEOUT, child_env, cli, write_profile
-from harness.capabilities import CAPABILITIES
-from harness.checks import load_all
+from lti_harness.harness.capabilities import CAPABILITIES
+from lti_harness.harness.checks import load_all
 from test_reports import assert_no_secrets
 
 
@@ -73,9 +73,9 @@ def test_usage_errors_are_refused_before_the_run_starts(tmp_path, args, expected
 
 def test_usage_checks_need_neither_pytest_nor_the_mocks():
     """Finding usage errors imports no pytest session machinery and no mock app (what keeps the refusal fast)."""
-    code = ("import sys; from harness.runner import RunOptions, usage_problems; "
+    code = ("import sys; from lti_harness.harness.runner import RunOptions, usage_problems; "
             "p = usage_problems(RunOptions(faults=['nope'], examples=0)); "
-            "print(len(p), 'mock_platform.app' in sys.modules, 'mock_tool.app' in sys.modules, '_pytest.main' in sys.modules)")
+            "print(len(p), 'lti_harness.mock_platform.app' in sys.modules, 'lti_harness.mock_tool.app' in sys.modules, '_pytest.main' in sys.modules)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=child_env(), stdin=subprocess.DEVNULL)
     assert proc.stdout.split() == ["2", "False", "False", "False"], proc.stdout + proc.stderr
 
@@ -90,7 +90,7 @@ def _free_port() -> int:
 def served_platform_with_fault():
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "harness.cli", "serve", "platform", "--port", str(port), "--fault", "accept-expired-token",
+        [sys.executable, "-m", "lti_harness.harness.cli", "serve", "platform", "--port", str(port), "--fault", "accept-expired-token",
          "--admin-token", "served-admin-token-42", "--log-level", "warning"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
     )
@@ -125,7 +125,7 @@ def test_served_fault_is_caught_by_run_and_by_pytest(served_platform_with_fault,
     assert "served-admin-token-42" not in "".join(p.read_text(errors="replace") for p in report.iterdir())
 
     plain = subprocess.run(
-        [sys.executable, "-m", "pytest", "--pyargs", "suites.registration", f"--lti-profile={profile}", "-q", "-p", "no:cacheprovider", "--lti-examples=5"],
+        [sys.executable, "-m", "pytest", "--pyargs", "lti_harness.suites.registration", f"--lti-profile={profile}", "-q", "-p", "no:cacheprovider", "--lti-examples=5"],
         capture_output=True, text=True, timeout=RUN_TIMEOUT, cwd=tmp_path, env=child_env(env), stdin=subprocess.DEVNULL,
     )
     assert plain.returncode == 1, plain.stdout[-2000:]
@@ -133,7 +133,7 @@ def test_served_fault_is_caught_by_run_and_by_pytest(served_platform_with_fault,
 
 
 def test_keygen_writes_a_private_key_the_profile_reads(tmp_path):
-    from harness import keys, profile
+    from lti_harness.harness import keys, profile
 
     proc = cli("keygen", "platform.pem", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr

@@ -14,8 +14,8 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from harness import redact, results
-from harness.client import (Client, RunDeadlinePassed, TargetBadResponse, TargetReset, TargetTimeout, TargetTooLarge,
+from lti_harness.harness import redact, results
+from lti_harness.harness.client import (Client, RunDeadlinePassed, TargetBadResponse, TargetReset, TargetTimeout, TargetTooLarge,
                             TargetUnreachable, json_body)
 
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
@@ -222,7 +222,7 @@ def test_secrets_seen_in_traffic_are_redacted_when_echoed(url):
 def test_issued_jwts_are_not_remembered_one_by_one():
     """A JWT a target issues is redacted by its shape, whole or cut short; remembering each one would make
     every later redaction slower with every token a run is issued."""
-    from harness import redact
+    from lti_harness.harness import redact
 
     token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhYmMiLCJleHAiOjF9.c2lnbmF0dXJlLXZhbHVlLWhlcmU"
     before = len(redact._EXTRA)

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from conftest import cli
-from harness import compare as engine
-from harness import results
-from reports import compare as render
+from lti_harness.harness import compare as engine
+from lti_harness.harness import results
+from lti_harness.reports import compare as render
 from test_selftest import CHECKS
 
 

@@ -42,7 +42,7 @@ from django.middleware.csrf import get_token  # noqa: E402
 from django.urls import path  # noqa: E402
 from django.views.decorators.csrf import csrf_exempt  # noqa: E402
 
-from harness import keys  # noqa: E402
+from lti_harness.harness import keys  # noqa: E402
 
 ISSUER = "https://harness-platform.example"
 CLIENT_ID = "django-client"

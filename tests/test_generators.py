@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 
-from harness import openapi, schemas
+from lti_harness.harness import openapi, schemas
 
 
 @settings(max_examples=60, deadline=None)

@@ -56,7 +56,7 @@ def run_measured(tmp_path: Path, target: str, *args: str, name: str = "report") 
     profile = write_profile(tmp_path / f"{name}.toml", target)
     started = time.monotonic()
     proc = subprocess.run(
-        [sys.executable, "-c", _MEASURE, sys.executable, "-m", "harness.cli", "run", "--report-dir", str(report_dir),
+        [sys.executable, "-c", _MEASURE, sys.executable, "-m", "lti_harness.harness.cli", "run", "--report-dir", str(report_dir),
          "--profile", str(profile), "--examples", "2", "--seed", "7", "--no-shrink", *args],
         capture_output=True, text=True, timeout=HANG_GUARD_S, env=child_env(ENV), cwd=tmp_path,
     )

@@ -18,9 +18,9 @@ from jsonschema import Draft202012Validator
 from schemathesis import checks as sc
 from starlette.testclient import TestClient
 
-import mock_platform
-from harness import dynreg, keys, openapi, schemas
-from mock_platform import apiscopes as mock_scopes
+from lti_harness import mock_platform
+from lti_harness.harness import dynreg, keys, openapi, schemas
+from lti_harness.mock_platform import apiscopes as mock_scopes
 
 NEW_SCHEMAS = ["api_scope_string", "developer_key", "developer_key_account_binding", "token_request", "user_token_response"]
 ADMIN_TOKEN, BASE, CB = "t", "http://127.0.0.1:8000", "http://127.0.0.1/cb"

@@ -15,9 +15,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from harness import keys
-from harness.client import Client
-from harness.launch import PlatformIdentity, launch
+from lti_harness.harness import keys
+from lti_harness.harness.client import Client
+from lti_harness.harness.launch import PlatformIdentity, launch
 
 ISSUER = "https://platform.example"
 
@@ -123,7 +123,7 @@ def test_redirect_following_is_bounded(serve):
 
 
 def test_profile_keeps_endpoint_urls_exactly(tmp_path):
-    from harness import profile
+    from lti_harness.harness import profile
 
     pair = keys.generate()
     (tmp_path / "k.pem").write_bytes(pair.private_pem)
@@ -155,7 +155,7 @@ LOGIN = '<form method="post" action="/register/"><input name="user"><input type=
 
 
 def test_dr_confirm_page_is_submitted_once_with_its_hidden_fields(serve):
-    from harness import tool_dr
+    from lti_harness.harness import tool_dr
 
     base = serve(dr_tool(CONFIRM))
     with Client(timeout=5) as client:
@@ -166,7 +166,7 @@ def test_dr_confirm_page_is_submitted_once_with_its_hidden_fields(serve):
 
 
 def test_dr_login_page_is_not_submitted(serve):
-    from harness import tool_dr
+    from lti_harness.harness import tool_dr
 
     base = serve(dr_tool(LOGIN))
     with Client(timeout=5) as client:

@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from harness import keys
+from lti_harness.harness import keys
 
 CLIENT_ID = "minimal-tool"
 KID = "minimal-tool-key-1"
@@ -221,7 +221,7 @@ def test_a_platform_accepting_another_audience_fails_key_015(serve, run_harness,
 
 
 def test_registration_table_of_a_profile(tmp_path, monkeypatch):
-    from harness import profile
+    from lti_harness.harness import profile
 
     tool = keys.generate(kid=KID)
     monkeypatch.setenv("MINIMAL_TOOL_PEM", tool.private_pem.decode())

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from oauthlib.oauth1 import Client as OAuth1
 from starlette.testclient import TestClient
 
-import mock_platform
-from harness import keys, pox
+from lti_harness import mock_platform
+from lti_harness.harness import keys, pox
 
 BASE = "http://127.0.0.1:8000"
 ADMIN = {"Authorization": "Bearer t"}

@@ -14,9 +14,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-import mock_platform
-from harness import keys
-from mock_platform import oauth
+from lti_harness import mock_platform
+from lti_harness.harness import keys
+from lti_harness.mock_platform import oauth
 
 ADMIN = {"Authorization": "Bearer admin-secret"}
 BASE = "http://127.0.0.1:8000"

@@ -16,9 +16,9 @@ from hostile import Hostile
 from starlette.testclient import TestClient
 from test_mock_ags import ADMIN, World
 
-import mock_platform
-import mock_tool
-from harness import outbound, pox
+from lti_harness import mock_platform
+from lti_harness import mock_tool
+from lti_harness.harness import outbound, pox
 
 TS_MESSAGE = "Provided timestamp of {} not a valid timestamp"
 JSON = {"Content-Type": "application/json"}
@@ -231,7 +231,7 @@ def test_dr_initiation_needs_the_operators_consent(serve):
 
 
 def test_prefix_rule():
-    from mock_tool.dynreg import under_prefix
+    from lti_harness.mock_tool.dynreg import under_prefix
 
     assert under_prefix("http://127.0.0.1:8000/api/x", "http://127.0.0.1")
     assert under_prefix("http://127.0.0.1:8000/api/x", "http://127.0.0.1:8000/api/")
@@ -284,7 +284,7 @@ def test_dr_initiation_refuses_names_that_resolve_elsewhere(serve):
 
 
 def test_serve_tool_takes_dr_prefixes():
-    from harness import cli
+    from lti_harness.harness import cli
 
     ns = cli.parser().parse_args(["serve", "tool", "--allow-dr-from", "http://127.0.0.1", "--allow-dr-from", "https://lms.example"])
     assert ns.allow_dr_from == ["http://127.0.0.1", "https://lms.example"]

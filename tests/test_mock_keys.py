@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-import mock_platform
-from harness import apiscopes, keys
-from mock_platform import apiscopes as mock_scopes
+from lti_harness import mock_platform
+from lti_harness.harness import apiscopes, keys
+from lti_harness.mock_platform import apiscopes as mock_scopes
 
 ADMIN = {"Authorization": "Bearer admin-secret"}
 CB = "http://127.0.0.1:9/cb"

@@ -14,11 +14,11 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-import mock_tool
-from harness import keys
-from harness.launch import PlatformIdentity, claims_for
-from mock_tool import launch as mock_launch
-from suites.toolapi import body
+from lti_harness import mock_tool
+from lti_harness.harness import keys
+from lti_harness.harness.launch import PlatformIdentity, claims_for
+from lti_harness.mock_tool import launch as mock_launch
+from lti_harness.suites.toolapi import body
 
 API_KEY = "tf_platform_test"
 TOOL = "http://127.0.0.1:8001"

@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 import httpx
 
-import mock_platform
-import mock_tool
-from harness import dynreg, keys
-from mock_platform import forms
+from lti_harness import mock_platform
+from lti_harness import mock_tool
+from lti_harness.harness import dynreg, keys
+from lti_harness.mock_platform import forms
 
 ADMIN = {"Authorization": "Bearer test-admin-token-0001"}
 
@@ -31,7 +31,7 @@ def client(serve):
 
 @pytest.fixture(scope="module")
 def shared_client():
-    from harness import servers
+    from lti_harness.harness import servers
 
     server = servers.start(mock_platform.create_app(mock_platform.PlatformConfig(admin_token="test-admin-token-0001")))
     with httpx.Client(base_url=server.url, timeout=10) as c:

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-import mock_tool
+from lti_harness import mock_tool
 
 KEY = {"Authorization": "Bearer tf_platform_test"}
 PATH = "/v1/platform/lti/registrations"

@@ -7,10 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-import mock_platform
-import mock_tool
-from harness import dynreg, keys
-from mock_platform import updates
+from lti_harness import mock_platform
+from lti_harness import mock_tool
+from lti_harness.harness import dynreg, keys
+from lti_harness.mock_platform import updates
 
 ADMIN = {"Authorization": "Bearer upd-admin-token-0001"}
 

@@ -1,6 +1,7 @@
 """The distribution: ``python -m build`` makes an sdist and a wheel (built from the sdist) that hold every
-package, the JSON schemas and ``harness/run.ini``, and a clean install of the wheel into a fresh venv,
-outside the repository, runs ``lti-harness run``.
+package, the JSON schemas and ``harness/run.ini``, all under the one import name ``lti_harness``; a clean
+install of the wheel into a fresh venv, outside the repository, runs ``lti-harness run``, and beside a
+project with its own ``harness``, ``suites``, ``reports`` and ``schemas`` packages neither shadows the other.
 
 It builds and installs for real (dependencies come from the package index, or pip's cache), so it takes
 about a minute; every step has a timeout so a stuck index cannot hang the suite."""
@@ -61,12 +62,17 @@ def test_wheel_and_sdist_hold_every_package_schema_and_run_ini(dist):
     expected = _expected_files()
     assert "harness/run.ini" in expected and "schemas/openapi/platform.json" in expected and "schemas/profile.json" in expected
     in_wheel = set(zipfile.ZipFile(dist["wheel"]).namelist())
-    assert not expected - in_wheel, f"missing from the wheel: {sorted(expected - in_wheel)}"
+    in_wheel_pkg = {name.removeprefix("lti_harness/") for name in in_wheel if name.startswith("lti_harness/")}
+    assert not expected - in_wheel_pkg, f"missing from the wheel: {sorted(expected - in_wheel_pkg)}"
+    assert "lti_harness/__init__.py" in in_wheel
+    top = {name.split("/", 1)[0] for name in in_wheel if not name.split("/", 1)[0].endswith(".dist-info")}
+    assert top == {"lti_harness"}, f"the wheel installs more than the lti_harness package: {sorted(top)}"
     with tarfile.open(dist["sdist"]) as sdist:
         in_sdist = {name.split("/", 1)[1] for name in sdist.getnames() if "/" in name}
     assert not expected - in_sdist, f"missing from the sdist: {sorted(expected - in_sdist)}"
     assert {"LICENSE", "README.md", "pyproject.toml"} <= in_sdist
-    assert not any(name.startswith(("tests/", "bench/")) for name in in_wheel), "the project's own tests are not installed"
+    assert not any(name.startswith(("tests/", "bench/", "lti_harness/tests/", "lti_harness/bench/", "lti_harness/.venv/"))
+                   for name in in_wheel), "the project's own tests are not installed"
 
 
 def test_clean_install_of_the_wheel_runs_lti_harness(dist, tmp_path):
@@ -78,9 +84,56 @@ def test_clean_install_of_the_wheel_runs_lti_harness(dist, tmp_path):
     work.mkdir()
     version = _step([str(bin_dir / "lti-harness"), "--version"], cwd=work)
     assert version.stdout.startswith("lti-harness ")
-    origin = _step([str(bin_dir / "python"), "-c", "import harness, suites; print(harness.__file__); print(suites.__file__)"], cwd=work)
+    origin = _step([str(bin_dir / "python"), "-c", "from lti_harness import harness, suites; print(harness.__file__); print(suites.__file__)"], cwd=work)
     assert all(str(venv) in line for line in origin.stdout.split()), f"imported from outside the venv: {origin.stdout}"
     run = _step([str(bin_dir / "lti-harness"), "run", "--suite", "registration", "--examples", "2", "--report-dir", "out"], cwd=work)
     summary = json.loads((work / "out" / "summary.json").read_text(encoding="utf-8"))
     assert summary["exit_code"] == 0 and summary["passed"] > 0 and summary["failed"] == 0, run.stdout[-2000:]
     assert (work / "out" / "report.html").is_file() and (work / "out" / "junit.xml").is_file()
+    bare = subprocess.run([str(bin_dir / "python"), "-c", "import harness"], cwd=work, env=_clean_env(), capture_output=True,
+                          text=True, timeout=STEP_TIMEOUT, stdin=subprocess.DEVNULL)
+    assert bare.returncode != 0 and "No module named 'harness'" in bare.stderr, "the wheel installs a top-level harness package"
+
+
+FOREIGN_PACKAGES = ("harness", "suites", "reports", "schemas")
+FOREIGN_TEST = """
+from hypothesis import given, strategies as st
+
+import harness, reports, schemas, suites
+
+
+def test_own_packages_win():
+    assert (harness.summary, reports.summary, schemas.summary, suites.summary) == ("foreign",) * 4
+
+
+@given(st.integers())
+def test_property_with_own_packages(n):
+    assert reports.double(n) == 2 * n
+
+
+def test_harness_plugin_is_loaded(pytestconfig):
+    assert pytestconfig.pluginmanager.has_plugin("lti_harness")
+"""
+
+
+def test_wheel_beside_a_project_with_packages_of_the_same_names(dist, tmp_path):
+    """A QA team's project with its own ``harness``, ``suites``, ``reports`` and ``schemas`` packages: its
+    tests import its packages (with the harness plugin loaded), and ``lti-harness run`` from its folder
+    still runs the harness's own suites."""
+    venv = tmp_path / "venv"
+    _step([sys.executable, "-m", "venv", str(venv)], cwd=tmp_path)
+    bin_dir = venv / ("Scripts" if os.name == "nt" else "bin")
+    _step([str(bin_dir / "python"), "-m", "pip", "install", "--quiet", str(dist["wheel"])], cwd=tmp_path)
+    project = tmp_path / "project"
+    for name in FOREIGN_PACKAGES:
+        (project / name).mkdir(parents=True)
+        (project / name / "__init__.py").write_text('summary = "foreign"\n\n\ndef double(n):\n    return 2 * n\n', encoding="utf-8")
+    (project / "tests").mkdir()
+    (project / "tests" / "test_team.py").write_text(FOREIGN_TEST, encoding="utf-8")
+    (project / "pytest.ini").write_text("[pytest]\npythonpath = .\naddopts = -p no:cacheprovider\n", encoding="utf-8")
+    team = _step([str(bin_dir / "python"), "-m", "pytest", "-q"], cwd=project)
+    assert "3 passed" in team.stdout, team.stdout[-2000:]
+    run = _step([str(bin_dir / "lti-harness"), "run", "--suite", "registration", "--examples", "2", "--report-dir", "out"], cwd=project)
+    summary = json.loads((project / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["exit_code"] == 0 and summary["passed"] > 0 and summary["failed"] == 0, run.stdout[-2000:]
+    assert {c["suite"] for c in summary["checks"]} == {"registration"}

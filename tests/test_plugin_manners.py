@@ -13,14 +13,14 @@ from typing import Any
 
 import pytest
 
-from harness import checks as registry
+from lti_harness.harness import checks as registry
 from conftest import RUN_TIMEOUT, child_env
 
 FOREIGN_CONFTEST = '''
-import harness.plugin
+import lti_harness.harness.plugin
 
 OPENED = []
-_open = harness.plugin.open_session
+_open = lti_harness.harness.plugin.open_session
 
 
 def _recording(*args, **kwargs):
@@ -28,7 +28,7 @@ def _recording(*args, **kwargs):
     return _open(*args, **kwargs)
 
 
-harness.plugin.open_session = _recording
+lti_harness.harness.plugin.open_session = _recording
 '''
 
 FOREIGN_TESTS = '''
@@ -111,7 +111,7 @@ def test_one_session_with_harness_and_foreign_tests(foreign: Path, tmp_path: Pat
     report = tmp_path / "out"
     proc = pytest_run(
         foreign, "--lti-examples=3", "--hypothesis-show-statistics", f"--lti-report-dir={report}",
-        "--pyargs", "suites.ags", "test_foreign.py", "-k", "AGS-040 or foreign",
+        "--pyargs", "lti_harness.suites.ags", "test_foreign.py", "-k", "AGS-040 or foreign",
         env={"FOREIGN_OUT": str(mixed_out), "FOREIGN_FAIL": "1"},
     )
     assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-2000:]
@@ -130,7 +130,7 @@ def test_one_session_with_harness_and_foreign_tests(foreign: Path, tmp_path: Pat
 def registration_run(tmp_path: Path, *selection: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
     report = tmp_path / "out"
     proc = pytest_run(tmp_path, "-q", "--strict-markers", "--lti-examples=2", f"--lti-report-dir={report}",
-                      "--pyargs", "suites.registration", *selection)
+                      "--pyargs", "lti_harness.suites.registration", *selection)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     summary = json.loads((report / "summary.json").read_text(encoding="utf-8"))
     return proc, {c["id"] for c in summary["checks"]}
@@ -149,7 +149,7 @@ def test_select_by_check_id_keyword(tmp_path: Path) -> None:
 
 def collected(tmp_path: Path, *selection: str) -> tuple[set[str], int]:
     """The packages of the tests ``--collect-only`` selects from the registration and scopes suites, and their number."""
-    proc = pytest_run(tmp_path, "--strict-markers", "--collect-only", "--pyargs", "suites.registration", "suites.scopes", *selection)
+    proc = pytest_run(tmp_path, "--strict-markers", "--collect-only", "--pyargs", "lti_harness.suites.registration", "lti_harness.suites.scopes", *selection)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     packages = set(re.findall(r"^ +<Package (\w+)>", proc.stdout, re.MULTILINE))
     count = re.search(r"(\d+)(?:/\d+)? tests? collected", proc.stdout)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness import capabilities, keys, profile
+from lti_harness.harness import capabilities, keys, profile
 
 GOOD = {"platform": {"base_url": "https://canvas.example.edu/", "account_id": 1, "admin_token": "tok-123456"}}
 
@@ -73,7 +73,7 @@ def test_loopback_detection():
 
 
 def test_pre_issued_user_tokens(tmp_path, monkeypatch):
-    from harness import profile as profiles
+    from lti_harness.harness import profile as profiles
 
     monkeypatch.setenv("TOKEN_A", "1~secret-a")
     good = tmp_path / "p.toml"

@@ -13,9 +13,9 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from conftest import write_profile
-from harness import keys, profile
-from harness.capabilities import PLATFORM_CAPABILITIES
-from harness.schemas import schema_dir
+from lti_harness.harness import keys, profile
+from lti_harness.harness.capabilities import PLATFORM_CAPABILITIES
+from lti_harness.harness.schemas import schema_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads((schema_dir() / "profile.json").read_text(encoding="utf-8"))

@@ -12,8 +12,8 @@ from pylti1p3.lineitem import LineItem
 from pylti1p3.registration import Registration
 from pylti1p3.service_connector import ServiceConnector
 
-import mock_platform
-from harness import keys
+from lti_harness import mock_platform
+from lti_harness.harness import keys
 
 ADMIN = {"Authorization": "Bearer real-client-admin"}
 AGS = "https://purl.imsglobal.org/spec/lti-ags/scope/"

@@ -26,7 +26,7 @@ from pylti1p3.exception import LtiException, OIDCException
 from pylti1p3.tool_config import ToolConfDict
 from werkzeug.serving import make_server
 
-from harness import keys
+from lti_harness.harness import keys
 from test_reports import assert_no_secrets
 
 ISSUER = "https://harness-platform.example"

@@ -8,10 +8,10 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-import mock_platform
+from lti_harness import mock_platform
 from conftest import write_profile
-from harness.checks import load_all
-from mock_platform.faults import check_names
+from lti_harness.harness.checks import load_all
+from lti_harness.mock_platform.faults import check_names
 
 ADMIN = "targets-admin-token-0001"
 ENV = {"LTI_TEST_ADMIN_TOKEN": ADMIN}

@@ -8,10 +8,10 @@ import pkgutil
 
 import pytest
 
-import suites
-from harness.checks import REGISTRY, load_all
-from mock_platform.faults import FAULTS as PLATFORM_FAULTS
-from mock_tool.faults import FAULTS as TOOL_FAULTS
+from lti_harness import suites
+from lti_harness.harness.checks import REGISTRY, load_all
+from lti_harness.mock_platform.faults import FAULTS as PLATFORM_FAULTS
+from lti_harness.mock_tool.faults import FAULTS as TOOL_FAULTS
 
 ALL_FAULTS = {**PLATFORM_FAULTS, **TOOL_FAULTS}
 CHECKS = load_all()
@@ -20,11 +20,11 @@ CHECKS = load_all()
 def _claimed_ids() -> set[str]:
     claimed: set[str] = set()
     for name in suites.SUITES:
-        package = importlib.import_module(f"suites.{name}")
+        package = importlib.import_module(f"lti_harness.suites.{name}")
         for info in pkgutil.iter_modules(package.__path__):
             if not info.name.startswith("test_"):
                 continue
-            module = importlib.import_module(f"suites.{name}.{info.name}")
+            module = importlib.import_module(f"lti_harness.suites.{name}.{info.name}")
             for _, fn in inspect.getmembers(module, inspect.isfunction):
                 for mark in getattr(fn, "pytestmark", []):
                     if mark.name == "lti_check":

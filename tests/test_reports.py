@@ -12,7 +12,7 @@ from typing import Iterator
 import pytest
 
 from conftest import RunResult, cli
-from harness.checks import load_all
+from lti_harness.harness.checks import load_all
 
 SUITES = ["registration", "tool_side"]  # a platform suite and a tool suite
 
@@ -163,18 +163,18 @@ def test_junit_error_messages_start_with_check_and_level(down_run):
 
 
 def test_not_applicable_rows_name_no_harness_file(down_run):
-    import harness
-    import suites
+    from lti_harness import harness
+    from lti_harness import suites
 
     na = [c["id"] for c in down_run.summary["checks"] if c["outcome"] == "not_applicable"]
     assert na and all(cid.startswith("TOOL-") for cid in na)
     skipped = [s for case in _testcases(down_run) for s in case.iter("skipped")]
     assert len(skipped) >= len(na)
     for s in skipped:
-        assert s.text.startswith("suites.tool_side.") and ": not applicable: " in s.text, s.text
+        assert s.text.startswith("lti_harness.suites.tool_side.") and ": not applicable: " in s.text, s.text
     data = _html_data(down_run)
     logs = [row["log"] for rows in data["tests"].values() for row in rows if row["result"] == "Skipped"]
-    assert logs and all(log.startswith("suites.tool_side.") and "not applicable" in log for log in logs)
+    assert logs and all(log.startswith("lti_harness.suites.tool_side.") and "not applicable" in log for log in logs)
     harness_dirs = {str(Path(harness.__file__).resolve().parent), str(Path(suites.__file__).resolve().parent)}
     for name in ("report.html", "junit.xml", "summary.json"):
         text = (down_run.report_dir / name).read_text(encoding="utf-8")
@@ -243,7 +243,7 @@ def test_reproduce_line_reproduces_the_run(fault_run, tmp_path):
 
 
 def test_reproduce_command_carries_every_run_option():
-    from harness.runner import RunOptions, reproduce_command
+    from lti_harness.harness.runner import RunOptions, reproduce_command
 
     opts = RunOptions(profile="my target.toml", suites=["registration"], checks=["DR-012"], seed=5, examples=3,
                       faults=["accept-expired-token"], baseline="known.toml", deadline=90.0, strict=True, shrink=False,
@@ -252,7 +252,7 @@ def test_reproduce_command_carries_every_run_option():
         "lti-harness", "run", "--seed", "5", "--profile", "my target.toml", "--suite", "registration", "--check", "DR-012",
         "--level", "required", "--examples", "3", "--fault", "accept-expired-token", "--baseline", "known.toml",
         "--deadline", "90", "--max-failures", "2", "--strict", "--no-shrink", "--", "-x", "-k", "DR-012 or DR-013"]
-    from harness.cli import parser
+    from lti_harness.harness.cli import parser
 
     words = shlex.split(reproduce_command(opts))
     ns = parser().parse_args(words[1:words.index("--")])
@@ -262,8 +262,8 @@ def test_reproduce_command_carries_every_run_option():
 
 
 def test_exchanges_html_folds_all_but_the_decisive_one():
-    from harness.client import Exchange
-    from harness.plugin import FOLDED_EXCHANGES, exchanges_html
+    from lti_harness.harness.client import Exchange
+    from lti_harness.harness.plugin import FOLDED_EXCHANGES, exchanges_html
 
     def ex(i: int) -> Exchange:
         return Exchange(method="GET", url=f"http://127.0.0.1:1/thing/{i}/", request_headers={}, request_body="",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from harness import results
-from harness.adapters import AdminActionFailed, NotSupported
-from harness.checks import Check
-from harness.client import TargetBadResponse, TargetTimeout, TargetUnreachable
+from lti_harness.harness import results
+from lti_harness.harness.adapters import AdminActionFailed, NotSupported
+from lti_harness.harness.checks import Check
+from lti_harness.harness.client import TargetBadResponse, TargetTimeout, TargetUnreachable
 
 
 def item(outcome: str, level: str = "required") -> dict:
@@ -84,7 +84,7 @@ def test_tally_counts_every_verdict():
 def test_readme_documents_verdicts_exit_codes_and_capabilities():
     from pathlib import Path
 
-    from harness.capabilities import CAPABILITIES
+    from lti_harness.harness.capabilities import CAPABILITIES
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     for verdict in ("`passed`", "`failed`", "`error`", "`not applicable`"):
@@ -96,7 +96,7 @@ def test_readme_documents_verdicts_exit_codes_and_capabilities():
 
 
 def test_console_says_when_nothing_was_tested():
-    from reports import summary
+    from lti_harness.reports import summary
 
     check = Check("DR-001", "t", "s", "required", ("f",), "registration", needs=("dynamic_registration",))
     res = results.CheckResult(check)

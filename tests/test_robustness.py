@@ -9,7 +9,7 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import harness
+from lti_harness import harness
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
@@ -82,9 +82,9 @@ def test_profile_with_bad_url(run_harness, tmp_path):
 
 LEAKY_TEST = '''
 import pytest
-import suites.registration.checks  # noqa: F401  (defines DR-001)
-from harness import redact
-from harness.checks import check
+import lti_harness.suites.registration.checks  # noqa: F401  (defines DR-001)
+from lti_harness.harness import redact
+from lti_harness.harness.checks import check
 
 SECRET = "quoted-secret-7d1e0c9a5b3f"
 

@@ -7,8 +7,8 @@ import time
 import xml.etree.ElementTree as ET
 
 from conftest import cli
-from harness.checks import load_all
-from harness.runner import RunOptions, pytest_args
+from lti_harness.harness.checks import load_all
+from lti_harness.harness.runner import RunOptions, pytest_args
 
 SMALL = ["--suite", "registration", "--examples", "2", "--seed", "3"]
 
@@ -54,7 +54,7 @@ def test_wrong_pass_through_options_are_refused_at_once():
 
 
 def test_html_labels_only_for_harness_runs():
-    from harness.plugin import is_harness_run
+    from lti_harness.harness.plugin import is_harness_run
 
     class Config:
         def __init__(self, args: list[str], **options: object) -> None:
@@ -64,5 +64,5 @@ def test_html_labels_only_for_harness_runs():
             return self.options.get(name)
 
     assert not is_harness_run(Config(["tests/test_mine.py"]))
-    assert is_harness_run(Config(["suites.registration"]))
+    assert is_harness_run(Config(["lti_harness.suites.registration"]))
     assert is_harness_run(Config(["tests"], **{"--lti-report-dir": "out"}))

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from harness import dynreg
+from lti_harness.harness import dynreg
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
@@ -743,6 +743,6 @@ def test_openapi_response_validation_through_schemathesis(path, method, status, 
     ids=["record-invalid-hash", "ags-shape", "empty-errors-object", "bare-message"],
 )
 def test_documented_error_shapes(body, valid):
-    from harness import schemas as harness_schemas
+    from lti_harness.harness import schemas as harness_schemas
 
     assert harness_schemas.is_valid("canvas_error", body) is valid

@@ -7,9 +7,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-import mock_platform
+from lti_harness import mock_platform
 from conftest import write_profile
-from harness import apiscopes
+from lti_harness.harness import apiscopes
 
 ADMIN = "pre-issued-admin-token"
 CB = "http://127.0.0.1:9/cb"

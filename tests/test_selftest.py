@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from harness.checks import load_all
-from mock_platform.faults import FAULTS as PLATFORM_FAULTS
-from mock_tool.faults import FAULTS as TOOL_FAULTS
+from lti_harness.harness.checks import load_all
+from lti_harness.mock_platform.faults import FAULTS as PLATFORM_FAULTS
+from lti_harness.mock_tool.faults import FAULTS as TOOL_FAULTS
 from test_reports import assert_no_secrets
 
 FAULTS = {**PLATFORM_FAULTS, **TOOL_FAULTS}

@@ -20,13 +20,13 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-import mock_platform
-import mock_tool
-from harness import dynreg, keys, servers
-from harness.statedb import StateFileError
-from mock_platform import sqlstore
-from mock_platform.store import MemoryStore, User
-from mock_tool.store import ToolState
+from lti_harness import mock_platform
+from lti_harness import mock_tool
+from lti_harness.harness import dynreg, keys, servers
+from lti_harness.harness.statedb import StateFileError
+from lti_harness.mock_platform import sqlstore
+from lti_harness.mock_platform.store import MemoryStore, User
+from lti_harness.mock_tool.store import ToolState
 
 from conftest import child_env, cli
 
@@ -54,7 +54,7 @@ def start_served(what: str, db: Path, port: int, log: Path) -> subprocess.Popen[
     extra = ["--admin-token", ADMIN_TOKEN] if what == "platform" else ["--api-key", API_KEY]
     with log.open("ab") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "harness.cli", "serve", what, "--db", str(db), "--port", str(port), "--log-level", "warning", *extra],
+            [sys.executable, "-m", "lti_harness.harness.cli", "serve", what, "--db", str(db), "--port", str(port), "--log-level", "warning", *extra],
             stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, env=child_env(),
         )
     probe = f"http://127.0.0.1:{port}" + ("/_mock/faults" if what == "platform" else "/health")

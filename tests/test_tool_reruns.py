@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import mock_tool
+from lti_harness import mock_tool
 
 
 def test_two_runs_against_the_same_tool_agree(tmp_path: Path, serve, run_harness):

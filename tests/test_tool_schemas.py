@@ -21,7 +21,7 @@ from jsonschema import Draft202012Validator
 from schemathesis.core.failures import FailureGroup
 from schemathesis.core.transport import Response
 
-from harness import dynreg, openapi, schemas
+from lti_harness.harness import dynreg, openapi, schemas
 
 SEED = "001_f676ab90b81a9d23.txt"
 STEMS = ["tool_registration_create", "tool_registration_update", "tool_registration", "tool_registration_summary",

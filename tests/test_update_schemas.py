@@ -21,10 +21,10 @@ from typing import Any
 
 import pytest
 
-from harness import dynreg
+from lti_harness.harness import dynreg
 from jsonschema import Draft202012Validator
 
-from harness import openapi, schemas
+from lti_harness.harness import openapi, schemas
 
 HERE = Path(__file__).resolve().parent
 EXAMPLES = HERE / "schema_examples"

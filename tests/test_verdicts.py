@@ -8,8 +8,8 @@ from pathlib import Path
 
 from starlette.responses import JSONResponse
 
-import mock_platform
-from harness.results import EXIT_UNTESTED
+from lti_harness import mock_platform
+from lti_harness.harness.results import EXIT_UNTESTED
 
 PLATFORM_SUITES = ["registration", "update_approval", "scopes", "ags"]
 

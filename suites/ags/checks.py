@@ -1,6 +1,6 @@
 """Checks of the AGS suite: happy paths, media types, scopes, every documented error, throttling."""
 
-from harness.checks import define
+from lti_harness.harness.checks import define
 
 DOC = "003_7b3da58a284c44ed.txt"
 ERR = f'{DOC}, "Common Error Codes"'

@@ -12,11 +12,11 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import pytest
 
-from harness.client import json_body
-from harness.session import HarnessSession
-from harness.plugin import not_applicable
-from harness.results import precondition
-from suites.common import LINEITEM, LINEITEM_READ, RESULT_READ, SCORE, LtiKey, lti_token, new_lti_key, registered_key
+from lti_harness.harness.client import json_body
+from lti_harness.harness.session import HarnessSession
+from lti_harness.harness.plugin import not_applicable
+from lti_harness.harness.results import precondition
+from lti_harness.suites.common import LINEITEM, LINEITEM_READ, RESULT_READ, SCORE, LtiKey, lti_token, new_lti_key, registered_key
 
 ALL_SCOPES = [LINEITEM, LINEITEM_READ, SCORE, RESULT_READ]
 LINEITEM_TYPE = "application/vnd.ims.lis.v2.lineitem+json"

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import uuid
 
-from harness.checks import check
-from harness.client import json_body
-from harness.results import precondition
-from suites import common
-from suites.common import LINEITEM, LINEITEM_READ, new_lti_key
+from lti_harness.harness.checks import check
+from lti_harness.harness.client import json_body
+from lti_harness.harness.results import precondition
+from lti_harness.suites import common
+from lti_harness.suites.common import LINEITEM, LINEITEM_READ, new_lti_key
 
 from .conftest import CONTAINER_TYPE, beneath, LINEITEM_TYPE, RESULTS_TYPE, SCORE_TYPE, expect_error, new_course, score
 

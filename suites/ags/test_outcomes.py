@@ -10,8 +10,8 @@ import httpx
 import pytest
 from oauthlib.oauth1 import Client as OAuth1
 
-from harness import pox
-from harness.checks import check
+from lti_harness.harness import pox
+from lti_harness.harness.checks import check
 
 from .conftest import Course
 

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from harness.checks import check
-from harness.client import json_body
+from lti_harness.harness.checks import check
+from lti_harness.harness.client import json_body
 
 from .conftest import score
 from .test_scores import ratio, result_for

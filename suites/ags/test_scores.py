@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.adapters import AdminActionFailed
-from harness.checks import check
-from harness.client import json_body
-from harness.results import cannot_test, precondition
-from suites.common import LINEITEM_READ, RESULT_READ, SCORE
+from lti_harness.harness.adapters import AdminActionFailed
+from lti_harness.harness.checks import check
+from lti_harness.harness.client import json_body
+from lti_harness.harness.results import cannot_test, precondition
+from lti_harness.suites.common import LINEITEM_READ, RESULT_READ, SCORE
 
 from .conftest import SUBMISSION_EXT, expect_error, new_course, score, stamp
 

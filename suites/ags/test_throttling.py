@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from harness.checks import check
-from harness.results import precondition
-from suites.common import LINEITEM_READ, new_lti_key
+from lti_harness.harness.checks import check
+from lti_harness.harness.results import precondition
+from lti_harness.suites.common import LINEITEM_READ, new_lti_key
 
 from .conftest import CONTAINER_TYPE
 

@@ -1,6 +1,6 @@
 """Checks of the dynamic registration suite."""
 
-from harness import checks
+from lti_harness.harness import checks
 
 SEED = "002_dbbfc42e48a9805e.txt"
 UPD = "000_a19bcb645fa47239.txt"

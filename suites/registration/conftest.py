@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from harness import dynreg
-from harness.adapters import RegistrationToken
-from harness.client import json_body
-from harness.session import HarnessSession
+from lti_harness.harness import dynreg
+from lti_harness.harness.adapters import RegistrationToken
+from lti_harness.harness.client import json_body
+from lti_harness.harness.session import HarnessSession
 
 
 @dataclass

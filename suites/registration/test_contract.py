@@ -9,11 +9,11 @@ from hypothesis import given, note
 from schemathesis import checks as sc
 from schemathesis.generation import GenerationMode
 
-from harness import dynreg, openapi
-from harness.checks import check
-from harness.client import json_body
-from harness.plugin import not_applicable
-from harness.pbt import TargetGuard
+from lti_harness.harness import dynreg, openapi
+from lti_harness.harness.checks import check
+from lti_harness.harness.client import json_body
+from lti_harness.harness.plugin import not_applicable
+from lti_harness.harness.pbt import TargetGuard
 
 CHECKS = [sc.not_a_server_error, sc.status_code_conformance, sc.content_type_conformance, sc.response_schema_conformance]
 SCHEMA = openapi.load("platform")
@@ -62,7 +62,7 @@ def _sendable(name: str, value: Any) -> bool:
 
 
 def openapi_form(data: Any) -> str:
-    from harness.dynreg import form_encode
+    from lti_harness.harness.dynreg import form_encode
 
     return form_encode(data) if isinstance(data, dict) else str(data)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from harness import keys, schemas
-from harness.checks import check
-from harness.client import json_body
-from harness.dynreg import with_token_in_url
+from lti_harness.harness import keys, schemas
+from lti_harness.harness.checks import check
+from lti_harness.harness.client import json_body
+from lti_harness.harness.dynreg import with_token_in_url
 
 
 @check("DR-001")

@@ -8,11 +8,11 @@ from typing import Any, Callable
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from harness import dynreg, openapi, schemas
-from harness.checks import check
-from harness.client import json_body
-from harness.pbt import TargetGuard
-from harness.results import precondition
+from lti_harness.harness import dynreg, openapi, schemas
+from lti_harness.harness.checks import check
+from lti_harness.harness.client import json_body
+from lti_harness.harness.pbt import TargetGuard
+from lti_harness.harness.results import precondition
 
 TC = dynreg.TOOL_CONFIG
 REQUIRED = ["application_type", "grant_types", "response_types", "redirect_uris", "initiate_login_uri", "client_name", "jwks_uri", "token_endpoint_auth_method", TC]

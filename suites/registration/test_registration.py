@@ -9,11 +9,11 @@ from typing import Any
 import jwt
 import pytest
 
-from harness import dynreg, schemas
-from harness.checks import check
-from harness.client import json_body
-from harness.plugin import not_applicable
-from harness.results import precondition
+from lti_harness.harness import dynreg, schemas
+from lti_harness.harness.checks import check
+from lti_harness.harness.client import json_body
+from lti_harness.harness.plugin import not_applicable
+from lti_harness.harness.results import precondition
 
 TC = dynreg.TOOL_CONFIG
 UNKNOWN_SCOPE = "https://example.invalid/scope/not-an-lti-scope"

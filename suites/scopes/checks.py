@@ -1,6 +1,6 @@
 """Checks of the developer key and scope restriction suite."""
 
-from harness.checks import define
+from lti_harness.harness.checks import define
 
 DOC = "004_4338d3dce955dba8.txt"
 F3 = "canvas-facts.md §3"

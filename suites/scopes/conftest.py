@@ -7,15 +7,15 @@ from typing import Any, Callable
 import httpx
 import pytest
 
-from harness import apiscopes, schemas, usertokens
-from harness.adapters import NotSupported
-from harness.client import json_body
-from harness.plugin import not_applicable
-from harness.session import HarnessSession
-from suites import common
-from suites.common import LtiKey, course_id, lti_token, new_lti_key, post_assertion, token_url  # noqa: F401
+from lti_harness.harness import apiscopes, schemas, usertokens
+from lti_harness.harness.adapters import NotSupported
+from lti_harness.harness.client import json_body
+from lti_harness.harness.plugin import not_applicable
+from lti_harness.harness.session import HarnessSession
+from lti_harness.suites import common
+from lti_harness.suites.common import LtiKey, course_id, lti_token, new_lti_key, post_assertion, token_url  # noqa: F401
 
-from suites.common import LINEITEM, LINEITEM_READ, SCORE  # noqa: F401  (re-exported to the tests)
+from lti_harness.suites.common import LINEITEM, LINEITEM_READ, SCORE  # noqa: F401  (re-exported to the tests)
 INSUFFICIENT = "Insufficient scopes on access token."
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from harness import apiscopes, usertokens
-from harness.adapters import NotSupported
-from harness.checks import check
-from harness.plugin import not_applicable
-from harness.results import precondition
+from lti_harness.harness import apiscopes, usertokens
+from lti_harness.harness.adapters import NotSupported
+from lti_harness.harness.checks import check
+from lti_harness.harness.plugin import not_applicable
+from lti_harness.harness.results import precondition
 
 from .conftest import call, course_id, expect_reachable, expect_refused, new_api_key, present, token_url
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import httpx
 
-from harness.checks import check
-from harness.client import json_body
-from harness.dynreg import REG_READ_SCOPE
-from harness.results import precondition
-from suites import common
+from lti_harness.harness.checks import check
+from lti_harness.harness.client import json_body
+from lti_harness.harness.dynreg import REG_READ_SCOPE
+from lti_harness.harness.results import precondition
+from lti_harness.suites import common
 
 from .conftest import LINEITEM, LINEITEM_READ, SCORE, course_id, lti_token, new_lti_key
 

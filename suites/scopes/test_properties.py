@@ -6,8 +6,8 @@ from __future__ import annotations
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from harness import apiscopes
-from harness.checks import check
+from lti_harness.harness import apiscopes
+from lti_harness.harness.checks import check
 
 from .conftest import course_id, expect_reachable, expect_refused, present
 

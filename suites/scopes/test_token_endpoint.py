@@ -12,12 +12,12 @@ import httpx
 from cryptography.hazmat.primitives import serialization
 from jwt.algorithms import RSAAlgorithm
 
-from harness import keys, schemas
-from harness.checks import check
-from harness.client import json_body
-from harness.plugin import not_applicable
-from harness.results import precondition
-from suites import common
+from lti_harness.harness import keys, schemas
+from lti_harness.harness.checks import check
+from lti_harness.harness.client import json_body
+from lti_harness.harness.plugin import not_applicable
+from lti_harness.harness.results import precondition
+from lti_harness.suites import common
 
 from .conftest import LINEITEM, LINEITEM_READ, SCORE, LtiKey, assert_oauth_refusal, post_assertion
 

@@ -1,7 +1,7 @@
 """Checks of the tool registrations API suite (seed 001, "LTI Registrations"). The document's stated
 behaviour is required; what only its examples show (the message wording) is recommended."""
 
-from harness.checks import define
+from lti_harness.harness.checks import define
 
 DOC = "001_f676ab90b81a9d23.txt"
 S = "tool_registrations"

@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
 from schemathesis import checks as sc
 
-from harness import openapi
-from harness.checks import check
-from harness.client import json_body
-from harness.pbt import TargetGuard
-from harness.plugin import not_applicable
+from lti_harness.harness import openapi
+from lti_harness.harness.checks import check
+from lti_harness.harness.client import json_body
+from lti_harness.harness.pbt import TargetGuard
+from lti_harness.harness.plugin import not_applicable
 
 from .conftest import FIELDS, PATH, ToolApi, body
 

@@ -6,10 +6,10 @@ import uuid
 
 import pytest
 
-from harness import results
-from harness.checks import check
-from harness.client import json_body
-from suites.toolapi import assert_refused, control, register_as_platform
+from lti_harness.harness import results
+from lti_harness.harness.checks import check
+from lti_harness.harness.client import json_body
+from lti_harness.suites.toolapi import assert_refused, control, register_as_platform
 
 from .conftest import FIELDS, body, expect_error
 

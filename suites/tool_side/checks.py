@@ -2,7 +2,7 @@
 accept or refuse. Levels follow the source's words: MUST (or the certification suite's "must reject")
 → required; SHOULD or silence → recommended."""
 
-from harness.checks import define
+from lti_harness.harness.checks import define
 
 S = "tool_side"
 SEC = "ims-facts.md §3.4 (Security Framework §5.1.3, tool validation steps)"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.session import HarnessSession
-from suites.toolapi import Registered, ToolApi, api, api_registration, assert_accepted, assert_refused, configured_registration, control  # noqa: F401  (used by the tests)
+from lti_harness.harness.session import HarnessSession
+from lti_harness.suites.toolapi import Registered, ToolApi, api, api_registration, assert_accepted, assert_refused, configured_registration, control  # noqa: F401  (used by the tests)
 
 
 @pytest.fixture

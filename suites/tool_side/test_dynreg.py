@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from harness import results, schemas, tool_dr
-from harness.checks import check
-from harness.client import Exchange, json_body
-from harness.plugin import not_applicable
-from harness.profile import is_loopback
-from harness.session import HarnessSession
+from lti_harness.harness import results, schemas, tool_dr
+from lti_harness.harness.checks import check
+from lti_harness.harness.client import Exchange, json_body
+from lti_harness.harness.plugin import not_applicable
+from lti_harness.harness.profile import is_loopback
+from lti_harness.harness.session import HarnessSession
 
 CACHE = "tool_side.dr_initiation"
 

@@ -9,9 +9,9 @@ import time
 import uuid
 from typing import Callable
 
-from harness import keys
-from harness.checks import check
-from harness.launch import LTI, Answer, post_id_token
+from lti_harness.harness import keys
+from lti_harness.harness.checks import check
+from lti_harness.harness.launch import LTI, Answer, post_id_token
 
 from .conftest import Registered, assert_accepted, assert_refused, control
 

@@ -1,6 +1,6 @@
 """Checks of the registration update approval suite."""
 
-from harness.checks import define
+from lti_harness.harness.checks import define
 
 DOC = "000_a19bcb645fa47239.txt"
 S = "update_approval"

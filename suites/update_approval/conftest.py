@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
-from harness import dynreg
-from harness.adapters import AdminActionFailed, NotSupported
-from harness.client import TargetBadResponse
-from harness.dynreg import REG_READ_SCOPE, REG_SCOPE, RegisteredTool
-from harness.session import HarnessSession
-from suites import common
+from lti_harness.harness import dynreg
+from lti_harness.harness.adapters import AdminActionFailed, NotSupported
+from lti_harness.harness.client import TargetBadResponse
+from lti_harness.harness.dynreg import REG_READ_SCOPE, REG_SCOPE, RegisteredTool
+from lti_harness.harness.session import HarnessSession
+from lti_harness.suites import common
 
 AGS = "https://purl.imsglobal.org/spec/lti-ags/scope/"
 NRPS = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from harness import dynreg, schemas
-from harness.checks import check
-from harness.client import json_body
-from harness.dynreg import REG_READ_SCOPE, REG_SCOPE, RegisteredTool
-from harness.plugin import not_applicable
-from harness.results import precondition
+from lti_harness.harness import dynreg, schemas
+from lti_harness.harness.checks import check
+from lti_harness.harness.client import json_body
+from lti_harness.harness.dynreg import REG_READ_SCOPE, REG_SCOPE, RegisteredTool
+from lti_harness.harness.plugin import not_applicable
+from lti_harness.harness.results import precondition
 
 from .conftest import AGS, full_update, register
 

@@ -16,11 +16,11 @@ from hypothesis import note, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
-from harness import dynreg, openapi
-from harness.checks import check
-from harness.client import TargetError, json_body
-from harness.dynreg import REG_READ_SCOPE, REG_SCOPE
-from harness import results
+from lti_harness.harness import dynreg, openapi
+from lti_harness.harness.checks import check
+from lti_harness.harness.client import TargetError, json_body
+from lti_harness.harness.dynreg import REG_READ_SCOPE, REG_SCOPE
+from lti_harness.harness import results
 
 from .conftest import ORIGINAL_SCOPES, register
 

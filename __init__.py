@@ -1,0 +1,1 @@
+"""lti-harness: LTI 1.3 conformance and contract test harness."""
