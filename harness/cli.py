@@ -10,13 +10,57 @@ from . import __version__
 
 
 def _run(ns: argparse.Namespace) -> int:
+    profiles = ns.profile or []
+    if len(profiles) > 2:
+        print("lti-harness: --profile may be given at most twice (two targets to compare)", file=sys.stderr)
+        return 2
+    if len(profiles) == 2:
+        return _run_two(ns, profiles)
+    return _run_one(ns, profiles[0] if profiles else None, ns.report_dir)
+
+
+def _run_two(ns: argparse.Namespace, profiles: list[str]) -> int:
+    """Run the same selection against two targets (e.g. staging and production), each into its own
+    report folder, then compare them: exit 1 when the second has a required failure the first has not."""
+    from pathlib import Path
+
+    from lti_harness.reports import compare as render
+
+    from .compare import SummaryError, compare, load_summary
+
+    if ns.seed is None:  # one seed for both runs, so the same examples are compared
+        import random
+
+        ns.seed = random.randrange(1, 2**31)
+    names = [Path(p).stem for p in profiles]
+    if names[0] == names[1]:
+        names = [f"{names[0]}-1", f"{names[1]}-2"]
+    dirs = [str(Path(ns.report_dir) / name) for name in names]
+    codes = [_run_one(ns, profile, folder) for profile, folder in zip(profiles, dirs)]
+    if any(code == 2 for code in codes):
+        return 2
+    try:
+        a, b = load_summary(dirs[0]), load_summary(dirs[1])
+    except SummaryError as exc:
+        print(f"lti-harness: {exc}", file=sys.stderr)
+        return 2
+    cmp = compare(a, b, a_name=profiles[0], b_name=profiles[1])
+    page = Path(ns.report_dir) / "compare.html"
+    render.write_page(cmp, page)
+    print(f"\ncomparison of {profiles[0]} (exit {codes[0]}) and {profiles[1]} (exit {codes[1]}): {page}")
+    for text, _style in render.console(cmp):
+        print(text)
+    return cmp.exit_code
+
+
+def _run_one(ns: argparse.Namespace, profile: str | None, report_dir: str) -> int:
     from .runner import RunOptions, run
 
     return run(
         RunOptions(
-            profile=ns.profile,
+            profile=profile,
             suites=ns.suite or [],
-            report_dir=ns.report_dir,
+            report_dir=report_dir,
             seed=ns.seed,
             examples=ns.examples,
             strict=ns.strict,
@@ -217,7 +261,10 @@ def parser() -> argparse.ArgumentParser:
                        usage="%(prog)s [options] [-- PYTEST-OPTION ...]",
                        epilog="Options after '--' go to pytest as they are, e.g. "
                               "'lti-harness run --suite registration -- -x -k DR-012'.")
-    r.add_argument("--profile", metavar="FILE", help="TOML target profile; without it the mocks are started on loopback")
+    r.add_argument("--profile", metavar="FILE", action="append",
+                   help="TOML target profile; without it the mocks are started on loopback. Given twice, the run is made "
+                   "against both targets (reports in DIR/<profile name>/) and they are compared: exit 1 when the second "
+                   "has a required failure the first has not")
     r.add_argument("--suite", action="append", metavar="NAME", help="run only this suite (repeatable)")
     r.add_argument("--report-dir", default="reports/out", metavar="DIR", help="where report.html, junit.xml and summary.json go (default reports/out)")
     r.add_argument("--seed", type=int, help="hypothesis seed, to reproduce a run")

@@ -141,3 +141,29 @@ def test_compare_of_a_faultless_run_and_a_fault_run_lists_exactly_the_paired_che
     assert {c["id"] for c in doc["newly_failing"]} == paired
     assert not doc["newly_passing"] and not doc["changed_verdicts"] and not doc["only_in_a"] and not doc["only_in_b"]
     assert set(doc["regressions"]) == {c.id for c in CHECKS if c.id in paired and c.level == "required"}
+
+
+def test_two_targets_in_one_command(serve, tmp_path: Path):
+    """run --profile staging --profile prod: both runs, each with its reports, then their comparison; the
+    second target's new required failure (a fault of that platform) decides the exit code."""
+    from conftest import write_profile
+    from lti_harness import mock_platform
+
+    admin = "two-targets-admin-token-1"
+    staging = write_profile(tmp_path / "staging.toml", serve(mock_platform.create_app(mock_platform.PlatformConfig(admin_token=admin))))
+    prod = write_profile(tmp_path / "prod.toml", serve(mock_platform.create_app(
+        mock_platform.PlatformConfig(admin_token=admin, faults={"accept-expired-token"}))))
+    out = tmp_path / "out"
+    selection = ["--suite", "registration", "--check", "DR-012", "--check", "DR-013", "--examples", "2"]
+    env = {"LTI_TEST_ADMIN_TOKEN": admin}
+    proc = cli("run", "--report-dir", str(out), "--profile", str(staging), "--profile", str(prod), *selection, env=env, cwd=tmp_path)
+    assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-2000:]
+    for name in ("staging", "prod"):
+        assert (out / name / "summary.json").exists() and (out / name / "report.html").exists()
+    assert (out / "compare.html").exists()
+    assert "DR-012" in proc.stdout.split("comparison of", 1)[1]
+    alike = cli("run", "--report-dir", str(tmp_path / "same"), "--profile", str(staging), "--profile", str(staging), *selection, env=env, cwd=tmp_path)
+    assert alike.returncode == 0, alike.stdout[-3000:]
+    assert (tmp_path / "same" / "staging-1" / "summary.json").exists() and (tmp_path / "same" / "staging-2" / "summary.json").exists()
+    three = cli("run", "--profile", str(staging), "--profile", str(prod), "--profile", str(staging), *selection, env=env, cwd=tmp_path)
+    assert three.returncode == 2 and "at most twice" in three.stderr
