@@ -257,7 +257,7 @@ def test_reproduce_command_carries_every_run_option():
     words = shlex.split(reproduce_command(opts))
     ns = parser().parse_args(words[1:words.index("--")])
     assert (ns.seed, ns.profile, ns.suite, ns.check, ns.level, ns.examples, ns.fault, ns.baseline, ns.deadline,
-            ns.max_failures, ns.strict, ns.no_shrink) == (5, "my target.toml", ["registration"], ["DR-012"], "required", 3,
+            ns.max_failures, ns.strict, ns.no_shrink) == (5, ["my target.toml"], ["registration"], ["DR-012"], "required", 3,
                                                          ["accept-expired-token"], "known.toml", 90.0, 2, True, True)
 
 
