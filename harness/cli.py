@@ -46,7 +46,11 @@ def _run_two(ns: argparse.Namespace, profiles: list[str]) -> int:
         return 2
     cmp = compare(a, b, a_name=profiles[0], b_name=profiles[1])
     page = Path(ns.report_dir) / "compare.html"
-    render.write_page(cmp, page)
+    try:
+        render.write_page(cmp, page)
+    except OSError as exc:
+        print(f"lti-harness: cannot write {page}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     print(f"\ncomparison of {profiles[0]} (exit {codes[0]}) and {profiles[1]} (exit {codes[1]}): {page}")
     for text, _style in render.console(cmp):
         print(text)

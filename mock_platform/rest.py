@@ -171,17 +171,27 @@ async def _create_assignment(request: Request, course: Course) -> Response:
     return a._json(assignment_json(request, item))
 
 
-async def enrollments(request: Request) -> Response:
-    """GET /api/v1/courses/:course_id/enrollments (a scoped token's read); POST enrols (admin)."""
-    if request.method == "POST":
-        return await enroll(request)
-    a = _app()
+def _readable_course(request: Request) -> Any:
+    """The course a scoped token's GET names, or the refusal: the token's (guard), or 404 for a course
+    that does not exist or was deleted."""
     _, refused = guard(request)
     if refused:
         return refused
     found = _course(request)
     if found is None or found.workflow_state == "deleted":
+        a = _app()
         return a.api_error(a.NOT_FOUND, 404)
+    return found
+
+
+async def enrollments(request: Request) -> Response:
+    """GET /api/v1/courses/:course_id/enrollments (a scoped token's read); POST enrols (admin)."""
+    if request.method == "POST":
+        return await enroll(request)
+    found = _readable_course(request)
+    if isinstance(found, Response):
+        return found
+    a = _app()
     kinds = [(uid, "StudentEnrollment") for uid in sorted(found.students)] + [(uid, "TeacherEnrollment") for uid in sorted(found.teachers)]
     return a._json([{"course_id": found.id, "user_id": uid, "type": kind, "enrollment_state": "active"} for uid, kind in kinds])
 
@@ -190,13 +200,10 @@ async def external_tools(request: Request) -> Response:
     """GET /api/v1/courses/:course_id/external_tools (a scoped token's read); POST installs a tool (admin)."""
     if request.method == "POST":
         return await install_tool(request)
+    found = _readable_course(request)
+    if isinstance(found, Response):
+        return found
     a = _app()
-    _, refused = guard(request)
-    if refused:
-        return refused
-    found = _course(request)
-    if found is None or found.workflow_state == "deleted":
-        return a.api_error(a.NOT_FOUND, 404)
     tools = [{"id": int(d.split(":")[0]), "developer_key_id": k, "deployment_id": d, "workflow_state": "public"} for k, d in found.tools.items()]
     tools += [{"id": int(t), "consumer_key": ck, "workflow_state": "public"} for t, (ck, _) in found.legacy_tools.items()]
     return a._json(tools)

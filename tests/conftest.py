@@ -31,6 +31,10 @@ class RunResult:
     def outcomes(self) -> dict[str, str]:
         return {c["id"]: c["outcome"] for c in self.summary["checks"]}
 
+    def messages(self, cid: str) -> str:
+        """Every message the run gave for check ``cid``, joined."""
+        return " ".join(m for c in self.summary["checks"] if c["id"] == cid for m in c.get("messages", []))
+
     def failed(self) -> set[str]:
         return {cid for cid, outcome in self.outcomes().items() if outcome == "failed"}
 

@@ -177,10 +177,6 @@ kid = "{pair.kid}"
     return path_
 
 
-def messages(result: Any, cid: str) -> str:
-    return " ".join(m for c in result.summary["checks"] if c["id"] == cid for m in c.get("messages", []))
-
-
 def test_django_tool_passes_dynamic_registration_and_launch(tmp_path, serve_django, run_harness):
     pair = keys.generate()
     tool = Tool(pair.public_pem)
@@ -198,7 +194,7 @@ def test_django_tool_crashing_on_a_forged_token_is_refused_but_not_well(tmp_path
     base = serve_django(Tool(pair.public_pem, crash_on_bad_token=True))
     result = run_harness("--profile", str(profile_for(tmp_path, base, pair)), "--check", "TOOL-011", "--check", "TOOL-017")
     assert result.outcomes() == {"TOOL-011": "passed", "TOOL-017": "failed"}, result.stdout[-3000:]
-    assert "TOOL-011" in messages(result, "TOOL-017") and "500" in messages(result, "TOOL-017")
+    assert "TOOL-011" in result.messages("TOOL-017") and "500" in result.messages("TOOL-017")
     assert result.code == 0  # TOOL-017 is recommended
 
 
@@ -211,6 +207,6 @@ def test_django_urls_without_the_slash_name_the_redirect(tmp_path, serve_django,
     result = run_harness("--profile", str(profile_for(tmp_path, base, pair, slash="")), "--check", "TOOL-001", "--check", "TOOL-010",
                          "--check", "TOOL-011")
     assert result.outcomes() == {"TOOL-001": "passed", "TOOL-010": "failed", "TOOL-011": "error"}, result.stdout[-3000:]
-    why = messages(result, "TOOL-010")
+    why = result.messages("TOOL-010")
     assert "POST /lti/launch answered 301 to /lti/launch/" in why and "trailing slash" in why, why
-    assert "301" in messages(result, "TOOL-011")
+    assert "301" in result.messages("TOOL-011")

@@ -117,10 +117,6 @@ kid = "{pair.kid}"
     return path
 
 
-def messages(result: Any, cid: str) -> str:
-    return " ".join(m for c in result.summary["checks"] if c["id"] == cid for m in c.get("messages", []))
-
-
 def test_pylti1p3_verdicts(tmp_path, serve_wsgi, run_harness):
     pair = keys.generate()
     base = serve_wsgi(tool_app(keys.jwks(pair)))
@@ -129,17 +125,17 @@ def test_pylti1p3_verdicts(tmp_path, serve_wsgi, run_harness):
     assert result.code == 1, result.stdout[-2000:] + result.stderr[-2000:]  # TOOL-018 (required) failed; nothing crashed
 
     assert {cid: outcomes[cid] for cid in LAUNCH_CHECKS} == {cid: "failed" if cid == "TOOL-014" else "passed" for cid in LAUNCH_CHECKS}
-    assert "posted a second time was accepted — the tool answered 200" in messages(result, "TOOL-014"), messages(result, "TOOL-014")
+    assert "posted a second time was accepted — the tool answered 200" in result.messages("TOOL-014"), result.messages("TOOL-014")
     assert {cid: outcomes[cid] for cid in TIMESTAMP_CHECKS} == dict.fromkeys(TIMESTAMP_CHECKS, "failed")
-    assert "an id_token without exp was accepted — the tool answered 200" in messages(result, "TOOL-018"), messages(result, "TOOL-018")
-    assert "an id_token without iat was accepted — the tool answered 200" in messages(result, "TOOL-019"), messages(result, "TOOL-019")
+    assert "an id_token without exp was accepted — the tool answered 200" in result.messages("TOOL-018"), result.messages("TOOL-018")
+    assert "an id_token without iat was accepted — the tool answered 200" in result.messages("TOOL-019"), result.messages("TOOL-019")
     assert "FAILED TOOL-018 [required]" in result.stdout
     for cid in ("TOOL-001", "TOOL-002", "TOOL-003"):
-        assert outcomes[cid] == "not_applicable" and "dynamic_registration_url" in messages(result, cid), (cid, messages(result, cid))
+        assert outcomes[cid] == "not_applicable" and "dynamic_registration_url" in result.messages(cid), (cid, result.messages(cid))
     treg = [cid for cid in outcomes if cid.startswith("TREG-")]
     assert len(treg) == 14
     for cid in treg:
-        assert outcomes[cid] == "not_applicable" and "api_key" in messages(result, cid), (cid, messages(result, cid))
+        assert outcomes[cid] == "not_applicable" and "api_key" in result.messages(cid), (cid, result.messages(cid))
     assert "error" not in set(outcomes.values())
     assert_no_secrets(result.report_dir)  # the id_tokens posted are redacted …
     report = (result.report_dir / "report.html").read_text(encoding="utf-8")
@@ -154,7 +150,7 @@ def test_pylti1p3_many_clients_settings_answer_500_for_another_client(tmp_path, 
     base = serve_wsgi(tool_app(keys.jwks(pair), many_clients=True))
     result = run_harness("--profile", str(profile_for(tmp_path, base, pair)), "--check", "TOOL-010", "--check", "TOOL-012", "--check", "TOOL-017")
     assert result.outcomes() == {"TOOL-010": "passed", "TOOL-012": "passed", "TOOL-017": "failed"}, result.stdout[-2000:]
-    why = messages(result, "TOOL-017")
+    why = result.messages("TOOL-017")
     assert "TOOL-012" in why and "500" in why and "never a 5xx" in why, why
     assert "TOOL-011" not in why  # the other refusals are 4xx
 
@@ -187,9 +183,9 @@ def test_a_tool_that_does_not_trust_the_key_fails_the_valid_launch(tmp_path, ser
     outcomes = result.outcomes()
     checks = LAUNCH_CHECKS + TIMESTAMP_CHECKS
     assert {cid: outcomes[cid] for cid in checks} == {cid: "failed" if cid == "TOOL-010" else "error" for cid in checks}
-    assert "answered 400" in messages(result, "TOOL-010")
+    assert "answered 400" in result.messages("TOOL-010")
     for cid in checks[1:]:
-        assert "control launch" in messages(result, cid) and "answered 400" in messages(result, cid), (cid, messages(result, cid))
+        assert "control launch" in result.messages(cid) and "answered 400" in result.messages(cid), (cid, result.messages(cid))
     assert result.code == 1
 
 
@@ -200,7 +196,7 @@ def test_pylti1p3_cookie_check_page_is_explained_and_login_params_pass_it(tmp_pa
     base = serve_wsgi(tool_app(keys.jwks(pair), check_cookies=True))
     blocked = run_harness("--profile", str(profile_for(tmp_path, base, pair)), "--check", "TOOL-010")
     assert blocked.outcomes()["TOOL-010"] == "failed"
-    assert "answered 200" in messages(blocked, "TOOL-010") and "login_params" in messages(blocked, "TOOL-010")
+    assert "answered 200" in blocked.messages("TOOL-010") and "login_params" in blocked.messages("TOOL-010")
     passed = run_harness("--profile", str(profile_for(tmp_path, base, pair, 'login_params = { lti1p3_new_window = "1" }\n')),
                          "--check", "TOOL-010", "--check", "TOOL-011")
     assert passed.outcomes() == {"TOOL-010": "passed", "TOOL-011": "passed"}, passed.stdout[-2000:]
