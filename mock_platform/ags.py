@@ -8,35 +8,35 @@ ownership (GradebookServices); then, for scores: line item in context and resour
 student, required parameters, timestamp, scoreMaximum, submitted_at, content items, attempts.
 The messages are the documented ones (seed 003 "Common Error Codes"); real Canvas ends two of them
 with a period (fault ``messages-with-trailing-period``).
+
+Each handler raises a :class:`~.web.Refusal` at the first check that fails; :func:`lti_service` runs
+LtiServices and the throttle before it and puts the throttle headers on every later answer.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import time
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Awaitable, Callable
 from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
-from . import oauth
+from lti_harness.vocab import CONTAINER_TYPE, LINEITEM_TYPE, RESULTS_TYPE, SCORE_TYPE
+from lti_harness.vocab import LINEITEM_READONLY_SCOPE, LINEITEM_SCOPE, RESULT_READONLY_SCOPE, SCORE_SCOPE
+
+from . import faults, oauth, web
+from .config import Platform
 from .store import Course, DeveloperKey, LineItem, Result
 
-AGS = "https://purl.imsglobal.org/spec/lti-ags/scope/"
-LINEITEM, LINEITEM_READ, SCORE, RESULT_READ = AGS + "lineitem", AGS + "lineitem.readonly", AGS + "score", AGS + "result.readonly"
-LINEITEM_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
-CONTAINER_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
-SCORE_TYPE = "application/vnd.ims.lis.v1.score+json"
-RESULTS_TYPE = "application/vnd.ims.lis.v2.resultcontainer+json"
 SUBMISSION_EXT = "https://canvas.instructure.com/lti/submission"
 STATUS_TYPES = {400: "bad_request", 401: "unauthorized", 404: "not_found", 412: "precondition_failed", 422: "unprocessable_entity"}
 ACCEPT_GIVEN_SCORE = ("FullyGraded", "PendingManual")
-ACTIVITY = ("Initialized", "Started", "InProgress", "Submitted", "Completed")
-GRADING = ("FullyGraded", "Pending", "PendingManual", "Failed", "NotReady")
 DEFAULT_PAGE, MAX_PAGE = 10, 100
 FUTURE_BUFFER = 60  # seconds a submitted_at may lie ahead (Setting ags_submitted_at_future_buffer)
 # The range a timestamp must lie in (in UTC) to be read as one; outside it the documented 400 "not a
@@ -59,26 +59,26 @@ MESSAGES = {
 }
 
 
-def _app():
-    from . import app as app_module
-
-    return app_module
-
-
-def _platform(request: Request) -> Any:
-    return _app()._platform(request)
-
-
-def message(request: Request, name: str) -> str:
+def message(platform: Platform, name: str) -> str:
     text = MESSAGES[name]
-    if name in ("max_missing", "link") and _platform(request).has("messages-with-trailing-period"):
+    if name in ("max_missing", "link") and platform.has(faults.MESSAGES_WITH_TRAILING_PERIOD):
         text += "."
     return text
 
 
-def ags_error(message_text: str, status: int) -> Response:
-    """``{"errors":{"type": <status symbol>, "message": ...}}`` (canvas-facts §4)."""
-    return _app()._json({"errors": {"type": STATUS_TYPES.get(status, "error"), "message": message_text}}, status)
+def ags_error(text: str, status: int) -> web.Refusal:
+    """``{"errors":{"type": <status symbol>, "message": ...}}`` (canvas-facts §4), to raise."""
+    return web.Refusal(status, {"errors": {"type": STATUS_TYPES.get(status, "error"), "message": text}})
+
+
+class Bodiless(web.Refusal):
+    """A refusal with a status only: no body and no content type (Rails's ``head``)."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status, b"")
+
+    def response(self) -> Response:
+        return Response(status_code=self.status, headers=self.headers)
 
 
 def parse_time(raw: Any, *, zone_required: bool = False) -> datetime | None:
@@ -131,112 +131,138 @@ class Throttle:
         return True, max(0.0, self.high_water_mark - level)
 
 
-def throttled(request: Request, client: str) -> Response | dict[str, str]:
-    """The 403 of a full bucket, or the headers to add to the answer."""
-    platform = _platform(request)
+def throttle_headers(request: Request, platform: Platform, client: str) -> dict[str, str]:
+    """Charge one request to ``client``: the headers its answer carries; a full bucket is refused."""
     throttle: Throttle = request.app.state.throttle
     allowed, remaining = throttle.take(client)
     if not allowed:
-        if platform.has("throttle-wrong-status"):
-            return _app()._json({"errors": [{"message": "Rate Limit Exceeded"}]}, 429)
-        return PlainTextResponse("403 Forbidden (Rate Limit Exceeded)\n", 403, headers={"X-Rate-Limit-Remaining": "0.0"})
-    if platform.has("no-throttle-headers"):
+        if platform.has(faults.THROTTLE_WRONG_STATUS):
+            raise web.api_error("Rate Limit Exceeded", 429)
+        raise web.Refusal(403, "403 Forbidden (Rate Limit Exceeded)\n", {"X-Rate-Limit-Remaining": "0.0"}, media_type="text/plain")
+    if platform.has(faults.NO_THROTTLE_HEADERS):
         return {}
     return {"X-Request-Cost": f"{throttle.cost:.4f}", "X-Rate-Limit-Remaining": f"{remaining:.1f}"}
 
 
 # --- the before-action chain ------------------------------------------------------------------
 
+Scopes = Callable[[Platform], tuple[str, ...]]
+Handler = Callable[[Request, Platform, DeveloperKey], Awaitable[Response]]
 
-def authorize(request: Request, any_of: tuple[str, ...]) -> tuple[DeveloperKey, Course, dict[str, str]] | Response:
-    """LtiServices and AdvantageServices checks; the key, the course and throttle headers, or the error."""
-    a = _app()
-    platform = _platform(request)
+
+def access_key(request: Request, platform: Platform, any_of: tuple[str, ...]) -> DeveloperKey:
+    """LtiServices: the access token, its developer key and a scope among ``any_of`` (401)."""
     try:
         grant = oauth.verify_access_token(
             request.headers.get("authorization"),
             store=platform.store,
             signing_key=platform.signing_key,
-            token_url=f"{a.base_url(request)}/login/oauth2/token",
+            token_url=f"{web.base_url(request)}/login/oauth2/token",
             any_of=any_of,
             faults=platform.config.faults,
         )
     except oauth.TokenRejected as exc:
-        return ags_error(str(exc), 401)
-    headers = throttled(request, grant.key.id)
-    if isinstance(headers, Response):
-        return headers
-    if grant.key.binding != "on" and not platform.has("ags-ignores-binding"):
-        return _with(ags_error(message(request, "invalid_key"), 401), headers)
-    course_id = a.parse_id(request.path_params["course_id"])
+        raise ags_error(str(exc), 401) from None
+    return grant.key
+
+
+def lti_service(scopes: Scopes) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
+    """An AGS route: LtiServices with the route's ``scopes``, then the throttle, then the handler
+    with the token's developer key. Every answer after the throttle, the handler's or a refusal,
+    carries the throttle headers."""
+
+    def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        @functools.wraps(handler)
+        async def route(request: Request) -> Response:
+            platform = web.platform_of(request)
+            headers: dict[str, str] = {}
+            try:
+                key = access_key(request, platform, scopes(platform))
+                headers = throttle_headers(request, platform, key.id)
+                response = await handler(request, platform, key)
+            except web.Refusal as refusal:
+                response = refusal.response()
+            response.headers.update(headers)
+            return response
+
+        return route
+
+    return wrap
+
+
+def course_of(request: Request, platform: Platform, key: DeveloperKey) -> Course:
+    """AdvantageServices (binding, course, deleted course, tool deployment), then GradebookServices's
+    concluded course: the course in the path."""
+    if key.binding != "on" and not platform.has(faults.AGS_IGNORES_BINDING):
+        raise ags_error(message(platform, "invalid_key"), 401)
+    course_id = web.parse_id(request.path_params["course_id"])
     course = platform.store.course(course_id) if course_id is not None else None
     if course is None:
-        return _with(a.api_error(a.NOT_FOUND, 404), headers)
+        raise web.api_error(web.NOT_FOUND, 404)
     if course.workflow_state == "deleted":
-        if platform.has("context-error-wrong-shape"):
-            return _with(a.api_error(message(request, "context"), 404), headers)
-        return _with(ags_error(message(request, "context"), 404), headers)
-    if grant.key.id not in course.tools and not platform.has("unlinked-tool-accepted"):
-        return _with(ags_error(message(request, "not_linked"), 401), headers)
-    if course.workflow_state == "completed" and not platform.has("concluded-course-accepted"):
-        return _with(ags_error(message(request, "concluded"), 422), headers)
-    return grant.key, course, headers
+        if platform.has(faults.CONTEXT_ERROR_WRONG_SHAPE):
+            raise web.api_error(message(platform, "context"), 404)
+        raise ags_error(message(platform, "context"), 404)
+    if key.id not in course.tools and not platform.has(faults.UNLINKED_TOOL_ACCEPTED):
+        raise ags_error(message(platform, "not_linked"), 401)
+    if course.workflow_state == "completed" and not platform.has(faults.CONCLUDED_COURSE_ACCEPTED):
+        raise ags_error(message(platform, "concluded"), 422)
+    return course
 
 
-def _with(response: Response, headers: dict[str, str]) -> Response:
-    response.headers.update(headers)
-    return response
+def line_item_in_context(request: Request, platform: Platform, course: Course) -> LineItem:
+    """verify_line_item_in_context: the path's line item in ``course``, else 404 generic."""
+    item = next((i for i in course.line_items if str(i.id) == request.path_params["item_id"]), None)
+    if item is None:
+        if platform.has(faults.MISSING_LINE_ITEM_500):
+            raise web.api_error("An internal error occurred.", 500)
+        raise web.api_error(web.NOT_FOUND, 404)
+    return item
 
 
-def _json(request: Request, body: Any, headers: dict[str, str], status: int = 200, media_type: str = "application/json") -> Response:
-    if _platform(request).has("wrong-media-type"):
-        media_type = "application/json"
-    return _app()._json(body, status, headers=headers, media_type=media_type)
+def owned_line_item(request: Request, platform: Platform, key: DeveloperKey, course: Course) -> LineItem:
+    """verify_line_item_client_id_connection (show, update, destroy): the line item, made by the key's tool."""
+    item = line_item_in_context(request, platform, course)
+    if item.client_id != key.id and not platform.has(faults.FOREIGN_LINE_ITEM_VISIBLE):
+        raise ags_error(message(platform, "permission"), 412)
+    return item
 
 
-def _line_item(course: Course, raw: str) -> LineItem | None:
-    return next((i for i in course.line_items if str(i.id) == raw), None)
+# --- bodies and answers -----------------------------------------------------------------------
 
 
-def item_url(request: Request, item: LineItem) -> str:
-    return f"{_app().base_url(request)}/api/lti/courses/{item.course_id}/line_items/{item.id}"
-
-
-def item_json(request: Request, item: LineItem) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": item_url(request, item), "scoreMaximum": item.score_maximum, "label": item.label}
-    for name, value in (("resourceId", item.resource_id), ("tag", item.tag), ("resourceLinkId", item.resource_link_id),
-                        ("startDateTime", item.start_date_time), ("endDateTime", item.end_date_time)):
-        if value is not None:
-            out[name] = value
-    return out
-
-
-async def _body(request: Request) -> dict[str, Any] | Response:
-    a = _app()
-    data = await a._body_bytes(request)
-    if isinstance(data, Response):
-        return data
+async def json_object(request: Request) -> dict[str, Any]:
+    """The request body as a JSON object (400 otherwise; 413 over the size cap)."""
+    data = await web.body_bytes(request)
     try:
         body = json.loads(data.decode("utf-8")) if data.strip() else {}
     except (UnicodeDecodeError, ValueError):
-        return a.api_error("The request body is not valid JSON.", 400)
-    return body if isinstance(body, dict) else a.api_error("The request body must be a JSON object.", 400)
+        raise web.api_error("The request body is not valid JSON.", 400) from None
+    if not isinstance(body, dict):
+        raise web.api_error("The request body must be a JSON object.", 400)
+    return body
 
 
-def _page(request: Request, items: list[Any], headers: dict[str, str]) -> list[Any] | Response:
-    """One page of ``items`` by ``limit`` and ``page``, with an RFC 8288 ``Link`` header (filters kept)."""
-    a = _app()
+def answer(platform: Platform, body: Any, media_type: str, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """An AGS answer in its media type (``application/json`` under the fault ``wrong-media-type``)."""
+    if platform.has(faults.WRONG_MEDIA_TYPE):
+        media_type = "application/json"
+    return web.json_response(body, status, headers, media_type)
+
+
+def page_of(request: Request, platform: Platform, items: list[Any]) -> tuple[list[Any], dict[str, str]]:
+    """One page of ``items`` by ``limit`` and ``page``, and its RFC 8288 ``Link`` header (filters kept)."""
     q = request.query_params
     try:
         limit = min(MAX_PAGE, max(1, int(q.get("limit", DEFAULT_PAGE))))
         page = max(1, int(q.get("page", "1")))
     except ValueError:
-        return _with(a.api_error("limit and page must be whole numbers", 400), headers)
+        raise web.api_error("limit and page must be whole numbers", 400) from None
     start = (page - 1) * limit
-    if _platform(request).has("pagination-skips-items") and page > 1:
+    if platform.has(faults.PAGINATION_SKIPS_ITEMS) and page > 1:
         start += 1  # the bug: an off-by-one between pages
     chunk = items[start:start + limit]
-    base = f"{a.base_url(request)}{request.url.path}"
+    base = f"{web.base_url(request)}{request.url.path}"
     kept = [(k, v) for k, v in q.multi_items() if k not in ("page", "limit")]
     last = max(1, math.ceil(len(items) / limit))
 
@@ -248,228 +274,24 @@ def _page(request: Request, items: list[Any], headers: dict[str, str]) -> list[A
         links.append(link(page + 1, "next"))
     if page > 1:
         links.append(link(page - 1, "prev"))
-    headers["Link"] = ", ".join(links)
-    return chunk
+    return chunk, {"Link": ", ".join(links)}
 
 
-# --- line items -------------------------------------------------------------------------------
+def item_url(request: Request, item: LineItem) -> str:
+    return f"{web.base_url(request)}/api/lti/courses/{item.course_id}/line_items/{item.id}"
 
 
-def _write_scopes(request: Request) -> tuple[str, ...]:
-    return (LINEITEM, LINEITEM_READ) if _platform(request).has("readonly-can-write") else (LINEITEM,)
+def item_json(request: Request, item: LineItem) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": item_url(request, item), "scoreMaximum": item.score_maximum, "label": item.label}
+    for name, value in (("resourceId", item.resource_id), ("tag", item.tag), ("resourceLinkId", item.resource_link_id),
+                        ("startDateTime", item.start_date_time), ("endDateTime", item.end_date_time)):
+        if value is not None:
+            out[name] = value
+    return out
 
 
-def _validate_item(request: Request, body: dict[str, Any], headers: dict[str, str]) -> Response | None:
-    a = _app()
-    for name in ("label", "scoreMaximum"):
-        if name not in body:
-            return _with(a.api_error(f"{name} is missing", 400), headers)
-    maximum = body["scoreMaximum"]
-    if not isinstance(body["label"], str) or not body["label"].strip():
-        return _with(ags_error("label must be a non-empty string", 422), headers)
-    if isinstance(maximum, bool) or not isinstance(maximum, (int, float)) or not math.isfinite(maximum) or maximum < 0:
-        return _with(ags_error("scoreMaximum must be a number greater than or equal to 0", 422), headers)
-    for name in ("startDateTime", "endDateTime"):
-        if body.get(name) not in (None, "") and parse_time(body[name], zone_required=True) is None:
-            return _with(ags_error(f"{name} must be an ISO 8601 timestamp with a time zone, from 1970 up to 3000", 422), headers)
-    return None
-
-
-async def line_items(request: Request) -> Response:
-    """GET (lineitem or lineitem.readonly) and POST (lineitem) /api/lti/courses/:course_id/line_items."""
-    a = _app()
-    writing = request.method == "POST"
-    found = authorize(request, _write_scopes(request) if writing else (LINEITEM, LINEITEM_READ))
-    if isinstance(found, Response):
-        return found
-    key, course, headers = found
-    platform = _platform(request)
-    if not writing:
-        q = request.query_params
-        items = [i for i in course.line_items
-                 if (not q.get("resource_link_id") or i.resource_link_id == q["resource_link_id"])
-                 and (not q.get("resource_id") or i.resource_id == q["resource_id"])
-                 and (not q.get("tag") or i.tag == q["tag"])
-                 and not (platform.has("created-line-item-not-listed") and i.resource_link_id is None)]
-        page = _page(request, items, headers)
-        if isinstance(page, Response):
-            return page
-        return _json(request, [item_json(request, i) for i in page], headers, media_type=CONTAINER_TYPE)
-    body = await _item_body(request, headers)
-    if isinstance(body, Response):
-        return body
-    link = body.get("resourceLinkId")
-    if link is not None:
-        owner = course.resource_links.get(str(link))
-        if owner is None:
-            return _with(a.api_error(a.NOT_FOUND, 404), headers)
-        if owner != key.id:
-            return _with(Response(status_code=412), headers)
-    item = LineItem(
-        id=platform.store.next_id(), course_id=course.id, label=body["label"], score_maximum=body["scoreMaximum"], client_id=key.id,
-        resource_id=body.get("resourceId") if isinstance(body.get("resourceId"), str) else None,
-        tag=body.get("tag") if isinstance(body.get("tag"), str) else None,
-        resource_link_id=str(link) if link is not None else None,
-        start_date_time=body.get("startDateTime") or None, end_date_time=body.get("endDateTime") or None,
-    )
-    course.line_items.append(item)
-    return _json(request, item_json(request, item), headers, 201, LINEITEM_TYPE)
-
-
-async def _item_body(request: Request, headers: dict[str, str]) -> dict[str, Any] | Response:
-    """A line item body that reads and validates, or the error to answer."""
-    body = await _body(request)
-    if isinstance(body, Response):
-        return _with(body, headers)
-    return _validate_item(request, body, headers) or body
-
-
-def _owned(request: Request, key: DeveloperKey, course: Course, headers: dict[str, str]) -> LineItem | Response:
-    """verify_line_item_client_id_connection of the line item routes (show, update, destroy)."""
-    item = _score_item(request, course, headers)
-    if isinstance(item, Response):
-        return item
-    if item.client_id != key.id and not _platform(request).has("foreign-line-item-visible"):
-        return _with(ags_error(message(request, "permission"), 412), headers)
-    return item
-
-
-async def line_item(request: Request) -> Response:
-    """GET, PUT (lineitem) and DELETE (lineitem) /api/lti/courses/:course_id/line_items/:id."""
-    a = _app()
-    scopes = (LINEITEM, LINEITEM_READ) if request.method == "GET" else _write_scopes(request)
-    found = authorize(request, scopes)
-    if isinstance(found, Response):
-        return found
-    key, course, headers = found
-    item = _owned(request, key, course, headers)
-    if isinstance(item, Response):
-        return item
-    if request.method == "DELETE":
-        if not _platform(request).has("line-item-delete-ignored"):
-            course.line_items.remove(item)
-        return _with(Response(status_code=204), headers)
-    if request.method == "PUT":
-        body = await _item_body(request, headers)
-        if isinstance(body, Response):
-            return body
-        if body.get("resourceLinkId") not in (None, item.resource_link_id):
-            return _with(ags_error(message(request, "link"), 412), headers)
-        item.label, item.score_maximum = body["label"], body["scoreMaximum"]
-        for attr, name in (("resource_id", "resourceId"), ("tag", "tag"), ("start_date_time", "startDateTime"), ("end_date_time", "endDateTime")):
-            if name in body:
-                setattr(item, attr, body[name] or None)
-    return _json(request, item_json(request, item), headers, media_type=LINEITEM_TYPE)
-
-
-# --- scores and results -----------------------------------------------------------------------
-
-
-def _student(platform: Any, course: Course, raw: Any) -> int | None:
-    """The Canvas user id behind an LTI user id (or Canvas id) when that user is a student here."""
-    if raw is None or isinstance(raw, (dict, list, bool)):
-        return None
-    user = platform.store.user_by_lti_id(str(raw))
-    canvas_id = _app().parse_id(raw)
-    if user is None and canvas_id is not None:
-        user = platform.store.user(canvas_id)
-    return user.id if user is not None and user.id in course.students else None
-
-
-def _score_item(request: Request, course: Course, headers: dict[str, str]) -> LineItem | Response:
-    """verify_line_item_in_context: unknown or foreign line item → 404; wrong resourceLinkId → 412."""
-    a = _app()
-    item = _line_item(course, request.path_params["item_id"])
-    if item is None:
-        if _platform(request).has("missing-line-item-500"):
-            return _with(a.api_error("An internal error occurred.", 500), headers)
-        return _with(a.api_error(a.NOT_FOUND, 404), headers)
-    return item
-
-
-async def scores(request: Request) -> Response:
-    """POST /api/lti/courses/:course_id/line_items/:id/scores (scope ``score``)."""
-    a = _app()
-    platform = _platform(request)
-    scopes = (SCORE, RESULT_READ) if platform.has("readonly-scope-can-post") else (SCORE,)
-    found = authorize(request, scopes)
-    if isinstance(found, Response):
-        return found
-    _, course, headers = found
-    item = _score_item(request, course, headers)
-    if isinstance(item, Response):
-        return item
-    body = await _body(request)
-    if isinstance(body, Response):
-        return _with(body, headers)
-    link = body.get("resourceLinkId")
-    if link not in (None, "") and link != item.resource_link_id and not platform.has("resource-link-mismatch-accepted"):
-        return _with(ags_error(message(request, "link"), 412), headers)
-    user_id = _student(platform, course, body.get("userId"))
-    if user_id is None:
-        if not platform.has("non-student-score-accepted") or body.get("userId") is None:
-            return _with(ags_error(message(request, "not_student"), 422), headers)
-        user_id = -1
-    if not platform.has("missing-param-accepted"):
-        for name in ("activityProgress", "gradingProgress", "timestamp"):
-            if body.get(name) in (None, ""):
-                return _with(a.api_error(f"{name} is missing", 400), headers)
-    raw_ts = body.get("timestamp")
-    stamp = parse_time(raw_ts)
-    result = item.results.get(user_id)
-    if stamp is None and raw_ts is not None and not platform.has("invalid-timestamp-accepted"):
-        return _with(ags_error(f"Provided timestamp of {raw_ts} not a valid timestamp", 400), headers)
-    if stamp is not None and result is not None and result.updated_at and stamp.timestamp() < result.updated_at:
-        if not platform.has("out-of-order-timestamps-accepted"):
-            last = datetime.fromtimestamp(result.updated_at, timezone.utc)
-            return _with(ags_error(f"Provided timestamp of {raw_ts} before last updated timestamp of {iso3(last)}", 400), headers)
-    given, maximum = body.get("scoreGiven"), body.get("scoreMaximum")
-    for name, value in (("ScoreGiven", given), ("ScoreMaximum", maximum)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)):
-            return _with(ags_error(f"{name} must be a number", 422), headers)
-    counted = body.get("gradingProgress") in ACCEPT_GIVEN_SCORE and given is not None
-    if counted:
-        if maximum is None:
-            if platform.has("missing-score-maximum-500"):
-                return _with(Response("<html><body>Internal Server Error</body></html>", 500, media_type="text/html"), headers)
-            return _with(ags_error(message(request, "max_missing"), 422), headers)
-        if isinstance(maximum, (int, float)) and not isinstance(maximum, bool) and maximum < 0 and not platform.has("negative-score-maximum-accepted"):
-            return _with(ags_error(message(request, "max_negative"), 422), headers)
-    ext = body.get(SUBMISSION_EXT) if isinstance(body.get(SUBMISSION_EXT), dict) else {}
-    sub = body.get("submission") if isinstance(body.get("submission"), dict) else {}
-    raw_sub = ext.get("submitted_at") or sub.get("submittedAt")
-    if raw_sub:
-        submitted = parse_time(raw_sub)
-        if submitted is None:
-            return _with(ags_error(f"Provided submitted_at timestamp of {raw_sub} not a valid timestamp", 400), headers)
-        if submitted.timestamp() > time.time() + FUTURE_BUFFER and not platform.has("future-submitted-at-accepted"):
-            return _with(ags_error(f"Provided submitted_at timestamp of {raw_sub} in the future", 400), headers)
-    # verify_valid_content_item_submission_type: content items come with the score's submission type online_upload
-    if ext.get("content_items") and ext.get("submission_type") != "online_upload" and not platform.has("content-items-accepted"):
-        return _with(ags_error(message(request, "content_items"), 422), headers)
-    new_submission = bool(ext) and ext.get("new_submission", True) not in (False, "false") and ext.get("submission_type") != "none"
-    if new_submission and item.allowed_attempts is not None and result is not None and result.attempts >= item.allowed_attempts:
-        if not platform.has("attempts-not-enforced"):
-            return _with(ags_error(message(request, "attempts"), 422), headers)
-    # accepted: store the score (the newest timestamp wins; scores without scoreGiven clear it)
-    if result is None:
-        result = item.results[user_id] = Result(user_id=user_id)
-    if not platform.has("score-not-stored"):
-        result.score_given = given if counted else None
-        result.score_maximum = maximum if counted else None
-        result.comment = body.get("comment") if isinstance(body.get("comment"), str) else None
-    result.activity_progress, result.grading_progress = str(body.get("activityProgress")), str(body.get("gradingProgress"))
-    if stamp is not None:
-        result.timestamp, result.updated_at = str(raw_ts), max(result.updated_at, stamp.timestamp())
-    if new_submission:
-        result.attempts += 1
-        result.submitted_at = raw_sub or result.submitted_at
-    url = f"{item_url(request, item)}/results/{user_id}"
-    return _json(request, {"resultUrl": url}, headers, media_type=SCORE_TYPE)
-
-
-def result_json(request: Request, item: LineItem, result: Result) -> dict[str, Any]:
-    user = _platform(request).store.user(result.user_id)
+def result_json(request: Request, platform: Platform, item: LineItem, result: Result) -> dict[str, Any]:
+    user = platform.store.user(result.user_id)
     out: dict[str, Any] = {
         "id": f"{item_url(request, item)}/results/{result.user_id}",
         "scoreOf": item_url(request, item),
@@ -483,38 +305,238 @@ def result_json(request: Request, item: LineItem, result: Result) -> dict[str, A
     return out
 
 
-async def results(request: Request) -> Response:
-    """GET /api/lti/courses/:course_id/line_items/:id/results[/:result_id] (scope ``result.readonly``)."""
-    a = _app()
-    found = authorize(request, (RESULT_READ,))
-    if isinstance(found, Response):
-        return found
-    _, course, headers = found
-    item = _score_item(request, course, headers)
-    if isinstance(item, Response):
-        return item
-    platform = _platform(request)
+# --- line items -------------------------------------------------------------------------------
+
+
+def read_scopes(platform: Platform) -> tuple[str, ...]:
+    return (LINEITEM_SCOPE, LINEITEM_READONLY_SCOPE)
+
+
+def write_scopes(platform: Platform) -> tuple[str, ...]:
+    return (LINEITEM_SCOPE, LINEITEM_READONLY_SCOPE) if platform.has(faults.READONLY_CAN_WRITE) else (LINEITEM_SCOPE,)
+
+
+async def line_item_body(request: Request) -> dict[str, Any]:
+    """A line item body: a JSON object with ``label`` and ``scoreMaximum`` (400 when missing), a
+    non-empty label, a finite scoreMaximum of 0 or more, and dates with a time zone (422)."""
+    body = await json_object(request)
+    for name in ("label", "scoreMaximum"):
+        if name not in body:
+            raise web.api_error(f"{name} is missing", 400)
+    maximum = body["scoreMaximum"]
+    if not isinstance(body["label"], str) or not body["label"].strip():
+        raise ags_error("label must be a non-empty string", 422)
+    if isinstance(maximum, bool) or not isinstance(maximum, (int, float)) or not math.isfinite(maximum) or maximum < 0:
+        raise ags_error("scoreMaximum must be a number greater than or equal to 0", 422)
+    for name in ("startDateTime", "endDateTime"):
+        if body.get(name) not in (None, "") and parse_time(body[name], zone_required=True) is None:
+            raise ags_error(f"{name} must be an ISO 8601 timestamp with a time zone, from 1970 up to 3000", 422)
+    return body
+
+
+@lti_service(read_scopes)
+async def list_line_items(request: Request, platform: Platform, key: DeveloperKey) -> Response:
+    """GET /api/lti/courses/:course_id/line_items (lineitem or lineitem.readonly): filtered, one page."""
+    course = course_of(request, platform, key)
+    q = request.query_params
+    items = [i for i in course.line_items
+             if (not q.get("resource_link_id") or i.resource_link_id == q["resource_link_id"])
+             and (not q.get("resource_id") or i.resource_id == q["resource_id"])
+             and (not q.get("tag") or i.tag == q["tag"])
+             and not (platform.has(faults.CREATED_LINE_ITEM_NOT_LISTED) and i.resource_link_id is None)]
+    page, link = page_of(request, platform, items)
+    return answer(platform, [item_json(request, i) for i in page], CONTAINER_TYPE, headers=link)
+
+
+@lti_service(write_scopes)
+async def create_line_item(request: Request, platform: Platform, key: DeveloperKey) -> Response:
+    """POST /api/lti/courses/:course_id/line_items (lineitem); a resourceLinkId must be the tool's own."""
+    course = course_of(request, platform, key)
+    body = await line_item_body(request)
+    link = body.get("resourceLinkId")
+    if link is not None:
+        owner = course.resource_links.get(str(link))
+        if owner is None:
+            raise web.api_error(web.NOT_FOUND, 404)
+        if owner != key.id:
+            raise Bodiless(412)
+    item = LineItem(
+        id=platform.store.next_id(), course_id=course.id, label=body["label"], score_maximum=body["scoreMaximum"], client_id=key.id,
+        resource_id=body.get("resourceId") if isinstance(body.get("resourceId"), str) else None,
+        tag=body.get("tag") if isinstance(body.get("tag"), str) else None,
+        resource_link_id=str(link) if link is not None else None,
+        start_date_time=body.get("startDateTime") or None, end_date_time=body.get("endDateTime") or None,
+    )
+    course.line_items.append(item)
+    return answer(platform, item_json(request, item), LINEITEM_TYPE, 201)
+
+
+@lti_service(read_scopes)
+async def show_line_item(request: Request, platform: Platform, key: DeveloperKey) -> Response:
+    """GET /api/lti/courses/:course_id/line_items/:id (lineitem or lineitem.readonly)."""
+    item = owned_line_item(request, platform, key, course_of(request, platform, key))
+    return answer(platform, item_json(request, item), LINEITEM_TYPE)
+
+
+@lti_service(write_scopes)
+async def update_line_item(request: Request, platform: Platform, key: DeveloperKey) -> Response:
+    """PUT /api/lti/courses/:course_id/line_items/:id (lineitem); its resourceLinkId cannot change."""
+    item = owned_line_item(request, platform, key, course_of(request, platform, key))
+    body = await line_item_body(request)
+    if body.get("resourceLinkId") not in (None, item.resource_link_id):
+        raise ags_error(message(platform, "link"), 412)
+    item.label, item.score_maximum = body["label"], body["scoreMaximum"]
+    for attr, name in (("resource_id", "resourceId"), ("tag", "tag"), ("start_date_time", "startDateTime"), ("end_date_time", "endDateTime")):
+        if name in body:
+            setattr(item, attr, body[name] or None)
+    return answer(platform, item_json(request, item), LINEITEM_TYPE)
+
+
+@lti_service(write_scopes)
+async def delete_line_item(request: Request, platform: Platform, key: DeveloperKey) -> Response:
+    """DELETE /api/lti/courses/:course_id/line_items/:id (lineitem): 204."""
+    course = course_of(request, platform, key)
+    item = owned_line_item(request, platform, key, course)
+    if not platform.has(faults.LINE_ITEM_DELETE_IGNORED):
+        course.line_items.remove(item)
+    return Response(status_code=204)
+
+
+# --- scores and results -----------------------------------------------------------------------
+
+
+def score_scopes(platform: Platform) -> tuple[str, ...]:
+    return (SCORE_SCOPE, RESULT_READONLY_SCOPE) if platform.has(faults.READONLY_SCOPE_CAN_POST) else (SCORE_SCOPE,)
+
+
+def result_scopes(platform: Platform) -> tuple[str, ...]:
+    return (RESULT_READONLY_SCOPE,)
+
+
+def student_id(platform: Platform, course: Course, raw: Any) -> int | None:
+    """The Canvas user id behind an LTI user id (or Canvas id) when that user is a student here."""
+    if raw is None or isinstance(raw, (dict, list, bool)):
+        return None
+    user = platform.store.user_by_lti_id(str(raw))
+    canvas_id = web.parse_id(raw)
+    if user is None and canvas_id is not None:
+        user = platform.store.user(canvas_id)
+    return user.id if user is not None and user.id in course.students else None
+
+
+def finite(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
+
+
+@lti_service(score_scopes)
+async def scores(request: Request, platform: Platform, key: DeveloperKey) -> Response:
+    """POST /api/lti/courses/:course_id/line_items/:id/scores (scope ``score``), checked in
+    ScoresController's order (canvas-facts §4)."""
+    course = course_of(request, platform, key)
+    item = line_item_in_context(request, platform, course)
+    body = await json_object(request)
+    link = body.get("resourceLinkId")
+    if link not in (None, "") and link != item.resource_link_id and not platform.has(faults.RESOURCE_LINK_MISMATCH_ACCEPTED):
+        raise ags_error(message(platform, "link"), 412)
+    # verify_user_in_context runs before the required parameters: a missing userId is "not a student"
+    user_id = student_id(platform, course, body.get("userId"))
+    if user_id is None:
+        if not platform.has(faults.NON_STUDENT_SCORE_ACCEPTED) or body.get("userId") is None:
+            raise ags_error(message(platform, "not_student"), 422)
+        user_id = -1
+    if not platform.has(faults.MISSING_PARAM_ACCEPTED):
+        for name in ("activityProgress", "gradingProgress", "timestamp"):
+            if body.get(name) in (None, ""):
+                raise web.api_error(f"{name} is missing", 400)
+    # verify_valid_timestamp
+    raw_ts = body.get("timestamp")
+    stamp = parse_time(raw_ts)
+    result = item.results.get(user_id)
+    if stamp is None and raw_ts is not None and not platform.has(faults.INVALID_TIMESTAMP_ACCEPTED):
+        raise ags_error(f"Provided timestamp of {raw_ts} not a valid timestamp", 400)
+    if stamp is not None and result is not None and result.updated_at and stamp.timestamp() < result.updated_at:
+        if not platform.has(faults.OUT_OF_ORDER_TIMESTAMPS_ACCEPTED):
+            last = datetime.fromtimestamp(result.updated_at, timezone.utc)
+            raise ags_error(f"Provided timestamp of {raw_ts} before last updated timestamp of {iso3(last)}", 400)
+    # verify_valid_score_maximum
+    given, maximum = body.get("scoreGiven"), body.get("scoreMaximum")
+    for name, value in (("ScoreGiven", given), ("ScoreMaximum", maximum)):
+        if value is not None and not finite(value):
+            raise ags_error(f"{name} must be a number", 422)
+    counted = body.get("gradingProgress") in ACCEPT_GIVEN_SCORE and given is not None
+    if counted:
+        if maximum is None:
+            if platform.has(faults.MISSING_SCORE_MAXIMUM_500):
+                raise web.Refusal(500, "<html><body>Internal Server Error</body></html>", media_type="text/html")
+            raise ags_error(message(platform, "max_missing"), 422)
+        if maximum < 0 and not platform.has(faults.NEGATIVE_SCORE_MAXIMUM_ACCEPTED):
+            raise ags_error(message(platform, "max_negative"), 422)
+    # verify_valid_submitted_at
+    ext = body.get(SUBMISSION_EXT) if isinstance(body.get(SUBMISSION_EXT), dict) else {}
+    sub = body.get("submission") if isinstance(body.get("submission"), dict) else {}
+    raw_sub = ext.get("submitted_at") or sub.get("submittedAt")
+    if raw_sub:
+        submitted = parse_time(raw_sub)
+        if submitted is None:
+            raise ags_error(f"Provided submitted_at timestamp of {raw_sub} not a valid timestamp", 400)
+        if submitted.timestamp() > time.time() + FUTURE_BUFFER and not platform.has(faults.FUTURE_SUBMITTED_AT_ACCEPTED):
+            raise ags_error(f"Provided submitted_at timestamp of {raw_sub} in the future", 400)
+    # verify_valid_content_item_submission_type: content items come with the score's submission type online_upload
+    if ext.get("content_items") and ext.get("submission_type") != "online_upload" and not platform.has(faults.CONTENT_ITEMS_ACCEPTED):
+        raise ags_error(message(platform, "content_items"), 422)
+    # verify_attempts_for_online_upload
+    new_submission = bool(ext) and ext.get("new_submission", True) not in (False, "false") and ext.get("submission_type") != "none"
+    if new_submission and item.allowed_attempts is not None and result is not None and result.attempts >= item.allowed_attempts:
+        if not platform.has(faults.ATTEMPTS_NOT_ENFORCED):
+            raise ags_error(message(platform, "attempts"), 422)
+    # accepted: store the score (the newest timestamp wins; scores without scoreGiven clear it)
+    if result is None:
+        result = item.results[user_id] = Result(user_id=user_id)
+    if not platform.has(faults.SCORE_NOT_STORED):
+        result.score_given = given if counted else None
+        result.score_maximum = maximum if counted else None
+        result.comment = body.get("comment") if isinstance(body.get("comment"), str) else None
+    result.activity_progress, result.grading_progress = str(body.get("activityProgress")), str(body.get("gradingProgress"))
+    if stamp is not None:
+        result.timestamp, result.updated_at = str(raw_ts), max(result.updated_at, stamp.timestamp())
+    if new_submission:
+        result.attempts += 1
+        result.submitted_at = raw_sub or result.submitted_at
+    return answer(platform, {"resultUrl": f"{item_url(request, item)}/results/{user_id}"}, SCORE_TYPE)
+
+
+@lti_service(result_scopes)
+async def list_results(request: Request, platform: Platform, key: DeveloperKey) -> Response:
+    """GET /api/lti/courses/:course_id/line_items/:id/results[?user_id] (scope ``result.readonly``): one page."""
+    course = course_of(request, platform, key)
+    item = line_item_in_context(request, platform, course)
     chosen = sorted(item.results.values(), key=lambda r: r.user_id)
-    one = request.path_params.get("result_id")
-    if one is not None:
-        match = [r for r in chosen if str(r.user_id) == one]
-        if not match:
-            return _with(a.api_error(a.NOT_FOUND, 404), headers)
-        return _json(request, result_json(request, item, match[0]), headers, media_type=RESULTS_TYPE)
     wanted = request.query_params.get("user_id")
     if wanted is not None:
-        user_id = _student(platform, course, wanted)
+        user_id = student_id(platform, course, wanted)
         chosen = [r for r in chosen if r.user_id == user_id]
-    page = _page(request, chosen, headers)
-    if isinstance(page, Response):
-        return page
-    return _json(request, [result_json(request, item, r) for r in page], headers, media_type=RESULTS_TYPE)
+    page, link = page_of(request, platform, chosen)
+    return answer(platform, [result_json(request, platform, item, r) for r in page], RESULTS_TYPE, headers=link)
 
 
+@lti_service(result_scopes)
+async def show_result(request: Request, platform: Platform, key: DeveloperKey) -> Response:
+    """GET /api/lti/courses/:course_id/line_items/:id/results/:result_id (scope ``result.readonly``)."""
+    item = line_item_in_context(request, platform, course_of(request, platform, key))
+    result = next((r for r in item.results.values() if str(r.user_id) == request.path_params["result_id"]), None)
+    if result is None:
+        raise web.api_error(web.NOT_FOUND, 404)
+    return answer(platform, result_json(request, platform, item, result), RESULTS_TYPE)
+
+
+ITEMS = "/api/lti/courses/{course_id}/line_items"
 ROUTES = [
-    Route("/api/lti/courses/{course_id}/line_items", line_items, methods=["GET", "POST"]),
-    Route("/api/lti/courses/{course_id}/line_items/{item_id}", line_item, methods=["GET", "PUT", "DELETE"]),
-    Route("/api/lti/courses/{course_id}/line_items/{item_id}/scores", scores, methods=["POST"]),
-    Route("/api/lti/courses/{course_id}/line_items/{item_id}/results", results, methods=["GET"]),
-    Route("/api/lti/courses/{course_id}/line_items/{item_id}/results/{result_id}", results, methods=["GET"]),
+    Route(ITEMS, list_line_items, methods=["GET"]),
+    Route(ITEMS, create_line_item, methods=["POST"]),
+    Route(ITEMS + "/{item_id}", show_line_item, methods=["GET"]),
+    Route(ITEMS + "/{item_id}", update_line_item, methods=["PUT"]),
+    Route(ITEMS + "/{item_id}", delete_line_item, methods=["DELETE"]),
+    Route(ITEMS + "/{item_id}/scores", scores, methods=["POST"]),
+    Route(ITEMS + "/{item_id}/results", list_results, methods=["GET"]),
+    Route(ITEMS + "/{item_id}/results/{result_id}", show_result, methods=["GET"]),
 ]

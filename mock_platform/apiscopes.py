@@ -9,6 +9,9 @@ token's scopes for the request's method (HEAD counts as GET) become anchored reg
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
+
+from . import faults
 
 # The Canvas REST routes this mock serves (verb, route path as Canvas names it in its scopes).
 API_ROUTES: list[tuple[str, str]] = [
@@ -39,7 +42,7 @@ def _pattern(path: str, *, anchored: bool, literal_params: bool) -> re.Pattern[s
     return re.compile(f"^{body}(?:\\.[^/]+|)" + ("$" if anchored else ""))
 
 
-def allowed(scopes: list[str], method: str, path: str, faults: set[str] | frozenset[str] = frozenset()) -> bool:
+def allowed(scopes: list[str], method: str, path: str, active: Collection[str] = frozenset()) -> bool:
     """Whether a token with ``scopes`` may call ``method path``."""
     method = "GET" if method.upper() == "HEAD" else method.upper()
     patterns = list(ALWAYS_ALLOWED)
@@ -47,7 +50,8 @@ def allowed(scopes: list[str], method: str, path: str, faults: set[str] | frozen
         m = _SCOPE.match(scope)
         if not m:
             continue
-        if m.group(1) != method and "scope-check-ignores-verb" not in faults:
+        if m.group(1) != method and not faults.on(active, faults.SCOPE_CHECK_IGNORES_VERB):
             continue
-        patterns.append(_pattern(m.group(2), anchored="scope-check-prefix-match" not in faults, literal_params="scope-params-literal" in faults))
+        patterns.append(_pattern(m.group(2), anchored=not faults.on(active, faults.SCOPE_CHECK_PREFIX_MATCH),
+                                 literal_params=faults.on(active, faults.SCOPE_PARAMS_LITERAL)))
     return any(p.match(path) for p in patterns)

@@ -18,16 +18,11 @@ from starlette.routing import Route
 
 from lti_harness.harness import schemas
 
-from . import admin, apiscopes
+from . import apiscopes, faults, web
+from .config import Platform
 from .store import DeveloperKey
 
 BINDING_STATES = ("on", "off", "allow")
-
-
-def _app():
-    from . import app as app_module
-
-    return app_module
 
 
 def key_json(key: DeveloperKey, *, with_secret: bool = True) -> dict[str, Any]:
@@ -54,7 +49,11 @@ def binding_json(key: DeveloperKey) -> dict[str, Any]:
     return {"developer_key_id": key.id, "workflow_state": key.binding, "account_owns_binding": True}
 
 
-def _as_list(value: Any, name: str) -> list[str] | str:
+def _invalid(message: str) -> web.Refusal:
+    return web.api_error(message, 400)
+
+
+def _as_list(value: Any, name: str) -> list[str]:
     """A list of strings from JSON, a form ``name[]`` list, or a newline-separated string."""
     if value is None:
         return []
@@ -62,62 +61,62 @@ def _as_list(value: Any, name: str) -> list[str] | str:
         return [v.strip() for v in value.splitlines() if v.strip()]
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return list(value)
-    return f"{name} must be a list of strings"
+    raise _invalid(f"{name} must be a list of strings")
 
 
-def _as_bool(value: Any, name: str, default: bool) -> bool | str:
+def _as_bool(value: Any, name: str, default: bool) -> bool:
     if value is None:
         return default
     if isinstance(value, bool):
         return value
     if isinstance(value, str) and value.lower() in ("true", "false", "1", "0"):
         return value.lower() in ("true", "1")
-    return f"{name} must be true or false"
+    raise _invalid(f"{name} must be true or false")
 
 
-def _invalid(message: str) -> Response:
-    return _app().api_error(message, 400)
-
-
-def _scope_problems(scopes: list[str]) -> list[str]:
-    return [s for s in scopes if not (apiscopes.is_known_api_scope(s) or s in schemas.known_lti_scopes())]
-
-
-@admin.admin_only(account=True, body=True)
-async def create_key(request: Request, platform: Any, params: dict[str, Any]) -> Response:
-    """POST /api/v1/accounts/:account_id/developer_keys with ``developer_key[...]``."""
-    a = _app()
+def _fields(params: dict[str, Any]) -> dict[str, Any]:
     fields = params.get("developer_key")
     if not isinstance(fields, dict):
-        return _invalid("developer_key is missing")
+        raise _invalid("developer_key is missing")
+    return fields
+
+
+def _check_scopes(scopes: list[str]) -> None:
+    unknown = [s for s in scopes if not (apiscopes.is_known_api_scope(s) or s in schemas.known_lti_scopes())]
+    if unknown:
+        raise _invalid(f"Requested scopes are invalid: {', '.join(unknown)}")
+
+
+def _public_jwk(raw: Any) -> Any:
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raise _invalid("public_jwk must be a JSON object") from None
+    if raw is not None and (not isinstance(raw, dict) or raw.get("kty") != "RSA" or not raw.get("n") or not raw.get("e")):
+        raise _invalid("public_jwk must be an RSA public JWK with kty, n and e")
+    return raw
+
+
+@web.admin_only(account=True, body=True)
+async def create_key(request: Request, platform: Platform, params: dict[str, Any]) -> Response:
+    """POST /api/v1/accounts/:account_id/developer_keys with ``developer_key[...]``."""
+    fields = _fields(params)
     scopes = _as_list(fields.get("scopes"), "scopes")
     redirects = _as_list(fields.get("redirect_uris"), "redirect_uris")
-    if isinstance(redirects, list) and isinstance(fields.get("redirect_uri"), str):
+    if isinstance(fields.get("redirect_uri"), str):
         redirects = [fields["redirect_uri"], *redirects]
     require = _as_bool(fields.get("require_scopes"), "require_scopes", False)
     is_lti = _as_bool(fields.get("is_lti_key"), "is_lti_key", False)
-    for problem in (scopes, redirects, require, is_lti):
-        if isinstance(problem, str):
-            return _invalid(problem)
-    assert isinstance(scopes, list) and isinstance(redirects, list)
-    unknown = _scope_problems(scopes)
-    if unknown:
-        return _invalid(f"Requested scopes are invalid: {', '.join(unknown)}")
-    jwk, jwk_url = fields.get("public_jwk"), fields.get("public_jwk_url")
-    if isinstance(jwk, str):
-        try:
-            jwk = json.loads(jwk)
-        except ValueError:
-            return _invalid("public_jwk must be a JSON object")
-    if jwk is not None and (not isinstance(jwk, dict) or jwk.get("kty") != "RSA" or not jwk.get("n") or not jwk.get("e")):
-        return _invalid("public_jwk must be an RSA public JWK with kty, n and e")
+    _check_scopes(scopes)
+    jwk, jwk_url = _public_jwk(fields.get("public_jwk")), fields.get("public_jwk_url")
     if jwk_url is not None and (not isinstance(jwk_url, str) or not jwk_url.startswith(("http://", "https://"))):
-        return _invalid("public_jwk_url must be an http(s) URL")
+        raise _invalid("public_jwk_url must be an http(s) URL")
     if is_lti and not (jwk or jwk_url):
-        return _invalid("an LTI key needs public_jwk or public_jwk_url")
+        raise _invalid("an LTI key needs public_jwk or public_jwk_url")
     name = fields.get("name", "")
     if not isinstance(name, str) or len(name) > 255:
-        return _invalid("name must be a string of at most 255 characters")
+        raise _invalid("name must be a string of at most 255 characters")
     key = DeveloperKey(
         id=str(platform.store.next_id()),
         name=name,
@@ -126,102 +125,88 @@ async def create_key(request: Request, platform: Any, params: dict[str, Any]) ->
         redirect_uris=redirects,
         public_jwk=jwk,
         api_key=secrets.token_urlsafe(48),
-        is_lti_key=bool(is_lti),
+        is_lti_key=is_lti,
         # canvas-facts §3: require_scopes is forced on for keys with a public JWK or JWK URL
-        require_scopes=bool(require) or bool(jwk or jwk_url),
+        require_scopes=require or bool(jwk or jwk_url),
     )
     platform.store.add_key(key)
-    return a._json(key_json(key))
+    return web.json_response(key_json(key))
 
 
-def _key(request: Request, platform: Any) -> DeveloperKey | None:
+def _key(request: Request, platform: Platform) -> DeveloperKey:
+    """The path's developer key unless deleted, else 404."""
     key = platform.store.developer_key(request.path_params["key_id"])
-    return key if key is not None and key.workflow_state != "deleted" else None
+    if key is None or key.workflow_state == "deleted":
+        raise web.api_error(web.NOT_FOUND, 404)
+    return key
 
 
-def set_scopes(platform: Any, key: DeveloperKey, scopes: list[str]) -> None:
+def set_scopes(platform: Platform, key: DeveloperKey, scopes: list[str]) -> None:
     """Replace a key's scopes; a removal invalidates the tokens derived from the key (seed 004)."""
     removed = set(key.scopes) - set(scopes)
     key.scopes = list(scopes)
     if removed:
-        if not platform.has("removed-scope-tokens-still-work"):
+        if not platform.has(faults.REMOVED_SCOPE_TOKENS_STILL_WORK):
             platform.store.drop_user_tokens(key.id)
-        if not platform.has("lti-tokens-survive-scope-removal"):
+        if not platform.has(faults.LTI_TOKENS_SURVIVE_SCOPE_REMOVAL):
             key.scope_version += 1
 
 
-@admin.admin_only(body=True)
-async def update_key(request: Request, platform: Any, params: dict[str, Any]) -> Response:
+@web.admin_only(body=True)
+async def update_key(request: Request, platform: Platform, params: dict[str, Any]) -> Response:
     """PUT /api/v1/developer_keys/:id: ``event`` (activate | deactivate), ``scopes``, ``name``, ``require_scopes``, ``redirect_uris``."""
-    a = _app()
     key = _key(request, platform)
-    if key is None:
-        return a.api_error(a.NOT_FOUND, 404)
-    fields = params.get("developer_key")
-    if not isinstance(fields, dict):
-        return _invalid("developer_key is missing")
+    fields = _fields(params)
     event = fields.get("event")
     if event is not None and event not in ("activate", "deactivate"):
-        return _invalid("event must be activate or deactivate")
+        raise _invalid("event must be activate or deactivate")
     scopes = _as_list(fields["scopes"], "scopes") if "scopes" in fields else None
     redirects = _as_list(fields["redirect_uris"], "redirect_uris") if "redirect_uris" in fields else None
     require = _as_bool(fields.get("require_scopes"), "require_scopes", key.require_scopes)
-    for problem in (scopes, redirects, require):
-        if isinstance(problem, str):
-            return _invalid(problem)
     if scopes is not None:
-        unknown = _scope_problems(scopes)  # type: ignore[arg-type]
-        if unknown:
-            return _invalid(f"Requested scopes are invalid: {', '.join(unknown)}")
+        _check_scopes(scopes)
     name = fields.get("name")
     if name is not None and not isinstance(name, str):
-        return _invalid("name must be a string")
+        raise _invalid("name must be a string")
     # all checks passed: apply together
     if event is not None:
         key.workflow_state = "active" if event == "activate" else "inactive"
     if scopes is not None:
-        set_scopes(platform, key, scopes)  # type: ignore[arg-type]
+        set_scopes(platform, key, scopes)
     if redirects is not None:
-        key.redirect_uris = redirects  # type: ignore[assignment]
+        key.redirect_uris = redirects
     if name is not None:
         key.name = name
-    key.require_scopes = bool(require) or bool(key.public_jwk or key.public_jwk_url)
-    return a._json(key_json(key))
+    key.require_scopes = require or bool(key.public_jwk or key.public_jwk_url)
+    return web.json_response(key_json(key))
 
 
-@admin.admin_only()
-async def delete_key(request: Request, platform: Any) -> Response:
+@web.admin_only()
+async def delete_key(request: Request, platform: Platform) -> Response:
     """DELETE /api/v1/developer_keys/:id: the key becomes ``deleted`` and its tokens go."""
-    a = _app()
     key = _key(request, platform)
-    if key is None:
-        return a.api_error(a.NOT_FOUND, 404)
     key.workflow_state = "deleted"
     platform.store.drop_user_tokens(key.id)
-    return a._json(key_json(key, with_secret=False))
+    return web.json_response(key_json(key, with_secret=False))
 
 
-@admin.admin_only(account=True)
-async def list_keys(request: Request, platform: Any) -> Response:
+@web.admin_only(account=True)
+async def list_keys(request: Request, platform: Platform) -> Response:
     """GET /api/v1/accounts/:account_id/developer_keys."""
-    a = _app()
     keys = [k for k in platform.store.developer_keys() if k.workflow_state != "deleted"]
-    return a._json([key_json(k) for k in keys])
+    return web.json_response([key_json(k) for k in keys])
 
 
-@admin.admin_only(account=True, body=True)
-async def set_binding(request: Request, platform: Any, params: dict[str, Any]) -> Response:
+@web.admin_only(account=True, body=True)
+async def set_binding(request: Request, platform: Platform, params: dict[str, Any]) -> Response:
     """POST /api/v1/accounts/:account_id/developer_keys/:developer_key_id/developer_key_account_bindings."""
-    a = _app()
     key = _key(request, platform)
-    if key is None:
-        return a.api_error(a.NOT_FOUND, 404)
     fields = params.get("developer_key_account_binding")
     state = fields.get("workflow_state") if isinstance(fields, dict) else None
     if state not in BINDING_STATES:
-        return _invalid("developer_key_account_binding[workflow_state] must be one of on, off, allow")
+        raise _invalid("developer_key_account_binding[workflow_state] must be one of on, off, allow")
     key.binding = state
-    return a._json({**binding_json(key), "account_id": platform.config.account_id})
+    return web.json_response({**binding_json(key), "account_id": platform.config.account_id})
 
 
 ROUTES = [

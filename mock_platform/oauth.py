@@ -24,6 +24,7 @@ import time
 import uuid
 import weakref
 import zlib
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -36,7 +37,9 @@ from jwt.algorithms import RSAAlgorithm
 
 from lti_harness.harness import outbound
 from lti_harness.harness.keys import KeyPair, public_key_from_jwks
+from lti_harness.vocab import to_sentence
 
+from . import faults
 from .store import DeveloperKey, Store
 
 REGISTRATION_TOKEN_LIFETIME = 3600
@@ -71,7 +74,8 @@ class TokenRejected(Exception):
 
 
 def issue_registration_token(
-    secret: str, *, account_id: str, domain: str, user_id: int, registration_url: str, faults: set[str], lifetime: int = REGISTRATION_TOKEN_LIFETIME
+    secret: str, *, account_id: str, domain: str, user_id: int, registration_url: str, active: Collection[str],
+    lifetime: int = REGISTRATION_TOKEN_LIFETIME,
 ) -> tuple[str, str]:
     """A signed registration token (HS256 with the platform's secret) and its uuid."""
     now = int(time.time())
@@ -85,25 +89,27 @@ def issue_registration_token(
         "registration_url": registration_url,
         "exp": now + lifetime,
     }
-    if "token-without-expiry" in faults:
+    if faults.on(active, faults.TOKEN_WITHOUT_EXPIRY):
         claims.pop("exp")
     return jwt.encode(claims, secret, algorithm="HS256"), token_uuid
 
 
-def verify_registration_token(token: str | None, secret: str, faults: set[str]) -> dict[str, Any]:
+def verify_registration_token(token: str | None, secret: str, active: Collection[str]) -> dict[str, Any]:
     """The claims of a valid registration token, or ``TokenRejected`` with Canvas-style wording."""
     if not token:
         raise TokenRejected("Missing registration token")
-    options = {"verify_signature": "accept-forged-token" not in faults, "verify_exp": "accept-expired-token" not in faults}
-    if "token-without-expiry" in faults:
-        options["verify_exp"] = False
+    no_expiry = faults.on(active, faults.TOKEN_WITHOUT_EXPIRY)
+    options = {
+        "verify_signature": not faults.on(active, faults.ACCEPT_FORGED_TOKEN),
+        "verify_exp": not faults.on(active, faults.ACCEPT_EXPIRED_TOKEN) and not no_expiry,
+    }
     try:
         claims = jwt.decode(token, secret, algorithms=["HS256"], options=options)
     except jwt.ExpiredSignatureError:
         raise TokenRejected("registration_token has expired") from None
     except jwt.PyJWTError:
         raise TokenRejected("Invalid registration_token") from None
-    required = REQUIRED_TOKEN_CLAIMS if "token-without-expiry" not in faults else tuple(c for c in REQUIRED_TOKEN_CLAIMS if c != "exp")
+    required = tuple(c for c in REQUIRED_TOKEN_CLAIMS if c != "exp") if no_expiry else REQUIRED_TOKEN_CLAIMS
     if not isinstance(claims, dict) or any(c not in claims for c in required):
         raise TokenRejected("JWT did not include expected contents")
     return claims
@@ -238,21 +244,16 @@ def _jti_log(store: Store) -> _JtiLog:
         return _jti_logs_by_id.setdefault(id(store), _JtiLog())
 
 
-def to_sentence(items: list[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c`` (Rails ``to_sentence``)."""
-    return "".join(items) if len(items) <= 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
 def _b64decode(part: str) -> bytes:
     return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
 
 
-async def _verify_signature(assertion: str, header: dict[str, Any], key: DeveloperKey, faults: set[str], loopback_only: bool) -> None:
+async def _verify_signature(assertion: str, header: dict[str, Any], key: DeveloperKey, active: Collection[str], loopback_only: bool) -> None:
     """RS256 against the key's public JWK, or the JWKS at its URL (``kid`` chooses the key there)."""
     alg = header.get("alg")
-    if alg == "none" and "accept-alg-none" in faults:
+    if alg == "none" and faults.on(active, faults.ACCEPT_ALG_NONE):
         return
-    if alg == "HS256" and "accept-hs256-public-key" in faults and key.public_jwk:
+    if alg == "HS256" and faults.on(active, faults.ACCEPT_HS256_PUBLIC_KEY) and key.public_jwk:
         # the bug: the public key (PEM) used as an HMAC secret
         pem = RSAAlgorithm.from_jwk(json.dumps(key.public_jwk)).public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -279,12 +280,12 @@ async def _verify_signature(assertion: str, header: dict[str, Any], key: Develop
                 jwks, _ = await _fetch_jwks(key.public_jwk_url, loopback_only, fresh=True)  # a key added since
                 public = public_key_from_jwks(jwks, header.get("kid"))
         except (KeyError, ValueError):
-            if "accept-unknown-kid" in faults:
+            if faults.on(active, faults.ACCEPT_UNKNOWN_KID):
                 return
             raise OAuthError(400, "invalid_request", "JWK Error: no key in the JWKS matches the assertion's kid") from None
     else:
         raise OAuthError(400, "invalid_request", "JWK Error: the key has no public JWK")
-    if "skip-assertion-signature" in faults:
+    if faults.on(active, faults.SKIP_ASSERTION_SIGNATURE):
         return
     try:
         jwt.decode(assertion, public, algorithms=["RS256"], options={"verify_aud": False, "verify_exp": False, "verify_iat": False})
@@ -292,14 +293,14 @@ async def _verify_signature(assertion: str, header: dict[str, Any], key: Develop
         raise OAuthError(400, "invalid_request", "JWS signature invalid.") from None
 
 
-async def grant_client_credentials(form: dict[str, str], *, faults: set[str], **context: Any) -> dict[str, Any]:
+async def grant_client_credentials(form: dict[str, str], *, active: Collection[str], **context: Any) -> dict[str, Any]:
     """Run the LTI client-credentials grant; return the token response or raise ``OAuthError``.
 
     ``context``: ``store``, ``token_url``, ``audiences``, ``issuer``, ``signing_key``, ``loopback_only``."""
     try:
-        return await _grant(form, faults=faults, **context)
+        return await _grant(form, active=active, **context)
     except OAuthError as exc:
-        if exc.error == "invalid_request" and form.get("client_assertion") and "bad-assertion-500" in faults:
+        if exc.error == "invalid_request" and form.get("client_assertion") and faults.on(active, faults.BAD_ASSERTION_500):
             # the bug: a bad assertion raises out of the validator and the server answers 500
             raise OAuthError(500, "server_error", "An internal error occurred while validating the client assertion") from None
         raise
@@ -313,7 +314,7 @@ async def _grant(
     audiences: set[str],
     issuer: str,
     signing_key: KeyPair,
-    faults: set[str],
+    active: Collection[str],
     loopback_only: bool = True,
 ) -> dict[str, Any]:
     assertion = form.get("client_assertion")
@@ -329,31 +330,31 @@ async def _grant(
     sub = unverified.get("sub") if isinstance(unverified, dict) else None
     key = store.developer_key(str(sub)) if sub is not None else None
     if key is None or key.workflow_state != "active" or not key.is_lti_key:
-        if "unknown-client-wrong-error" in faults:
+        if faults.on(active, faults.UNKNOWN_CLIENT_WRONG_ERROR):
             raise OAuthError(400, "invalid_request", "unknown client")
         raise OAuthError(401, "invalid_client", "unknown client")
     missing = [c for c in ("iss", "sub", "aud", "exp", "iat", "jti") if c not in unverified]
     if missing:
         raise OAuthError(400, "invalid_request", f"the following assertions are missing: {','.join(missing)}")
     problems = []
-    if str(unverified["iss"]) != key.id and "assertion-iss-not-checked" not in faults:
+    if str(unverified["iss"]) != key.id and not faults.on(active, faults.ASSERTION_ISS_NOT_CHECKED):
         problems.append("the 'iss' must be the client_id")
     aud = unverified["aud"]
     auds = aud if isinstance(aud, list) else [aud]
-    if not any(a in audiences for a in auds) and "accept-wrong-aud" not in faults:
+    if not any(a in audiences for a in auds) and not faults.on(active, faults.ACCEPT_WRONG_AUD):
         problems.append("the 'aud' is invalid")
     now = time.time()
     exp, iat = unverified["exp"], unverified["iat"]
     if not isinstance(exp, (int, float)):
         problems.append("the 'exp' must be a number")
-    elif exp <= now and "accept-expired-assertion" not in faults:
+    elif exp <= now and not faults.on(active, faults.ACCEPT_EXPIRED_ASSERTION):
         problems.append("the JWT has expired")
-    elif exp > now + ASSERTION_MAX_LIFETIME and "assertion-long-exp-accepted" not in faults:
+    elif exp > now + ASSERTION_MAX_LIFETIME and not faults.on(active, faults.ASSERTION_LONG_EXP_ACCEPTED):
         problems.append(f"the 'exp' must not be more than {ASSERTION_MAX_LIFETIME} seconds in the future")
     if not isinstance(iat, (int, float)):
         problems.append("the 'iat' must be a number")
     elif iat > now + 30:
-        if "accept-future-iat" not in faults:
+        if not faults.on(active, faults.ACCEPT_FUTURE_IAT):
             problems.append("the 'iat' must not be in the future")
     elif iat < now - ASSERTION_MAX_AGE:
         problems.append("the 'iat' must be less than 300 seconds old")
@@ -362,8 +363,8 @@ async def _grant(
         problems.append("the 'jti' must be a non-empty string")
     if problems:
         raise OAuthError(400, "invalid_request", " | ".join(problems))
-    await _verify_signature(assertion, header, key, faults, loopback_only)
-    if "assertion-jti-replay-accepted" not in faults:
+    await _verify_signature(assertion, header, key, active, loopback_only)
+    if not faults.on(active, faults.ASSERTION_JTI_REPLAY_ACCEPTED):
         # only an authentic assertion is remembered, so nobody can use up another client's jti
         replays = _jti_log(store)
         if replays.seen(key.id, jti, now):
@@ -372,10 +373,10 @@ async def _grant(
         replays.remember(key.id, jti, min(float(exp), float(iat) + ASSERTION_MAX_AGE, now + ASSERTION_MAX_LIFETIME), now)
     requested = [s for s in (form.get("scope") or form.get("scopes") or "").split(" ") if s]
     not_granted = [s for s in requested if s not in key.scopes]
-    if (not requested or not_granted) and not (requested and "superset-scopes-granted" in faults):
+    if (not requested or not_granted) and not (requested and faults.on(active, faults.SUPERSET_SCOPES_GRANTED)):
         listed = to_sentence(not_granted or ["(none)"])
         raise OAuthError(
-            401 if "wrong-invalid-scope-status" in faults else 400,
+            401 if faults.on(active, faults.WRONG_INVALID_SCOPE_STATUS) else 400,
             "invalid_scope",
             "A requested scope is invalid, unknown, malformed, or exceeds the scope granted by the resource owner. "
             f"The following scopes were requested, but not granted: {listed}",
@@ -396,6 +397,11 @@ async def _grant(
     return {"access_token": token, "token_type": "Bearer", "expires_in": ACCESS_TOKEN_LIFETIME, "scope": " ".join(requested)}
 
 
+def _key_usable(key: DeveloperKey, active: Collection[str]) -> bool:
+    """Whether the key is active (any key is while the fault ``inactive-key-accepted`` is on)."""
+    return key.workflow_state == "active" or faults.on(active, faults.INACTIVE_KEY_ACCEPTED)
+
+
 @dataclass
 class AccessGrant:
     key: DeveloperKey
@@ -409,9 +415,10 @@ def verify_access_token(
     signing_key: KeyPair,
     token_url: str,
     any_of: tuple[str, ...],
-    faults: set[str] = frozenset(),  # type: ignore[assignment]
+    faults: Collection[str] = frozenset(),
 ) -> AccessGrant:
-    """Check an LTI Advantage access token in the order Canvas does (canvas-facts §2)."""
+    """Check an LTI Advantage access token in the order Canvas does (canvas-facts §2); ``faults``: the
+    platform's active fault switches."""
     if not authorization:
         raise TokenRejected("Missing access token")
     scheme, _, token = authorization.partition(" ")
@@ -432,7 +439,7 @@ def verify_access_token(
     except jwt.PyJWTError:
         raise TokenRejected("Invalid access token format") from None
     key = store.developer_key(str(claims.get("sub")))
-    if key is None or (key.workflow_state != "active" and "inactive-key-accepted" not in faults):
+    if key is None or not _key_usable(key, faults):
         raise TokenRejected("Unknown or inactive Developer Key")
     if claims.get(SCOPE_VERSION_CLAIM, 0) < key.scope_version:
         raise TokenRejected("Access token invalidated: a scope was removed from its developer key")

@@ -26,17 +26,13 @@ from starlette.routing import Route
 
 from lti_harness.harness import pox
 
-from . import admin
+from . import faults, web
+from .config import Platform
 from .store import Course, LineItem, Result
 
 MAX_SKEW = 90 * 60  # Canvas: ±90 minutes
+XML = "application/xml"
 _report_ids = itertools.count(1)
-
-
-def _app():
-    from . import app as app_module
-
-    return app_module
 
 
 def sourced_id(secret: str, tool_id: str, course_id: int, item_id: int, user_id: int) -> str:
@@ -46,10 +42,10 @@ def sourced_id(secret: str, tool_id: str, course_id: int, item_id: int, user_id:
     return f"{core}-{mac}"
 
 
-def _resolve(request: Request, tool_id: str, raw: str) -> tuple[Course, LineItem, Result] | None:
-    platform = _app()._platform(request)
+def resolve(platform: Platform, tool_id: str, raw: str) -> tuple[Course, LineItem, Result] | None:
+    """The course, assignment and result a sourcedid of ``tool_id`` names, if it is genuine and the user a student."""
     parts = raw.split("-")
-    ids = [_app().parse_id(p) for p in parts[1:4]]
+    ids = [web.parse_id(p) for p in parts[1:4]]
     if len(parts) != 5 or parts[0] != tool_id or None in ids:
         return None
     course_id, item_id, user_id = ids
@@ -62,13 +58,8 @@ def _resolve(request: Request, tool_id: str, raw: str) -> tuple[Course, LineItem
     return course, item, item.results.setdefault(user_id, Result(user_id=user_id))
 
 
-def _unauthorized(message: str) -> Response:
-    return _app()._json({"errors": [{"message": message}]}, 401)
-
-
-def _verify_oauth(request: Request, body: bytes, key: str, secret: str) -> str | None:
-    """None when the OAuth 1.0a signature, body hash, timestamp and nonce hold; else Canvas's message."""
-    platform = _app()._platform(request)
+def verify_oauth(request: Request, platform: Platform, body: bytes, key: str, secret: str) -> None:
+    """The OAuth 1.0a signature, body hash, timestamp and nonce, else 401 with Canvas's message."""
     header = request.headers.get("authorization", "")
     try:
         pairs = utils.parse_authorization_header(header) if header.lower().startswith("oauth ") else []
@@ -76,43 +67,44 @@ def _verify_oauth(request: Request, body: bytes, key: str, secret: str) -> str |
     except (ValueError, IndexError):
         params = {}
     if not params or params.get("oauth_consumer_key") != key or params.get("oauth_signature_method") != "HMAC-SHA1":
-        return "Invalid authorization header"
-    if platform.has("outcomes-signature-not-checked"):
-        return None
+        raise web.api_error("Invalid authorization header", 401)
+    if platform.has(faults.OUTCOMES_SIGNATURE_NOT_CHECKED):
+        return
     try:
         stamp = int(params.get("oauth_timestamp", ""))
     except ValueError:
-        return "Invalid authorization header"
+        raise web.api_error("Invalid authorization header", 401) from None
     if abs(time.time() - stamp) > MAX_SKEW:
-        return "Timestamp too old or too far in the future, request has expired"
+        raise web.api_error("Timestamp too old or too far in the future, request has expired", 401)
     expected_hash = base64.b64encode(hashlib.sha1(body).digest()).decode()
     if not hmac.compare_digest(params.get("oauth_body_hash", ""), expected_hash):
-        return "Invalid authorization header"
-    url = str(request.url)
+        raise web.api_error("Invalid authorization header", 401)
     collected = signature.collect_parameters(uri_query=request.url.query, headers={"Authorization": header}, exclude_oauth_signature=True)
-    base = signature.signature_base_string("POST", signature.base_string_uri(url), signature.normalize_parameters(collected))
+    base = signature.signature_base_string("POST", signature.base_string_uri(str(request.url)), signature.normalize_parameters(collected))
     expected = signature.sign_hmac_sha1_with_client(base, SimpleNamespace(client_secret=secret, resource_owner_secret=""))
     if not hmac.compare_digest(expected, params.get("oauth_signature", "")):
-        return "Invalid authorization header"
+        raise web.api_error("Invalid authorization header", 401)
     nonces: set[str] = request.app.state.outcome_nonces
     nonce = f"{key}:{params.get('oauth_nonce', '')}"
     if nonce in nonces:
-        return "Duplicate nonce detected"
+        raise web.api_error("Duplicate nonce detected", 401)
     nonces.add(nonce)
-    return None
 
 
-def _answer(request: Request, code: str, description: str, outcome: pox.OutcomeRequest, score: str | None = None) -> Response:
-    platform = _app()._platform(request)
-    status = 200
-    if code in ("failure", "unsupported"):
-        description += f"\n[EID_{next(_report_ids)}]"
-        status = 200 if platform.has("outcomes-failure-200") else 422
-    xml = pox.response_xml(code, description, outcome.operation, outcome.message_id, score=score)
-    return Response(xml, status, media_type="application/xml")
+def success(outcome: pox.OutcomeRequest, description: str, score: str | None = None) -> Response:
+    """A POX answer with ``imsx_codeMajor`` success."""
+    return Response(pox.response_xml("success", description, outcome.operation, outcome.message_id, score=score), 200, media_type=XML)
 
 
-def _number(raw: str | None) -> float | None:
+def refusal(platform: Platform, code: str, outcome: pox.OutcomeRequest, description: str) -> web.Refusal:
+    """A POX answer with ``imsx_codeMajor`` ``failure`` or ``unsupported``, to raise: 422 (Canvas's
+    ``check_outcome``) with ``[EID_<n>]`` appended to the description."""
+    description += f"\n[EID_{next(_report_ids)}]"
+    status = 200 if platform.has(faults.OUTCOMES_FAILURE_200) else 422
+    return web.Refusal(status, pox.response_xml(code, description, outcome.operation, outcome.message_id), media_type=XML)
+
+
+def number(raw: str | None) -> float | None:
     try:
         value = float(raw) if raw is not None else None
     except ValueError:
@@ -120,18 +112,18 @@ def _number(raw: str | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
 
 
-def _replace(request: Request, outcome: pox.OutcomeRequest, item: LineItem, result: Result) -> Response:
-    platform = _app()._platform(request)
-    extensions = not platform.has("outcomes-extensions-ignored")
-    score = _number(outcome.score) if outcome.score is not None else None
+def replace_result(platform: Platform, outcome: pox.OutcomeRequest, item: LineItem, result: Result) -> Response:
+    """replaceResultRequest: a score from 0 to 1 (or resultTotalScore in points) and the extensions."""
+    extensions = not platform.has(faults.OUTCOMES_EXTENSIONS_IGNORED)
+    score = number(outcome.score) if outcome.score is not None else None
     if outcome.score is not None and (score is None or not 0 <= score <= 1):
-        return _answer(request, "failure", "Score is not between 0 and 1", outcome)
-    total = _number(outcome.total_score) if outcome.total_score is not None and extensions else None
+        raise refusal(platform, "failure", outcome, "Score is not between 0 and 1")
+    total = number(outcome.total_score) if outcome.total_score is not None and extensions else None
     if extensions and outcome.total_score is not None and (total is None or total < 0):
-        return _answer(request, "failure", "Total score is not a number of 0 or more", outcome)
+        raise refusal(platform, "failure", outcome, "Total score is not a number of 0 or more")
     points = total if total is not None else (score * item.score_maximum if score is not None else None)
     keep_teacher_grade = extensions and outcome.prioritize_non_tool_grade and result.graded_by == "teacher"
-    if points is not None and not keep_teacher_grade and not platform.has("outcomes-replace-ignored"):
+    if points is not None and not keep_teacher_grade and not platform.has(faults.OUTCOMES_REPLACE_IGNORED):
         result.score_given, result.score_maximum, result.graded_by = points, item.score_maximum, "tool"
         result.workflow_state = "graded"
     if extensions:
@@ -146,45 +138,42 @@ def _replace(request: Request, outcome: pox.OutcomeRequest, item: LineItem, resu
     if result.workflow_state == "unsubmitted":
         result.workflow_state = "submitted"
     shown = outcome.score if outcome.score is not None else outcome.total_score
-    return _answer(request, "success", f"Score for {outcome.sourced_id} is now {shown}", outcome)
+    return success(outcome, f"Score for {outcome.sourced_id} is now {shown}")
 
 
 async def grade_passback(request: Request) -> Response:
-    """POST /api/lti/v1/tools/:tool_id/grade_passback with an OAuth-signed POX request."""
-    a = _app()
+    """POST /api/lti/v1/tools/:tool_id/grade_passback with an OAuth-signed POX request: the tool, the
+    content type, the signature, the POX body, the operation, the sourcedid, then the operation."""
+    platform = web.platform_of(request)
     tool_id = request.path_params["tool_id"]
     course_id = request.app.state.legacy_tools.get(tool_id)
-    course = a._platform(request).store.course(course_id) if course_id else None
+    course = platform.store.course(course_id) if course_id else None
     if course is None:
-        return a.api_error(a.NOT_FOUND, 404)
+        raise web.api_error(web.NOT_FOUND, 404)
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if ctype not in ("application/xml", "text/xml"):
-        return a.api_error("The outcomes service takes application/xml.", 415)
-    body = await a._body_bytes(request)
-    if isinstance(body, Response):
-        return body
+    if ctype not in (XML, "text/xml"):
+        raise web.api_error("The outcomes service takes application/xml.", 415)
+    body = await web.body_bytes(request)
     key, secret = course.legacy_tools[tool_id]
-    problem = _verify_oauth(request, body, key, secret)
-    if problem:
-        return _unauthorized(problem)
+    verify_oauth(request, platform, body, key, secret)
     try:
         outcome = pox.parse_request(body)
     except pox.PoxError as exc:
-        return _answer(request, "failure", f"Invalid request: {exc}", pox.OutcomeRequest(operation="unknownRequest", sourced_id=""))
+        raise refusal(platform, "failure", pox.OutcomeRequest(operation="unknownRequest", sourced_id=""), f"Invalid request: {exc}") from None
     if outcome.operation not in pox.OPERATIONS:
-        return _answer(request, "unsupported", f"{outcome.operation} is not supported", outcome)
-    found = _resolve(request, tool_id, outcome.sourced_id)
+        raise refusal(platform, "unsupported", outcome, f"{outcome.operation} is not supported")
+    found = resolve(platform, tool_id, outcome.sourced_id)
     if found is None:
-        return _answer(request, "failure", "Invalid sourcedid", outcome)
+        raise refusal(platform, "failure", outcome, "Invalid sourcedid")
     _, item, result = found
     if outcome.operation == "replaceResultRequest":
-        return _replace(request, outcome, item, result)
+        return replace_result(platform, outcome, item, result)
     if outcome.operation == "deleteResultRequest":
         result.score_given = result.score_maximum = None
         result.workflow_state, result.graded_by = "submitted", None
-        return _answer(request, "success", f"Score for {outcome.sourced_id} was deleted", outcome)
+        return success(outcome, f"Score for {outcome.sourced_id} was deleted")
     fraction = "" if result.score_given is None else f"{result.score_given / (result.score_maximum or item.score_maximum or 1):g}"
-    return _answer(request, "success", f"Result read for {outcome.sourced_id}", outcome, score=fraction)
+    return success(outcome, f"Result read for {outcome.sourced_id}", score=fraction)
 
 
 def submission_json(item: LineItem, result: Result) -> dict[str, Any]:
@@ -196,44 +185,28 @@ def submission_json(item: LineItem, result: Result) -> dict[str, Any]:
     }
 
 
-@admin.admin_only()
-async def submission(request: Request, platform: Any) -> Response:
+@web.admin_only()
+async def submission(request: Request, platform: Platform) -> Response:
     """GET (read) and PUT (``submission[posted_grade]``, a teacher's grade) the submission of an
     assignment's user: ``/api/v1/courses/:course_id/assignments/:assignment_id/submissions/:user_id`` (admin)."""
-    a = _app()
     raw = request.path_params
-    course_id, user_id = a.parse_id(raw["course_id"]), a.parse_id(raw["user_id"])
+    course_id, user_id = web.parse_id(raw["course_id"]), web.parse_id(raw["user_id"])
     course = platform.store.course(course_id) if course_id is not None else None
     item = next((i for i in course.line_items if str(i.id) == raw["assignment_id"]), None) if course else None
     if item is None or user_id is None or user_id not in course.students:
-        return a.api_error(a.NOT_FOUND, 404)
+        raise web.api_error(web.NOT_FOUND, 404)
     result = item.results.setdefault(user_id, Result(user_id=user_id))
     if request.method == "PUT":
-        params = await admin._params(request)
-        if isinstance(params, Response):
-            return params
-        grade = (params.get("submission") or {}).get("posted_grade") if isinstance(params.get("submission"), dict) else None
-        value = _number(str(grade)) if grade is not None else None
+        params = await web.params(request)
+        grade = params["submission"].get("posted_grade") if isinstance(params.get("submission"), dict) else None
+        value = number(str(grade)) if grade is not None else None
         if value is None:
-            return a.api_error("submission[posted_grade] must be a number", 400)
+            raise web.api_error("submission[posted_grade] must be a number", 400)
         result.score_given, result.score_maximum, result.graded_by, result.workflow_state = value, item.score_maximum, "teacher", "graded"
-    return a._json(submission_json(item, result))
-
-
-@admin.admin_only()
-async def mock_sourced_id(request: Request, platform: Any) -> Response:
-    """GET /_mock/lti11/sourcedid?tool_id&course_id&assignment_id&user_id: what a launch would carry (test support)."""
-    a = _app()
-    q = request.query_params
-    ids = [a.parse_id(q.get(name, "")) for name in ("course_id", "assignment_id", "user_id")]
-    if "tool_id" not in q or None in ids:
-        return a.api_error("tool_id, course_id, assignment_id and user_id (numbers) are required", 400)
-    made = sourced_id(platform.secret, q["tool_id"], *ids)
-    return a._json({"lis_result_sourcedid": made})
+    return web.json_response(submission_json(item, result))
 
 
 ROUTES = [
     Route("/api/lti/v1/tools/{tool_id}/grade_passback", grade_passback, methods=["POST"]),
     Route("/api/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}", submission, methods=["GET", "PUT"]),
-    Route("/_mock/lti11/sourcedid", mock_sourced_id, methods=["GET"]),
 ]

@@ -6,11 +6,14 @@ canvas-facts.md §1c (OidcRegistration and LtiToolConfiguration schemas, scope c
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from lti_harness.harness import schemas
+from lti_harness.vocab import TOOL_CONFIG
 
-TOOL_CONFIG = "https://purl.imsglobal.org/spec/lti-tool-configuration"
+from . import faults
+
 REGISTRATION_CONFIG_URL = "https://canvas.instructure.com/lti/registration_config_url"
 # Canvas keeps only the properties its schema knows (canvas-facts §1c "unknown properties are filtered out").
 KNOWN_PROPERTIES = (
@@ -46,7 +49,7 @@ def _message(err: Any) -> str:
     return f"{path or '(root)'}: {err.message}"
 
 
-def validate(body: Any, faults: set[str]) -> tuple[list[str], dict[str, Any], list[str]]:
+def validate(body: Any, active: Collection[str]) -> tuple[list[str], dict[str, Any], list[str]]:
     """Check a registration body; return (errors, accepted attributes, granted scopes)."""
     if not isinstance(body, dict):
         return ["the registration must be a JSON object"], {}, []
@@ -54,13 +57,13 @@ def validate(body: Any, faults: set[str]) -> tuple[list[str], dict[str, Any], li
     scopes = [s for s in split_scopes(body.get("scope")) if s != "openid"]
     known = set(schemas.known_lti_scopes())
     unknown = [s for s in scopes if s not in known]
-    if unknown and "ignore-unknown-scopes" in faults:
+    if unknown and faults.on(active, faults.IGNORE_UNKNOWN_SCOPES):
         scopes = [s for s in scopes if s in known]
         unknown = []
     body["scope"] = " ".join(scopes) if isinstance(body.get("scope"), str) else body.get("scope")
     errors = []
     for err in sorted(schemas.validator("registration_request").iter_errors(body), key=lambda e: list(e.absolute_path)):
-        if "accept-missing-redirect-uris" in faults and err.validator == "required" and "'redirect_uris'" in err.message:
+        if faults.on(active, faults.ACCEPT_MISSING_REDIRECT_URIS) and err.validator == "required" and "'redirect_uris'" in err.message:
             continue
         errors.append(_message(err))
     if unknown:
@@ -76,14 +79,14 @@ def render(
     scopes: list[str],
     base_url: str,
     registration_id: int,
-    faults: set[str],
+    active: Collection[str],
 ) -> dict[str, Any]:
     """The platform's answer for a stored registration (Canvas's ``render_registration``)."""
     tool_config = dict(attrs.get(TOOL_CONFIG) or {})
     tool_config[REGISTRATION_CONFIG_URL] = f"{base_url}/api/lti/registrations/{registration_id}/view"
-    if "drop-claims-from-echo" in faults:
+    if faults.on(active, faults.DROP_CLAIMS_FROM_ECHO):
         tool_config.pop("claims", None)
-    granted = list(scopes) if "scope-without-openid" in faults else [*scopes, "openid"]
+    granted = list(scopes) if faults.on(active, faults.SCOPE_WITHOUT_OPENID) else [*scopes, "openid"]
     body: dict[str, Any] = {
         "client_id": client_id,
         "application_type": "web",
@@ -99,8 +102,8 @@ def render(
         TOOL_CONFIG: tool_config,
         "registration_client_uri": f"{base_url}/api/lti/registrations/{registration_id}",
     }
-    if "no-client-id" in faults:
+    if faults.on(active, faults.NO_CLIENT_ID):
         body.pop("client_id")
-    if "no-registration-client-uri" in faults:
+    if faults.on(active, faults.NO_REGISTRATION_CLIENT_URI):
         body.pop("registration_client_uri")
     return {k: v for k, v in body.items() if v is not None}

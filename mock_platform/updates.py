@@ -7,10 +7,13 @@ Sources: seed 000 (the whole update workflow), canvas-facts.md §2 ("Applying an
 from __future__ import annotations
 
 import copy
+from collections.abc import Collection
 from datetime import datetime, timezone
 from typing import Any
 
-from .registration import TOOL_CONFIG
+from lti_harness.vocab import TOOL_CONFIG
+
+from . import faults
 from .store import DeveloperKey, Registration, UpdateRequest
 
 CANVAS_PREFIX = "https://canvas.instructure.com/lti/"
@@ -69,40 +72,41 @@ def internal_configuration(attrs: dict[str, Any], scopes: list[str]) -> dict[str
     }
 
 
-def apply_overlay(config: dict[str, Any], overlay: dict[str, Any], faults: set[str]) -> dict[str, Any]:
+def apply_overlay(config: dict[str, Any], overlay: dict[str, Any], active: Collection[str]) -> dict[str, Any]:
     """``Lti::Overlay#apply_to``: root keys overwrite, disabled scopes and placements win, overrides merge."""
     out = copy.deepcopy(config)
+    ignore_names = faults.on(active, faults.IGNORE_OVERLAY_NAMES)
     names = ("title", "description", "custom_fields", "target_link_uri", "oidc_initiation_url", "domain", "privacy_level")
     for key in names:
-        if key in overlay and not (key == "title" and "ignore-overlay-names" in faults):
+        if key in overlay and not (key == "title" and ignore_names):
             out[key] = copy.deepcopy(overlay[key])
-    if "ignore-overlay-disabled-scopes" not in faults:
+    if not faults.on(active, faults.IGNORE_OVERLAY_DISABLED_SCOPES):
         disabled = set(overlay.get("disabled_scopes") or [])
         out["scopes"] = [s for s in out["scopes"] if s not in disabled]
     overrides = overlay.get("placements") or {}
     present = {p["placement"] for p in out["placements"]}
     for placement in out["placements"]:
         for key, value in (overrides.get(placement["placement"]) or {}).items():
-            if key in PLACEMENT_FIELDS and not (key == "text" and "ignore-overlay-names" in faults):
+            if key in PLACEMENT_FIELDS and not (key == "text" and ignore_names):
                 placement[key] = value
     for name, values in overrides.items():
         if name not in present:
             out["placements"].append({"placement": name, "enabled": True, **{k: v for k, v in values.items() if k in PLACEMENT_FIELDS}})
-    if "ignore-overlay-disabled-placements" not in faults:
+    if not faults.on(active, faults.IGNORE_OVERLAY_DISABLED_PLACEMENTS):
         for placement in out["placements"]:
             if placement["placement"] in set(overlay.get("disabled_placements") or []):
                 placement["enabled"] = False
     return out
 
 
-def overlaid(reg: Registration, faults: set[str]) -> dict[str, Any]:
-    return apply_overlay(internal_configuration(reg.configuration, reg.scopes), reg.overlay, faults)
+def overlaid(reg: Registration, active: Collection[str]) -> dict[str, Any]:
+    return apply_overlay(internal_configuration(reg.configuration, reg.scopes), reg.overlay, active)
 
 
-def _snapshot(reg: Registration, key: DeveloperKey | None, faults: set[str]) -> dict[str, Any]:
+def _snapshot(reg: Registration, key: DeveloperKey | None, active: Collection[str]) -> dict[str, Any]:
     return {
         "internal_config": internal_configuration(reg.configuration, reg.scopes),
-        "overlaid_internal_config": overlaid(reg, faults),
+        "overlaid_internal_config": overlaid(reg, active),
         "registration": {"name": reg.configuration.get("client_name"), "workflow_state": reg.workflow_state},
         "developer_key": {"name": key.name, "scopes": list(key.scopes)} if key else None,
         "overlay": copy.deepcopy(reg.overlay),
@@ -125,12 +129,12 @@ def merged(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
 
 
 def replace_configuration(
-    reg: Registration, request: UpdateRequest, key: DeveloperKey | None, overlay: dict[str, Any] | None, faults: set[str],
+    reg: Registration, request: UpdateRequest, key: DeveloperKey | None, overlay: dict[str, Any] | None, active: Collection[str],
     *, invalidate_tokens: bool = False,
 ) -> None:
     """Put the request's configuration in place (replace, not merge) and sync the developer key;
     with ``invalidate_tokens`` the key's access tokens issued before stop working."""
-    if "merge-instead-of-replace" in faults:
+    if faults.on(active, faults.MERGE_INSTEAD_OF_REPLACE):
         reg.configuration = merged(reg.configuration, request.configuration)
         reg.scopes = list(dict.fromkeys([*reg.scopes, *request.scopes]))
     else:
@@ -139,7 +143,7 @@ def replace_configuration(
     if overlay is not None:
         reg.overlay = copy.deepcopy(overlay)
     if key is not None:
-        key.scopes = list(overlaid(reg, faults)["scopes"])
+        key.scopes = list(overlaid(reg, active)["scopes"])
         key.name = str(reg.configuration.get("client_name", key.name))
         key.public_jwk_url = reg.configuration.get("jwks_uri")
         key.redirect_uris = list(reg.configuration.get("redirect_uris") or [])
@@ -152,6 +156,7 @@ def invalidate(key: DeveloperKey | None) -> None:
     if key is not None:
         key.scope_version += 1
 
+
 def apply(
     reg: Registration,
     request: UpdateRequest,
@@ -161,17 +166,17 @@ def apply(
     comment: str | None,
     admin: dict[str, Any],
     history_id: int,
-    faults: set[str],
+    active: Collection[str],
     invalidate_tokens: bool = False,
 ) -> None:
     """Accept ``request``: replace the configuration, set the overlay, sync the key, record history."""
-    before = _snapshot(reg, key, faults)
-    replace_configuration(reg, request, key, overlay, faults, invalidate_tokens=invalidate_tokens)
-    after = _snapshot(reg, key, faults)
+    before = _snapshot(reg, key, active)
+    replace_configuration(reg, request, key, overlay, active, invalidate_tokens=invalidate_tokens)
+    after = _snapshot(reg, key, active)
     request.accepted_at = now()
     request.comment = comment
     request.updated_by = admin
-    if "no-history-entry" in faults:
+    if faults.on(active, faults.NO_HISTORY_ENTRY):
         return
     diff = {part: _changes(before[src], after[src]) for part, src in (
         ("registration", "registration"), ("internal_lti_configuration", "internal_config"),
@@ -192,9 +197,10 @@ def apply(
     )
 
 
-def request_json(reg: Registration, request: UpdateRequest, faults: set[str] = frozenset()) -> dict[str, Any]:  # type: ignore[assignment]
+def request_json(reg: Registration, request: UpdateRequest, active: Collection[str] = frozenset()) -> dict[str, Any]:
     newest = reg.update_requests[-1] is request if reg.update_requests else False
-    shown = reg.configuration if "pending-request-shows-old-configuration" in faults and request.pending else request.configuration
+    old_shown = faults.on(active, faults.PENDING_REQUEST_SHOWS_OLD_CONFIGURATION) and request.pending
+    shown = reg.configuration if old_shown else request.configuration
     status = "applied" if request.accepted_at else "rejected" if request.rejected_at else "pending" if newest else "superseded"
     return {
         "id": request.id,
@@ -219,7 +225,7 @@ def newest_pending(reg: Registration) -> UpdateRequest | None:
     return None
 
 
-def registration_json(reg: Registration, faults: set[str]) -> dict[str, Any]:
+def registration_json(reg: Registration, active: Collection[str]) -> dict[str, Any]:
     pending = newest_pending(reg)
     return {
         "id": reg.id,
@@ -228,8 +234,8 @@ def registration_json(reg: Registration, faults: set[str]) -> dict[str, Any]:
         "client_id": reg.client_id,
         "account_id": reg.account_id,
         "created_at": reg.created_at,
-        "pending_update": request_json(reg, pending, faults) if pending else None,
+        "pending_update": request_json(reg, pending, active) if pending else None,
         "configuration": internal_configuration(reg.configuration, reg.scopes),
         "overlay": copy.deepcopy(reg.overlay) or None,
-        "overlaid_configuration": overlaid(reg, faults),
+        "overlaid_configuration": overlaid(reg, active),
     }

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from lti_harness.vocab import to_sentence
 
+from . import faults, web
+from .config import Platform
 from .oauth import OAuthError
 from .store import DeveloperKey, UserToken
 
@@ -29,72 +31,58 @@ INVALID_SCOPE = (
 )
 
 
-def _app():
-    from . import app as app_module
-
-    return app_module
-
-
-def to_sentence(items: list[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c`` (Rails ``to_sentence``)."""
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _redirect(redirect_uri: str, **params: str | None) -> RedirectResponse:
+def _redirect(redirect_uri: str, **params: str | None) -> str:
     query = urlencode({k: v for k, v in params.items() if v is not None})
     sep = "&" if urlsplit(redirect_uri).query else "?"
-    return RedirectResponse(f"{redirect_uri}{sep}{query}", status_code=302)
+    return f"{redirect_uri}{sep}{query}"
 
 
-def usable_key(platform: Any, client_id: str | None) -> DeveloperKey | None:
+def usable_key(platform: Platform, client_id: str | None) -> DeveloperKey | None:
     key = platform.store.developer_key(str(client_id)) if client_id else None
     return key if key is not None and key.workflow_state == "active" else None
 
 
-def key_enabled(platform: Any, key: DeveloperKey) -> bool:
+def key_enabled(platform: Platform, key: DeveloperKey) -> bool:
     """Whether the key's binding in this account is on (canvas-facts §3 ``usable_in_context?``)."""
-    return key.binding == "on" or platform.has("binding-off-ignored")
+    return key.binding == "on" or platform.has(faults.BINDING_OFF_IGNORED)
 
 
-async def authorize(request: Request) -> Response:
-    """GET /login/oauth2/auth?client_id&response_type=code&redirect_uri&scope&state."""
-    a = _app()
-    platform = a._platform(request)
-    q = request.query_params
+def authorize(platform: Platform, q: Mapping[str, str], *, login_page: str, signed_in: bool) -> str:
+    """Where the authorize step sends the browser (302): back to the redirect URI with a code or an
+    error, or to the login page. ``OAuthError`` (400) for an unknown client or redirect URI; Canvas's
+    401 when no administrator is signed in (``signed_in``: the admin token came with the request)."""
     key = usable_key(platform, q.get("client_id"))
     if key is None or key.is_lti_key:
-        return a._json({"error": "invalid_client", "error_description": "unknown client"}, 400)
+        raise OAuthError(400, "invalid_client", "unknown client")
     redirect_uri = q.get("redirect_uri", "")
     if redirect_uri not in key.redirect_uris:
-        return a._json({"error": "invalid_request", "error_description": "redirect_uri does not match client settings"}, 400)
+        raise OAuthError(400, "invalid_request", "redirect_uri does not match client settings")
     state = q.get("state")
     scopes = [s for s in (q.get("scope") or q.get("scopes") or "").split() if s]
     missing = [s for s in scopes if s not in key.scopes]
-    if key.require_scopes and (missing or not scopes) and not platform.has("superset-scopes-granted"):
+    if key.require_scopes and (missing or not scopes) and not platform.has(faults.SUPERSET_SCOPES_GRANTED):
         return _redirect(redirect_uri, error="invalid_scope", error_description=INVALID_SCOPE.format(to_sentence(missing or ["(none)"])), state=state)
     if not key_enabled(platform, key):
         return _redirect(redirect_uri, error="unauthorized_client", error_description="Client does not have access to the specified Canvas account.", state=state)
     if q.get("response_type") != "code":
         return _redirect(redirect_uri, error="unsupported_response_type", error_description="Only response_type=code is permitted", state=state)
     if platform.config.authorize_needs_browser:
-        return RedirectResponse(f"{a.base_url(request)}/login/canvas", status_code=302)
-    if a._admin(request, platform) is not None:
-        return a._json({"errors": [{"message": "log in first: this mock takes the admin token as 'Authorization: Bearer' in place of a browser session"}]}, 401)
+        return login_page
+    if not signed_in:
+        raise web.api_error("log in first: this mock takes the admin token as 'Authorization: Bearer' in place of a browser session", 401)
     code = secrets.token_urlsafe(24)
     platform.store.add_code(code, {"key_id": key.id, "redirect_uri": redirect_uri, "scopes": scopes, "user_id": platform.config.admin_user_id, "at": time.time()})
     return _redirect(redirect_uri, code=code, state=state)
 
 
-def _client(platform: Any, form: dict[str, str]) -> DeveloperKey:
+def _client(platform: Platform, form: dict[str, str]) -> DeveloperKey:
     key = usable_key(platform, form.get("client_id"))
     if key is None or key.is_lti_key or not secrets.compare_digest(form.get("client_secret", ""), key.api_key):
         raise OAuthError(401, "invalid_client", "unknown client")
     return key
 
 
-def _issue(platform: Any, key: DeveloperKey, user_id: int, scopes: list[str]) -> dict[str, Any]:
+def _issue(platform: Platform, key: DeveloperKey, user_id: int, scopes: list[str]) -> dict[str, Any]:
     token = UserToken(
         token=f"1~{secrets.token_urlsafe(48)}",
         refresh_token=f"1~{secrets.token_urlsafe(48)}",
@@ -114,7 +102,7 @@ def _issue(platform: Any, key: DeveloperKey, user_id: int, scopes: list[str]) ->
     }
 
 
-def grant_code(platform: Any, form: dict[str, str]) -> dict[str, Any]:
+def grant_code(platform: Platform, form: dict[str, str]) -> dict[str, Any]:
     """``grant_type=authorization_code``: exchange a code from the authorize step."""
     key = _client(platform, form)
     grant = platform.store.take_code(form.get("code", ""))
@@ -125,7 +113,7 @@ def grant_code(platform: Any, form: dict[str, str]) -> dict[str, Any]:
     return _issue(platform, key, grant["user_id"], grant["scopes"])
 
 
-def grant_refresh(platform: Any, form: dict[str, str]) -> dict[str, Any]:
+def grant_refresh(platform: Platform, form: dict[str, str]) -> dict[str, Any]:
     """``grant_type=refresh_token``: a new access token for a stored token's scopes."""
     key = _client(platform, form)
     old = platform.store.user_token_by_refresh(form.get("refresh_token", ""))

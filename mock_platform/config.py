@@ -1,0 +1,45 @@
+"""The mock platform's settings and its per-app state: :class:`PlatformConfig` and :class:`Platform`."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+
+from lti_harness.harness import keys
+
+from . import faults
+from .store import Store
+
+
+@dataclass
+class PlatformConfig:
+    """How the mock platform behaves; ``faults`` switch on documented bugs."""
+
+    admin_token: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)
+    account_id: str = "1"
+    issuer: str | None = None
+    faults: set[str] = field(default_factory=set)
+    jwks_loopback_only: bool = True
+    admin_user_id: int = 1
+    flags: dict[str, bool] = field(default_factory=dict)  # feature flag defaults (lti_dr_registrations_update: on)
+    authorize_needs_browser: bool = False  # as real Canvas: the authorize step redirects to the login page
+    throttle_high_water_mark: float = 600.0  # Canvas's LTI bucket (canvas-facts §4); a request costs 0.01
+    # Not a fault: a behaviour the documents allow (seed 004 invalidates tokens when a key loses a scope).
+    # Every update applied to a registration, and every one ignored, invalidates its key's access tokens,
+    # so a check that reuses a token from before the change gets 401.
+    invalidate_tokens_on_update: bool = False
+    db: str | None = None  # a SQLite state file (``serve --db``): state, ids and keys survive a restart; None keeps all in memory
+
+
+@dataclass
+class Platform:
+    """One app's platform: its settings, its state, the registration-token secret and its signing key."""
+
+    config: PlatformConfig
+    store: Store
+    secret: str
+    signing_key: keys.KeyPair
+
+    def has(self, fault: str) -> bool:
+        """Whether the fault switch ``fault`` (a constant of ``faults``) is on."""
+        return faults.on(self.config.faults, fault)
