@@ -1,4 +1,5 @@
-"""The check registry: every conformance check's id, title, source, level and paired faults.
+"""The check registry: every conformance check's id, title, source, level, paired faults, needs,
+side and kind.
 
 Suites declare their checks in ``suites/<area>/checks.py`` with :func:`define`; tests claim a
 check with the :func:`check` marker. The self-tests read this registry, so a check without a
@@ -15,32 +16,38 @@ from typing import Any
 import pytest
 
 LEVELS = ("required", "recommended")
+KINDS = ("example", "property", "contract")
+SIDES = ("platform", "tool")
 _ID = re.compile(r"^[A-Z]+(-[A-Z]+)*-\d{3}$")
 
 
 @dataclass(frozen=True)
 class Check:
+    """One conformance check, as its suite declares it."""
+
     id: str
     title: str
     source: str
     level: str
     faults: tuple[str, ...]
+    """The mock faults that must make this check fail (and no other check of its suite)."""
     suite: str
     description: str = ""
     needs: tuple[str, ...] = field(default_factory=tuple)
-
-    @property
-    def side(self) -> str:
-        """``tool`` for checks of a tool under test, ``platform`` for checks of a platform."""
-        from lti_harness.suites import TOOL_SUITES
-
-        return "tool" if self.suite in TOOL_SUITES else "platform"
+    """The capabilities the target must have; without one the check is not applicable."""
+    side: str = "platform"
+    """What the check tests: ``platform`` (the profile's platform) or ``tool`` (the profile's tool)."""
+    kind: str = "example"
+    """``example`` (fixed cases), ``property`` (some test draws generated inputs) or ``contract`` (a
+    schemathesis run over an OpenAPI document). Generated checks cost most of a suite's time."""
+    error_faults: tuple[str, ...] = field(default_factory=tuple)
+    """Faults that break what this check must arrange before it can test (a control launch, a token,
+    a registration): under them the check ends ``error``, never passed or failed."""
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
-        out["side"] = self.side
-        out["faults"] = list(self.faults)
-        out["needs"] = list(self.needs)
+        for name in ("faults", "needs", "error_faults"):
+            out[name] = list(out[name])
         return out
 
 
@@ -48,21 +55,26 @@ REGISTRY: dict[str, Check] = {}
 
 
 def define(
+    *,
     id: str,
     title: str,
-    *,
     source: str,
     level: str,
     faults: list[str] | tuple[str, ...],
     suite: str,
-    description: str = "",
+    side: str,
     needs: tuple[str, ...] = (),
+    kind: str = "example",
+    error_faults: tuple[str, ...] = (),
+    description: str = "",
 ) -> Check:
-    """Register a check; ids are unique and look like ``DR-001``."""
+    """Register a check; ids are unique and look like ``DR-001``, and every capability it needs is
+    one of its side's."""
     if not _ID.match(id):
         raise ValueError(f"check id {id!r} does not look like AREA-NNN")
-    if level not in LEVELS:
-        raise ValueError(f"check {id}: level must be one of {LEVELS}")
+    for name, value, allowed in (("level", level, LEVELS), ("kind", kind, KINDS), ("side", side, SIDES)):
+        if value not in allowed:
+            raise ValueError(f"check {id}: {name} must be one of {allowed}")
     if id in REGISTRY:
         raise ValueError(f"check {id} defined twice")
     from .capabilities import CAPABILITIES
@@ -70,7 +82,14 @@ def define(
     unknown = [n for n in needs if n not in CAPABILITIES]
     if unknown:
         raise ValueError(f"check {id}: unknown capability {', '.join(unknown)}; known: {', '.join(CAPABILITIES)}")
-    item = Check(id, title, source, level, tuple(faults), suite, description, tuple(needs))
+    other_side = [n for n in needs if CAPABILITIES[n].side != side]
+    if other_side:
+        raise ValueError(f"check {id}: a {side} check cannot need {', '.join(other_side)} (a capability of the other side)")
+    both = sorted(set(faults) & set(error_faults))
+    if both:
+        raise ValueError(f"check {id}: {', '.join(both)} cannot both fail the check and keep it from testing")
+    item = Check(id=id, title=title, source=source, level=level, faults=tuple(faults), suite=suite, description=description,
+                 needs=tuple(needs), side=side, kind=kind, error_faults=tuple(error_faults))
     REGISTRY[id] = item
     return item
 

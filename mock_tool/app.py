@@ -4,9 +4,6 @@ TutorFlow-style tool with its platform-registrations API (seed 001) for the tool
 
 from __future__ import annotations
 
-import secrets
-from dataclasses import dataclass, field
-
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -17,6 +14,7 @@ from starlette.routing import Route
 from lti_harness.harness import inbound, keys
 
 from . import dynreg, launch, registrations
+from .config import ToolConfig, config_of
 from .faults import check_names
 
 JWKS_PATH = "/.well-known/jwks.json"
@@ -24,21 +22,8 @@ TOOL_JWKS_PATH = "/v1/platform/lti/.well-known/jwks.json"
 LIMITS = inbound.Limits(max_body=256 * 1024)  # body size, JSON depth and form fields (README "Serving the mocks")
 
 
-@dataclass
-class ToolConfig:
-    signing_keys: list[keys.KeyPair] = field(default_factory=lambda: [keys.generate()])
-    api_key: str = field(default_factory=lambda: f"tf_platform_{secrets.token_urlsafe(24)}", repr=False)
-    faults: set[str] = field(default_factory=set)
-    loopback_only: bool = True  # fetch platform configurations and JWKS only from loopback addresses
-    # URL prefixes of OpenID configurations the DR initiation may fetch without the API key (the
-    # operator's consent; ``serve tool --allow-dr-from``). A prefix without a port allows any port.
-    dr_allowed: tuple[str, ...] = ()
-    db: str | None = None  # a SQLite state file (``serve --db``): registrations and signing keys survive a restart
-
-
 async def jwks(request: Request) -> JSONResponse:
-    config: ToolConfig = request.app.state.config
-    return JSONResponse(keys.jwks(*config.signing_keys), headers={"Cache-Control": "max-age=60"})
+    return JSONResponse(keys.jwks(*config_of(request).signing_keys), headers={"Cache-Control": "max-age=60"})
 
 
 async def health(request: Request) -> JSONResponse:

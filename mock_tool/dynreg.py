@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import secrets
 import uuid
+from collections.abc import Collection
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,9 +27,11 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from lti_harness.harness import outbound
+from lti_harness.vocab import LINEITEM_SCOPE, SCORE_SCOPE, TOOL_CONFIG
 
-TOOL_CONFIG = "https://purl.imsglobal.org/spec/lti-tool-configuration"
-AGS = "https://purl.imsglobal.org/spec/lti-ags/scope/"
+from . import faults
+from .config import ToolConfig, config_of
+
 MAX_BODY = 256 * 1024
 CLOSE = '<script>(window.opener || window.parent).postMessage({subject: "org.imsglobal.lti.close"}, "*");</script>'
 
@@ -56,7 +59,7 @@ def under_prefix(url: str, prefix: str) -> bool:
     return u.path.startswith(p.path)
 
 
-def _consent(request: Request, config: Any, oidc_url: str) -> Response | None:
+def _consent(request: Request, config: ToolConfig, oidc_url: str) -> Response | None:
     """None when the operator consented to this initiation (API key, or an allowed prefix), else the refusal."""
     auth = request.headers.get("authorization")
     if auth:
@@ -70,7 +73,7 @@ def _consent(request: Request, config: Any, oidc_url: str) -> Response | None:
                       "or serve the tool with --allow-dr-from naming the platform's URL", False)
 
 
-def registration_body(base: str, faults: set[str]) -> dict[str, Any]:
+def registration_body(base: str, active: Collection[str]) -> dict[str, Any]:
     """What this tool registers (seed 002 "create"; ims-facts.md §1.3)."""
     body: dict[str, Any] = {
         "application_type": "web",
@@ -81,7 +84,7 @@ def registration_body(base: str, faults: set[str]) -> dict[str, Any]:
         "redirect_uris": [f"{base}/v1/platform/lti/launch"],
         "jwks_uri": f"{base}/v1/platform/lti/.well-known/jwks.json",
         "token_endpoint_auth_method": "private_key_jwt",
-        "scope": f"{AGS}lineitem {AGS}score",
+        "scope": f"{LINEITEM_SCOPE} {SCORE_SCOPE}",
         TOOL_CONFIG: {
             "domain": urlsplit(base).netloc,
             "target_link_uri": f"{base}/v1/platform/lti/launch",
@@ -89,16 +92,15 @@ def registration_body(base: str, faults: set[str]) -> dict[str, Any]:
             "messages": [{"type": "LtiResourceLinkRequest", "label": "Mock Tool", "placements": ["course_navigation"]}],
         },
     }
-    if "registration-missing-jwks-uri" in faults:
+    if faults.on(active, faults.REGISTRATION_MISSING_JWKS_URI):
         body.pop("jwks_uri")
     return body
 
 
 async def initiate(request: Request) -> Response:
     """The tool's dynamic-registration initiation URL, opened by the platform in an iframe or window."""
-    config = request.app.state.config
-    faults: set[str] = config.faults
-    close = "no-close-message" not in faults
+    config = config_of(request)
+    close = not config.has(faults.NO_CLOSE_MESSAGE)
     oidc_url = request.query_params.get("openid_configuration", "")
     token = request.query_params.get("registration_token")
     if not oidc_url.startswith(("http://", "https://")):
@@ -120,8 +122,8 @@ async def initiate(request: Request) -> Response:
             return _page(400, "the registration_endpoint is on another origin than the OpenID configuration; "
                               "this tool sends the registration token only to the configuration's origin", False)
         base = str(request.base_url).rstrip("/")
-        post_headers = {"Accept": "application/json"} if "registration-token-not-sent" in faults else headers
-        posted = await outbound.fetch(endpoint, method="POST", json_body=registration_body(base, faults), headers=post_headers, **fetch)
+        post_headers = {"Accept": "application/json"} if config.has(faults.REGISTRATION_TOKEN_NOT_SENT) else headers
+        posted = await outbound.fetch(endpoint, method="POST", json_body=registration_body(base, config.faults), headers=post_headers, **fetch)
     except outbound.AddressRefused as exc:
         return _page(400, f"this mock does not fetch that URL: {exc}", False)
     except outbound.FetchRefused as exc:

@@ -25,8 +25,11 @@ from starlette.routing import Route
 
 from lti_harness.harness import outbound
 from lti_harness.harness.keys import public_key_from_jwks
+from lti_harness.vocab import LTI_CLAIM
 
-LTI = "https://purl.imsglobal.org/spec/lti/claim/"
+from . import faults
+from .config import config_of
+
 MESSAGE_TYPES = ("LtiResourceLinkRequest", "LtiDeepLinkingRequest")
 STATE_LIFETIME = 600
 MAX_STATES = 10_000
@@ -56,9 +59,8 @@ async def _params(request: Request) -> dict[str, str]:
 
 def _registration(request: Request, issuer: str, client_id: str | None) -> dict[str, Any] | None:
     store = request.app.state.registrations
-    faults = request.app.state.config.faults
     pool = list(store.items.values())
-    if "deleted-still-launches" in faults:
+    if config_of(request).has(faults.DELETED_STILL_LAUNCHES):
         pool += list(store.graveyard.values())
     found = [r for r in pool if r["platformIssuer"] == issuer and (client_id is None or r["clientId"] == client_id)]
     return found[0] if len(found) == 1 else None
@@ -82,7 +84,7 @@ async def login(request: Request) -> Response:
         "client_id": reg["clientId"], "redirect_uri": f"{str(request.base_url).rstrip('/')}/v1/platform/lti/launch",
         "login_hint": p["login_hint"], "state": state, "nonce": nonce,
     }
-    if "login-without-nonce" in request.app.state.config.faults:
+    if config_of(request).has(faults.LOGIN_WITHOUT_NONCE):
         query.pop("nonce")
     if p.get("lti_message_hint"):
         query["lti_message_hint"] = p["lti_message_hint"]
@@ -104,14 +106,14 @@ async def _platform_key(url: str, kid: str | None, loopback_only: bool) -> Any:
 
 async def launch(request: Request) -> Response:
     """POST /v1/platform/lti/launch with ``id_token`` and ``state`` (form_post)."""
-    faults = request.app.state.config.faults
+    config = config_of(request)
     p = await _params(request)
     token, state = p.get("id_token", ""), p.get("state", "")
     states: dict[str, dict[str, Any]] = request.app.state.launch_states
     issued = states.get(state)
     if issued is None or time.time() - issued["at"] > STATE_LIFETIME:
         return _refuse(400, "unknown or expired state")
-    if issued["used"] and "nonce-reuse-accepted" not in faults:
+    if issued["used"] and not config.has(faults.NONCE_REUSE_ACCEPTED):
         return _refuse(400, "this state and nonce were used before")
     issued["used"] = True  # one try per login, whatever comes of it
     try:
@@ -124,29 +126,32 @@ async def launch(request: Request) -> Response:
     reg = _registration(request, str(unverified.get("iss")), str(client_id) if client_id else None)
     if reg is None or reg["id"] != issued["registration"]:
         return _refuse(401, "no registration for this issuer and audience (deleted?)")
-    required = [c for c, fault in (("exp", "launch-without-exp-accepted"), ("iat", "launch-without-iat-accepted")) if fault not in faults]
-    options: dict[str, Any] = {"verify_aud": "aud-not-checked" not in faults, "verify_exp": "exp-not-checked" not in faults, "require": required}
+    lenient = ((faults.LAUNCH_WITHOUT_EXP_ACCEPTED, "exp"), (faults.LAUNCH_WITHOUT_IAT_ACCEPTED, "iat"))
+    required = [claim for fault, claim in lenient if not config.has(fault)]
+    options: dict[str, Any] = {"verify_aud": not config.has(faults.AUD_NOT_CHECKED), "verify_exp": not config.has(faults.EXP_NOT_CHECKED),
+                               "require": required}
     try:
-        if "accepts-forged-id-token" in faults:
+        if config.has(faults.ACCEPTS_FORGED_ID_TOKEN):
             claims = jwt.decode(token, options={"verify_signature": False, **options}, audience=reg["clientId"], issuer=reg["platformIssuer"])
         else:
             if header.get("alg") != "RS256":
                 return _refuse(401, "id_token must be RS256")
-            key = await _platform_key(reg["platformJwksUrl"], header.get("kid"), request.app.state.config.loopback_only)
+            key = await _platform_key(reg["platformJwksUrl"], header.get("kid"), config.loopback_only)
             claims = jwt.decode(token, key, algorithms=["RS256"], audience=reg["clientId"], issuer=reg["platformIssuer"], options=options)
     except (jwt.PyJWTError, KeyError, ValueError, httpx.HTTPError) as exc:
-        if "refuse-with-500" in faults:
+        if config.has(faults.REFUSE_WITH_500):
             raise RuntimeError("id_token verification failed") from exc  # the bug: the library's error is not handled
         return _refuse(401, f"id_token refused: {exc}")
     if claims.get("nonce") != issued["nonce"]:
         return _refuse(401, "nonce does not match the login's")
-    if reg.get("deploymentId") and claims.get(LTI + "deployment_id") != reg["deploymentId"] and "deployment-not-checked" not in faults:
+    deployment = claims.get(LTI_CLAIM + "deployment_id")
+    if reg.get("deploymentId") and deployment != reg["deploymentId"] and not config.has(faults.DEPLOYMENT_NOT_CHECKED):
         return _refuse(401, "unknown deployment")
-    if claims.get(LTI + "message_type") not in MESSAGE_TYPES:
+    if claims.get(LTI_CLAIM + "message_type") not in MESSAGE_TYPES:
         return _refuse(400, "unsupported message type")
-    if claims.get(LTI + "version") != "1.3.0" and "version-not-checked" not in faults:
+    if claims.get(LTI_CLAIM + "version") != "1.3.0" and not config.has(faults.VERSION_NOT_CHECKED):
         return _refuse(400, "LTI version must be 1.3.0")
-    request.app.state.launches.append({"registration": reg["id"], "sub": claims.get("sub"), "message_type": claims.get(LTI + "message_type")})
+    request.app.state.launches.append({"registration": reg["id"], "sub": claims.get("sub"), "message_type": claims.get(LTI_CLAIM + "message_type")})
     return HTMLResponse(f"<html><body><h1>Launched</h1><p>registration {reg['id']}</p></body></html>", 200)
 
 

@@ -13,6 +13,7 @@ import math
 import secrets
 import threading
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -21,6 +22,9 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from . import faults
+from .config import ToolConfig, config_of
 
 REQUIRED = ("name", "platformIssuer", "platformAuthorizationEndpoint", "platformTokenEndpoint", "platformJwksUrl", "clientId")
 OPTIONAL = ("deploymentId",)
@@ -48,40 +52,41 @@ class RegistrationStore:
         return self._clock.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def error(status: int, message: str, faults: set[str] | frozenset[str] = frozenset()) -> JSONResponse:
-    if "wrong-error-envelope" in faults:
+def error(status: int, message: str, active: Collection[str] = frozenset()) -> JSONResponse:
+    """An error in the documented envelope (or, under ``WRONG_ERROR_ENVELOPE`` in ``active``, the wrong one)."""
+    if faults.on(active, faults.WRONG_ERROR_ENVELOPE):
         return JSONResponse({"message": message, "statusCode": status}, status)
     return JSONResponse({"error": {"code": CODES.get(status, CODES[400]), "message": message, "status": status}}, status)
 
 
-def _state(request: Request) -> tuple[Any, RegistrationStore, set[str]]:
-    config = request.app.state.config
-    return config, request.app.state.registrations, config.faults
+def _state(request: Request) -> tuple[ToolConfig, RegistrationStore]:
+    store: RegistrationStore = request.app.state.registrations
+    return config_of(request), store
 
 
 def _authorized(request: Request) -> Response | None:
-    config, _, faults = _state(request)
+    config = config_of(request)
     scheme, _, key = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
-        return error(401, "Missing API key: send Authorization: Bearer tf_platform_…", faults)
-    if not secrets.compare_digest(key.strip(), config.api_key) and "api-key-not-checked" not in faults:
-        return error(401, "Invalid API key", faults)
+        return error(401, "Missing API key: send Authorization: Bearer tf_platform_…", config.faults)
+    if not secrets.compare_digest(key.strip(), config.api_key) and not config.has(faults.API_KEY_NOT_CHECKED):
+        return error(401, "Invalid API key", config.faults)
     return None
 
 
 async def _json_body(request: Request) -> dict[str, Any] | Response:
-    _, _, faults = _state(request)
+    active = config_of(request).faults
     data = b""
     async for chunk in request.stream():
         data += chunk
         if len(data) > MAX_BODY:
-            return error(400, f"The request body is larger than {MAX_BODY} bytes", faults)
+            return error(400, f"The request body is larger than {MAX_BODY} bytes", active)
     try:
         body = json.loads(data.decode("utf-8")) if data.strip() else None
     except (UnicodeDecodeError, ValueError):
-        return error(400, "The request body is not valid JSON", faults)
+        return error(400, "The request body is not valid JSON", active)
     if not isinstance(body, dict):
-        return error(400, "The request body must be a JSON object", faults)
+        return error(400, "The request body must be a JSON object", active)
     return body
 
 
@@ -123,25 +128,25 @@ async def create(request: Request) -> Response:
     refused = _authorized(request)
     if refused:
         return refused
-    _, store, faults = _state(request)
+    config, store = _state(request)
     body = await _json_body(request)
     if isinstance(body, Response):
         return body
     for name in REQUIRED:
         if name not in body or body[name] in (None, ""):
-            return error(400, "Invalid request" if "missing-field-not-named" in faults else f"{name} is required", faults)
+            return error(400, "Invalid request" if config.has(faults.MISSING_FIELD_NOT_NAMED) else f"{name} is required", config.faults)
     for name in (*REQUIRED, *OPTIONAL):
         if name in body and body[name] is not None:
             problem = _problem(name, body[name])
             if problem:
-                return error(400, problem, faults)
+                return error(400, problem, config.faults)
     with store.lock:
-        if _duplicate(store, body["platformIssuer"], body["clientId"]) and "duplicate-allowed" not in faults:
-            return error(409, "A registration with the same issuer and client ID already exists", faults)
+        if _duplicate(store, body["platformIssuer"], body["clientId"]) and not config.has(faults.DUPLICATE_ALLOWED):
+            return error(409, "A registration with the same issuer and client ID already exists", config.faults)
         now = store.stamp()
         item = {"id": str(uuid.uuid4()), **{k: body[k] for k in REQUIRED}, "deploymentId": body.get("deploymentId"),
                 "status": "active", "createdAt": now, "updatedAt": now}
-        if "long-names-truncated" in faults:
+        if config.has(faults.LONG_NAMES_TRUNCATED):
             item["name"] = item["name"][:40]
         store.items[item["id"]] = item
     return JSONResponse(full(request, item), 201)
@@ -152,23 +157,24 @@ async def index(request: Request) -> Response:
     refused = _authorized(request)
     if refused:
         return refused
-    _, store, faults = _state(request)
+    config, store = _state(request)
     q = request.query_params
     try:
         page, take = int(q.get("page", "1")), int(q.get("take", str(DEFAULT_TAKE)))
     except ValueError:
-        return error(400, "page and take must be whole numbers", faults)
+        return error(400, "page and take must be whole numbers", config.faults)
     if page < 1 or take < 1:
-        return error(400, "page and take must be at least 1", faults)
-    if take > MAX_TAKE and "take-unbounded" not in faults:
-        return error(400, f"take must be at most {MAX_TAKE}", faults)
+        return error(400, "page and take must be at least 1", config.faults)
+    if take > MAX_TAKE and not config.has(faults.TAKE_UNBOUNDED):
+        return error(400, f"take must be at most {MAX_TAKE}", config.faults)
     status = q.get("status")
     if status is not None and status not in STATUSES:
-        return error(400, "status must be active or inactive", faults)
-    chosen = [r for r in store.items.values() if status is None or r["status"] == status or "status-filter-ignored" in faults]
+        return error(400, "status must be active or inactive", config.faults)
+    every_status = config.has(faults.STATUS_FILTER_IGNORED)
+    chosen = [r for r in store.items.values() if status is None or r["status"] == status or every_status]
     start = (page - 1) * take
     chunk = chosen[start:start + take]
-    if "list-skips-last-page-item" in faults and chunk and start + take >= len(chosen) and page > 1:
+    if config.has(faults.LIST_SKIPS_LAST_PAGE_ITEM) and chunk and start + take >= len(chosen) and page > 1:
         chunk = chunk[:-1]
 
     pages = max(1, math.ceil(len(chosen) / take)) if chosen else 0
@@ -178,9 +184,9 @@ async def index(request: Request) -> Response:
 
 
 def _find(request: Request) -> dict[str, Any] | None:
-    _, store, faults = _state(request)
+    config, store = _state(request)
     found = store.items.get(request.path_params["registration_id"])
-    if found is None and "unknown-id-500" in faults:
+    if found is None and config.has(faults.UNKNOWN_ID_500):
         raise RuntimeError("registration lookup failed")  # the bug: an unhandled lookup error
     return found
 
@@ -191,7 +197,7 @@ async def show(request: Request) -> Response:
         return refused
     item = _find(request)
     if item is None:
-        return error(404, "Registration not found", _state(request)[2])
+        return error(404, "Registration not found", config_of(request).faults)
     return JSONResponse(full(request, item))
 
 
@@ -200,10 +206,10 @@ async def update(request: Request) -> Response:
     refused = _authorized(request)
     if refused:
         return refused
-    _, store, faults = _state(request)
+    config, store = _state(request)
     item = _find(request)
     if item is None:
-        return error(404, "Registration not found", faults)
+        return error(404, "Registration not found", config.faults)
     body = await _json_body(request)
     if isinstance(body, Response):
         return body
@@ -214,19 +220,19 @@ async def update(request: Request) -> Response:
             continue
         problem = _problem(name, value)
         if problem:
-            return error(400, problem, faults)
+            return error(400, problem, config.faults)
     with store.lock:
         issuer = changes.get("platformIssuer", item["platformIssuer"])
         client_id = changes.get("clientId", item["clientId"])
-        if _duplicate(store, issuer, client_id, but=item["id"]) and "duplicate-allowed" not in faults:
-            return error(409, "A registration with the same issuer and client ID already exists", faults)
-        if "update-replaces-instead-of-patch" in faults:
+        if _duplicate(store, issuer, client_id, but=item["id"]) and not config.has(faults.DUPLICATE_ALLOWED):
+            return error(409, "A registration with the same issuer and client ID already exists", config.faults)
+        if config.has(faults.UPDATE_REPLACES_INSTEAD_OF_PATCH):
             kept = {k: item[k] for k in ("id", "createdAt", "status")}
             item.clear()
             item.update({**kept, "deploymentId": None, **changes})
         else:
             item.update(changes)
-        if "updated-at-not-bumped" not in faults:
+        if not config.has(faults.UPDATED_AT_NOT_BUMPED):
             item["updatedAt"] = store.stamp()
     return JSONResponse(full(request, item))
 
@@ -236,13 +242,13 @@ async def delete(request: Request) -> Response:
     refused = _authorized(request)
     if refused:
         return refused
-    _, store, faults = _state(request)
+    config, store = _state(request)
     with store.lock:
         item = store.items.pop(request.path_params["registration_id"], None)
-        if item is None and "unknown-id-500" in faults:
+        if item is None and config.has(faults.UNKNOWN_ID_500):
             raise RuntimeError("registration lookup failed")
         if item is None:
-            return error(404, "Registration not found", faults)
+            return error(404, "Registration not found", config.faults)
         store.graveyard[item["id"]] = item
     return JSONResponse({"success": True, "message": "Registration deleted successfully"})
 

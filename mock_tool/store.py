@@ -16,6 +16,7 @@ from typing import Any
 from lti_harness.harness import keys
 from lti_harness.harness.statedb import FlushBeforeResponse, StateFile, StateFileError, dump
 
+from .config import ToolConfig
 from .registrations import RegistrationStore
 
 OWNER = "lti-harness mock tool"
@@ -75,7 +76,7 @@ def _parse(raw: Any) -> datetime | None:
     return moment.replace(tzinfo=timezone.utc)
 
 
-def attach(app: Any, config: Any) -> ToolState:
+def attach(app: Any, config: ToolConfig) -> ToolState:
     """Serve ``app`` from the state file ``config.db``: its registrations and signing keys, saved before each answer."""
     state = ToolState(config.db)
     config.signing_keys = state.signing_keys(config.signing_keys)

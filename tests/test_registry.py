@@ -9,7 +9,7 @@ import pkgutil
 import pytest
 
 from lti_harness import suites
-from lti_harness.harness.checks import REGISTRY, load_all
+from lti_harness.harness.checks import REGISTRY, define, load_all
 from lti_harness.mock_platform.faults import FAULTS as PLATFORM_FAULTS
 from lti_harness.mock_tool.faults import FAULTS as TOOL_FAULTS
 
@@ -60,3 +60,24 @@ def test_every_fault_is_paired_with_a_check():
 def test_every_check_is_claimed_by_a_test():
     unclaimed = {c.id for c in CHECKS} - _claimed_ids()
     assert not unclaimed, f"checks no test verifies: {sorted(unclaimed)}"
+
+
+def test_each_suite_tests_one_side():
+    sides = {}
+    for c in CHECKS:
+        sides.setdefault(c.suite, set()).add(c.side)
+    assert all(len(found) == 1 for found in sides.values()), sides
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"kind": "fuzz"}, "kind must be one of"),
+    ({"side": "browser"}, "side must be one of"),
+    ({"side": "tool", "needs": ("ags",)}, "a tool check cannot need ags"),
+    ({"error_faults": ("score-not-stored",)}, "cannot both fail the check and keep it from testing"),
+])
+def test_define_refuses_inconsistent_metadata(fields, message):
+    base = {"id": "ZZZ-999", "title": "t", "source": "s", "level": "required", "faults": ("score-not-stored",),
+            "suite": "ags", "side": "platform", "needs": ()}
+    with pytest.raises(ValueError, match=message):
+        define(**{**base, **fields})
+    assert "ZZZ-999" not in REGISTRY

@@ -12,18 +12,14 @@ from test_reports import assert_no_secrets
 
 FAULTS = {**PLATFORM_FAULTS, **TOOL_FAULTS}
 CHECKS = load_all()
-# Faults that break what other checks must arrange first: a tool whose login is broken fails the valid
-# launch (TOOL-010), and the refusal checks, whose control launch cannot succeed, end error (never passed).
-BREAKS_PRECONDITION = {"login-without-nonce": {f"TOOL-0{n}" for n in range(11, 20)}}
-# A platform whose scope check matches no real path: the key-state checks' first step (a fresh token reaches
-# its endpoint) cannot succeed, so they end error.
-BREAKS_PRECONDITION["scope-params-literal"] = {"KEY-007", "KEY-008"}
-# A registration answered without a client_id (DR-006 fails it) leaves nothing to get a token for (DR-009)
-# or to compare (DR-017).
-BREAKS_PRECONDITION["no-client-id"] = {"DR-009", "DR-017"}
 # Property-based and contract checks cost most of a suite's time; a fault run includes them only
 # when they are paired with the fault (the faultless run above runs them all).
-GENERATED = {"DR-006", "DR-007", "DR-010", "DR-016", "UPD-019", "KEY-003", "KEY-020", "AGS-040", "AGS-041", "TREG-010", "TREG-011", "TREG-012"}
+GENERATED = {c.id for c in CHECKS if c.kind != "example"}
+
+
+def cannot_test(fault: str) -> set[str]:
+    """The checks that end error under ``fault``: it breaks what they must arrange first."""
+    return {c.id for c in CHECKS if fault in c.error_faults}
 
 
 def test_faultless_mocks_pass_every_check(embedded_run):
@@ -35,8 +31,9 @@ def test_faultless_mocks_pass_every_check(embedded_run):
     assert_no_secrets(embedded_run.report_dir)  # every suite's exchanges, redacted
 
 
-def test_generated_checks_are_known():
-    assert GENERATED <= {c.id for c in CHECKS}
+def test_error_faults_are_faults_of_the_mocks():
+    unknown = {c.id: sorted(set(c.error_faults) - set(FAULTS)) for c in CHECKS if set(c.error_faults) - set(FAULTS)}
+    assert not unknown, f"checks naming unknown error faults: {unknown}"
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
@@ -54,7 +51,7 @@ def test_fault_fails_exactly_its_paired_checks(run_harness, fault):
     assert set(result.outcomes()) == set(chosen), "not every chosen check ran"
     assert result.summary["not_applicable"] == 0
     errors = {c["id"] for c in result.summary["checks"] if c["outcome"] == "error"}
-    assert errors == BREAKS_PRECONDITION.get(fault, set()), f"fault {fault}: checks the harness could not test: {sorted(errors)}"
+    assert errors == cannot_test(fault), f"fault {fault}: checks the harness could not test: {sorted(errors)}"
     assert set(result.summary["suites"]) == set(suites)
     required = any(c.level == "required" for c in CHECKS if c.id in paired)
     assert result.code == (1 if required else 0), f"exit code {result.code} for fault {fault}"

@@ -2,7 +2,9 @@
 accept or refuse. Levels follow the source's words: MUST (or the certification suite's "must reject")
 → required; SHOULD or silence → recommended."""
 
-from lti_harness.harness.checks import define
+from functools import partial
+
+from lti_harness.harness import checks
 
 S = "tool_side"
 SEC = "ims-facts.md §3.4 (Security Framework §5.1.3, tool validation steps)"
@@ -15,71 +17,160 @@ REFUSAL = ("Judged by acceptance only: the check passes when no launch is grante
            "A valid control launch comes first; when the tool does not accept it, the check ends error (the harness "
            "could not test the refusal), never failed.")
 
+# A tool whose login is broken fails the valid launch (TOOL-010); the refusal checks, whose control launch
+# cannot succeed, end error (never passed).
+CONTROL = ("login-without-nonce",)
 
-def tool(id: str, title: str, source: str, faults: list[str], level: str = "required", description: str = "",
-         needs: tuple[str, ...] = LAUNCH) -> None:
-    define(id, title, source=source, level=level, faults=faults, suite=S, description=description, needs=needs)
+define = partial(checks.define, suite=S, side="tool")  # every check of this suite tests a tool
 
+define(
+    id="TOOL-010",
+    title="A valid launch (login initiation, then a signed id_token with the tool's nonce) is accepted",
+    source="ims-facts.md §3.3 (OIDC third-party login: the tool's authentication request carries nonce, REQUIRED) and §3.4 "
+    "(Step 4: the tool validates the id_token, then shows the resource)",
+    level="required",
+    faults=["login-without-nonce"],
+    needs=LAUNCH,
+    description="The harness acts as the platform. With [tool.launch] in the profile it uses the registration configured "
+    "in the tool beforehand (issuer, client id, deployment, the public half of the profile's private_key); otherwise it "
+    "registers itself once per run through the tool's registrations API (seed 001), serves its JWKS on loopback (or at "
+    "[harness] public_url) and launches. Login initiation (GET with iss, login_hint, target_link_uri, client_id, "
+    "lti_deployment_id; redirects within the tool followed, at most 5) must lead to the platform's authorization endpoint "
+    "with state, nonce and redirect_uri. A tool that answers the id_token's POST with a 301 (or a 302 to the same path "
+    "with or without a trailing slash) loses the id_token in a browser: that is no accepted launch, and the message names "
+    "the redirect.",
+)
+define(
+    id="TOOL-011",
+    title="An id_token signed by another key is refused",
+    source=f"{SEC} step 1 (verify the signature with the platform's key)",
+    level="required",
+    faults=["accepts-forged-id-token"],
+    needs=LAUNCH,
+    error_faults=CONTROL,
+    description=REFUSAL,
+)
+define(
+    id="TOOL-012",
+    title="An id_token for another client id (aud) is refused",
+    source=f"{SEC} step 3 (aud MUST contain the tool's client_id)",
+    level="required",
+    faults=["aud-not-checked"],
+    needs=LAUNCH,
+    error_faults=CONTROL,
+    description=REFUSAL,
+)
+define(
+    id="TOOL-013",
+    title="An expired id_token is refused",
+    source=f"{SEC} step 7 (the current time MUST be before exp); {CERT}: Timestamps Incorrect",
+    level="required",
+    faults=["exp-not-checked"],
+    needs=LAUNCH,
+    error_faults=CONTROL,
+    description=REFUSAL,
+)
+define(
+    id="TOOL-014",
+    title="A replayed launch (the same state, nonce and id_token posted again) is refused",
+    source=f"{SEC} step 9 (nonce MUST be present; replays SHOULD be rejected)",
+    level="recommended",
+    faults=["nonce-reuse-accepted"],
+    needs=LAUNCH,
+    error_faults=CONTROL,
+    description="Recommended: the Security Framework says replays SHOULD be rejected, within a window the tool chooses. "
+    "The replay is posted by the same client with the same cookies, as an attacker holding the browser's form post and "
+    "session would; a tool that keeps the nonce in the session and never marks it used accepts it. " + REFUSAL,
+)
+define(
+    id="TOOL-015",
+    title="An id_token for an unknown deployment is refused",
+    source="ims-facts.md §3.4 (deployment_id claim: required, stable within the issuer); no source sentence says a tool MUST refuse an unknown one",
+    level="recommended",
+    faults=["deployment-not-checked"],
+    needs=LAUNCH,
+    error_faults=CONTROL,
+    description="Recommended: the sources make the claim required but are silent on refusing an unknown value (the "
+    "certification suite lists only a missing deployment_id). The deployment id tried is unique to the run, so a tool "
+    "that stores unknown deployments is not changed for the next run. " + REFUSAL,
+)
+define(
+    id="TOOL-016",
+    title="An id_token whose LTI version is not 1.3.0 is refused",
+    source=f"ims-facts.md §3.4 (version claim: required, \"1.3.0\"); {CERT}: Wrong LTI Version",
+    level="required",
+    faults=["version-not-checked"],
+    needs=LAUNCH,
+    error_faults=CONTROL,
+    description=REFUSAL,
+)
+define(
+    id="TOOL-017",
+    title="Refusals are 4xx, never 5xx: every refusal case of TOOL-011 … TOOL-016, TOOL-018 and TOOL-019 is answered without a server error",
+    source=f"{SEC} step 3 (reject with HTTP 401); {CERT}",
+    level="recommended",
+    faults=["refuse-with-500"],
+    needs=LAUNCH,
+    error_faults=CONTROL,
+    description="Recommended: the sources name a status only for a wrong aud (401). Runs every refusal case after a valid "
+    "control launch and names each case the tool answered with a 5xx; cases the tool accepted are the security checks' "
+    "concern, not this one's.",
+)
+define(
+    id="TOOL-018",
+    title="An id_token without exp is refused",
+    source=f"{SEC} step 7 (the current time MUST be before exp: a token without exp has no end); ims-facts.md §3.4 (exp, a JSON "
+    f"number, is an id_token claim of the Security Framework; OIDC Core §2: REQUIRED); {CERT}: Timestamps Incorrect",
+    level="required",
+    faults=["launch-without-exp-accepted"],
+    needs=LAUNCH,
+    error_faults=CONTROL,
+    description="The id_token is valid in every other way (signature, iss, aud, nonce, iat, deployment, version). Required: "
+    "step 7 is a MUST that a token without exp cannot meet, and a tool accepting it accepts that token forever. " + REFUSAL,
+)
+define(
+    id="TOOL-019",
+    title="An id_token without iat is refused",
+    source="ims-facts.md §3.4 (iat is an id_token claim of the Security Framework; OIDC Core §2: REQUIRED; validation step 8: iat "
+    "may be used to reject tokens issued too long ago)",
+    level="recommended",
+    faults=["launch-without-iat-accepted"],
+    needs=LAUNCH,
+    error_faults=CONTROL,
+    description="The id_token is valid in every other way (exp 5 minutes ahead). Recommended: the claim is required in the "
+    "token, but the validation steps only say iat MAY be used and no source sentence says a tool MUST refuse a token "
+    "without it. " + REFUSAL,
+)
 
-tool("TOOL-010", "A valid launch (login initiation, then a signed id_token with the tool's nonce) is accepted",
-     "ims-facts.md §3.3 (OIDC third-party login: the tool's authentication request carries nonce, REQUIRED) and §3.4 "
-     "(Step 4: the tool validates the id_token, then shows the resource)", ["login-without-nonce"],
-     description="The harness acts as the platform. With [tool.launch] in the profile it uses the registration configured "
-     "in the tool beforehand (issuer, client id, deployment, the public half of the profile's private_key); otherwise it "
-     "registers itself once per run through the tool's registrations API (seed 001), serves its JWKS on loopback (or at "
-     "[harness] public_url) and launches. Login initiation (GET with iss, login_hint, target_link_uri, client_id, "
-     "lti_deployment_id; redirects within the tool followed, at most 5) must lead to the platform's authorization endpoint "
-     "with state, nonce and redirect_uri. A tool that answers the id_token's POST with a 301 (or a 302 to the same path "
-     "with or without a trailing slash) loses the id_token in a browser: that is no accepted launch, and the message names "
-     "the redirect.")
-tool("TOOL-011", "An id_token signed by another key is refused", f"{SEC} step 1 (verify the signature with the platform's key)",
-     ["accepts-forged-id-token"], description=REFUSAL)
-tool("TOOL-012", "An id_token for another client id (aud) is refused", f"{SEC} step 3 (aud MUST contain the tool's client_id)",
-     ["aud-not-checked"], description=REFUSAL)
-tool("TOOL-013", "An expired id_token is refused", f"{SEC} step 7 (the current time MUST be before exp); {CERT}: Timestamps Incorrect",
-     ["exp-not-checked"], description=REFUSAL)
-tool("TOOL-014", "A replayed launch (the same state, nonce and id_token posted again) is refused",
-     f"{SEC} step 9 (nonce MUST be present; replays SHOULD be rejected)", ["nonce-reuse-accepted"], level="recommended",
-     description="Recommended: the Security Framework says replays SHOULD be rejected, within a window the tool chooses. "
-     "The replay is posted by the same client with the same cookies, as an attacker holding the browser's form post and "
-     "session would; a tool that keeps the nonce in the session and never marks it used accepts it. " + REFUSAL)
-tool("TOOL-015", "An id_token for an unknown deployment is refused",
-     "ims-facts.md §3.4 (deployment_id claim: required, stable within the issuer); no source sentence says a tool MUST refuse an unknown one",
-     ["deployment-not-checked"], level="recommended",
-     description="Recommended: the sources make the claim required but are silent on refusing an unknown value (the "
-     "certification suite lists only a missing deployment_id). The deployment id tried is unique to the run, so a tool "
-     "that stores unknown deployments is not changed for the next run. " + REFUSAL)
-tool("TOOL-016", "An id_token whose LTI version is not 1.3.0 is refused",
-     f"ims-facts.md §3.4 (version claim: required, \"1.3.0\"); {CERT}: Wrong LTI Version", ["version-not-checked"], description=REFUSAL)
-tool("TOOL-017", "Refusals are 4xx, never 5xx: every refusal case of TOOL-011 … TOOL-016, TOOL-018 and TOOL-019 is answered without a server error",
-     f"{SEC} step 3 (reject with HTTP 401); {CERT}", ["refuse-with-500"], level="recommended",
-     description="Recommended: the sources name a status only for a wrong aud (401). Runs every refusal case after a valid "
-     "control launch and names each case the tool answered with a 5xx; cases the tool accepted are the security checks' "
-     "concern, not this one's.")
-tool("TOOL-018", "An id_token without exp is refused",
-     f"{SEC} step 7 (the current time MUST be before exp: a token without exp has no end); ims-facts.md §3.4 (exp, a JSON "
-     f"number, is an id_token claim of the Security Framework; OIDC Core §2: REQUIRED); {CERT}: Timestamps Incorrect",
-     ["launch-without-exp-accepted"],
-     description="The id_token is valid in every other way (signature, iss, aud, nonce, iat, deployment, version). Required: "
-     "step 7 is a MUST that a token without exp cannot meet, and a tool accepting it accepts that token forever. " + REFUSAL)
-tool("TOOL-019", "An id_token without iat is refused",
-     "ims-facts.md §3.4 (iat is an id_token claim of the Security Framework; OIDC Core §2: REQUIRED; validation step 8: iat "
-     "may be used to reject tokens issued too long ago)", ["launch-without-iat-accepted"], level="recommended",
-     description="The id_token is valid in every other way (exp 5 minutes ahead). Recommended: the claim is required in the "
-     "token, but the validation steps only say iat MAY be used and no source sentence says a tool MUST refuse a token "
-     "without it. " + REFUSAL)
-
-tool("TOOL-001", "On dynamic-registration initiation the tool fetches the OpenID configuration and posts a registration that validates against the registration schema",
-     f"{DR} §1.1–1.3 (Step 2 discovery, Step 3 client registration: initiate_login_uri, redirect_uris, client_name, jwks_uri "
-     "required); 002_dbbfc42e48a9805e.txt (the registration body)", ["registration-missing-jwks-uri"], needs=DYNREG,
-     description="The harness starts a mock platform of its own as the counterpart, issues a registration token and opens "
-     "the tool's initiation URL ([tool] dynamic_registration_url, exactly as written, with openid_configuration and "
-     "registration_token) as an administrator's browser would: redirects within the tool are followed (at most 5), and a "
-     "confirm page (one form posting back to the tool, with only hidden fields and buttons) is submitted once. A page that "
-     "needs more (a login, a form to fill in) or answers 401/403/404/405 ends the DR checks error. One initiation per run "
-     "serves TOOL-001 … TOOL-003; the registration the tool makes is listed in the report.")
-tool("TOOL-002", "The tool sends the registration token as bearer when it posts its registration",
-     f"{DR} §1.1 (registration_token: if present, the tool MUST use it as the bearer access token)", ["registration-token-not-sent"], needs=DYNREG)
-tool("TOOL-003", "The tool's page ends the flow by posting {subject: \"org.imsglobal.lti.close\"} to the window that opened it",
-     f"{DR} §1.6 (Step 4: when done, the tool's page posts the close message)", ["no-close-message"], level="recommended", needs=DYNREG,
-     description="Recommended: the sources describe the close message but state no MUST for it.")
+define(
+    id="TOOL-001",
+    title="On dynamic-registration initiation the tool fetches the OpenID configuration and posts a registration that validates against the registration schema",
+    source=f"{DR} §1.1–1.3 (Step 2 discovery, Step 3 client registration: initiate_login_uri, redirect_uris, client_name, jwks_uri "
+    "required); 002_dbbfc42e48a9805e.txt (the registration body)",
+    level="required",
+    faults=["registration-missing-jwks-uri"],
+    needs=DYNREG,
+    description="The harness starts a mock platform of its own as the counterpart, issues a registration token and opens "
+    "the tool's initiation URL ([tool] dynamic_registration_url, exactly as written, with openid_configuration and "
+    "registration_token) as an administrator's browser would: redirects within the tool are followed (at most 5), and a "
+    "confirm page (one form posting back to the tool, with only hidden fields and buttons) is submitted once. A page that "
+    "needs more (a login, a form to fill in) or answers 401/403/404/405 ends the DR checks error. One initiation per run "
+    "serves TOOL-001 … TOOL-003; the registration the tool makes is listed in the report.",
+)
+define(
+    id="TOOL-002",
+    title="The tool sends the registration token as bearer when it posts its registration",
+    source=f"{DR} §1.1 (registration_token: if present, the tool MUST use it as the bearer access token)",
+    level="required",
+    faults=["registration-token-not-sent"],
+    needs=DYNREG,
+)
+define(
+    id="TOOL-003",
+    title="The tool's page ends the flow by posting {subject: \"org.imsglobal.lti.close\"} to the window that opened it",
+    source=f"{DR} §1.6 (Step 4: when done, the tool's page posts the close message)",
+    level="recommended",
+    faults=["no-close-message"],
+    needs=DYNREG,
+    description="Recommended: the sources describe the close message but state no MUST for it.",
+)
