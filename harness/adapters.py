@@ -1,9 +1,11 @@
-"""Admin actions on a platform, behind one small interface.
+"""Admin actions on a platform, behind one small interface, and the mock's test-support controls.
 
-The built-in ``canvas`` adapter calls Canvas's own admin REST routes (the mock platform
-implements the same routes, so one adapter drives both). A vendor with another platform writes
-a class with the same methods and names it in the profile (``adapter = "pkg.module:Class"``) or
-registers it under the ``lti_harness.adapters`` entry-point group.
+:class:`Adapter` is what a vendor implements for another platform: the admin actions. The built-in
+``canvas`` adapter calls Canvas's own admin REST routes (the mock platform implements the same routes,
+so one adapter drives both); a vendor writes a class with the same methods and names it in the profile
+(``adapter = "pkg.module:Class"``) or registers it under the ``lti_harness.adapters`` entry-point group.
+:class:`MockControls` are the controls only this project's mock platform has (its ``/_mock/`` routes);
+the canvas adapter offers both, and checks reach the controls through :class:`AdapterControls`.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import importlib
 import secrets
 from dataclasses import dataclass
 from importlib.metadata import entry_points
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 import httpx
 
@@ -20,14 +22,19 @@ from . import schemas
 from .cleanup import Ledger
 from .client import Client, TargetBadResponse, json_body
 from .profile import PlatformTarget
+from .results import ERROR, NOT_APPLICABLE
 
 
 class NotSupported(Exception):
     """The target cannot do this admin action; checks needing it are not applicable."""
 
+    verdict = NOT_APPLICABLE
+
 
 class AdminActionFailed(Exception):
     """An admin action was refused or answered unexpectedly; the message says how."""
+
+    verdict = ERROR
 
 
 @dataclass(frozen=True)
@@ -39,13 +46,13 @@ class RegistrationToken:
 
 
 class Adapter(Protocol):
+    """The admin actions a vendor implements for another platform (the ``canvas`` adapter does them
+    through Canvas's admin REST routes)."""
+
     name: str
 
     def registration_token(self) -> RegistrationToken:
         """Issue a fresh registration token, as an admin starting dynamic registration would."""
-
-    def expired_registration_token(self) -> str:
-        """A registration token whose lifetime is over (``NotSupported`` if none can be had)."""
 
     def registration(self, registration_id: str) -> dict[str, Any]:
         """The admin view of a registration: ``pending_update``, ``overlay``, ``overlaid_configuration``."""
@@ -106,14 +113,8 @@ class Adapter(Protocol):
     def set_course_state(self, course_id: str, event: str) -> None:
         """``conclude`` or ``delete`` a course, or ``offer`` it again."""
 
-    def fill_throttle(self, high_water_mark: int) -> None:
-        """Make the platform's throttle bucket hold ``high_water_mark`` requests (``NotSupported`` if it cannot)."""
-
     def install_legacy_tool(self, course_id: str, consumer_key: str, shared_secret: str) -> dict[str, Any]:
         """Install an LTI 1.1 tool (consumer key and shared secret) in a course."""
-
-    def lti11_sourcedid(self, tool_id: str, course_id: str, assignment_id: str, user_id: str) -> str:
-        """The ``lis_result_sourcedid`` a launch of that assignment by that user would carry (``NotSupported`` without a launch)."""
 
     def submission(self, course_id: str, assignment_id: str, user_id: str) -> dict[str, Any]:
         """A user's submission of an assignment (score, submitted_at, body, url, workflow_state)."""
@@ -122,7 +123,54 @@ class Adapter(Protocol):
         """Grade a submission as a teacher would."""
 
 
-# Canvas admin routes used by the canvas adapter, in one place so a vendor can override them.
+class MockControls(Protocol):
+    """Test-support controls only this project's mock platform has (its ``/_mock/`` routes; capability
+    ``mock_controls``). A vendor's adapter need not implement them: the checks that need them are not
+    applicable on another platform."""
+
+    def is_mock(self) -> bool:
+        """Whether the target offers these controls (declared in the profile, or probed once)."""
+
+    def expired_registration_token(self) -> str:
+        """A registration token whose lifetime is over, minted by the mock."""
+
+    def fill_throttle(self, high_water_mark: int) -> None:
+        """Make the mock's throttle bucket hold ``high_water_mark`` requests."""
+
+    def lti11_sourcedid(self, tool_id: str, course_id: str, assignment_id: str, user_id: str) -> str:
+        """The ``lis_result_sourcedid`` a launch of that assignment by that user would carry, minted by the
+        mock (another platform issues it only in a launch)."""
+
+
+class AdapterControls:
+    """The mock controls of an adapter: each one the adapter lacks raises ``NotSupported`` when called,
+    so the check needing it is not applicable; ``is_mock`` is False when the adapter cannot tell."""
+
+    def __init__(self, adapter: object) -> None:
+        self.adapter = adapter
+
+    def _control(self, action: str) -> Callable[..., Any]:
+        found = getattr(self.adapter, action, None)
+        if not callable(found):
+            name = getattr(self.adapter, "name", type(self.adapter).__name__)
+            raise NotSupported(f"the adapter {name!r} cannot {action.replace('_', ' ')} (a test-support control of this project's mock platform)")
+        return found
+
+    def is_mock(self) -> bool:
+        found = getattr(self.adapter, "is_mock", None)
+        return bool(found()) if callable(found) else False
+
+    def expired_registration_token(self) -> str:
+        return self._control("expired_registration_token")()
+
+    def fill_throttle(self, high_water_mark: int) -> None:
+        self._control("fill_throttle")(high_water_mark)
+
+    def lti11_sourcedid(self, tool_id: str, course_id: str, assignment_id: str, user_id: str) -> str:
+        return self._control("lti11_sourcedid")(tool_id, course_id, assignment_id, user_id)
+
+
+# The routes the canvas adapter calls, in one place so a vendor can override them: Canvas's admin routes, then the mock's.
 # "registration" (and its pending_update field) is our best reading of canvas-facts.md §2: Canvas
 # documents the update-request, apply and history routes, but not how an admin finds the newest
 # pending request; we read it from the registration object (Canvas preloads it when the flag is on).
@@ -146,10 +194,10 @@ CANVAS_ROUTES: dict[str, str] = {
     "enrollments": "/api/v1/courses/{course_id}/enrollments",
     "assignments": "/api/v1/courses/{course_id}/assignments",
     "course": "/api/v1/courses/{course_id}",
-    "mock_throttle": "/_mock/throttle",
     "submission": "/api/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}",
+    # Test-support routes of this project's mock platform only (MockControls; capability ``mock_controls``).
+    "mock_throttle": "/_mock/throttle",
     "mock_sourcedid": "/_mock/lti11/sourcedid",
-    # Test-support route of this project's mock platform only (capability ``mock_controls``).
     "mock_expired_registration_token": "/_mock/accounts/{account_id}/expired_registration_token",
     "mock_faults": "/_mock/faults",
 }
@@ -172,17 +220,6 @@ class CanvasAdapter:
         self._is_mock: bool | None = target.declared("mock_controls")
         self._run = secrets.token_hex(3)  # keeps invented logins unique per run
         self.ledger = Ledger()  # what the run created and changed, for the report and harness.cleanup
-
-    def is_mock(self) -> bool:
-        """Whether the target offers the mock's test-support routes (declared, or probed once)."""
-        if self._is_mock is None:
-            response = self.client.get(self.target.base_url + self.routes["mock_faults"], headers={"Accept": "application/json"})
-            try:
-                body = response.json() if response.status_code == 200 else None
-            except ValueError:
-                body = None
-            self._is_mock = isinstance(body, dict) and isinstance(body.get("faults"), list)
-        return self._is_mock
 
     def _url(self, route: str, **params: str) -> str:
         return self.target.base_url + self.routes[route].format(account_id=self.target.account_id, **params)
@@ -207,20 +244,6 @@ class CanvasAdapter:
             token=body["token"],
             raw=body,
         )
-
-    def expired_registration_token(self) -> str:
-        if self.target.expired_registration_token:
-            return self.target.expired_registration_token
-        if not self.is_mock():
-            raise NotSupported(
-                "no expired registration token: set [platform] expired_registration_token to a token "
-                "issued more than an hour ago"
-            )
-        response = self.client.get(self._url("mock_expired_registration_token"), headers=self._admin_headers())
-        if response.status_code != 200:
-            raise AdminActionFailed(f"mock test-support route answered {response.status_code}")
-        return str(json_body(response)["token"])
-
 
     # --- registration updates (canvas-facts.md §2) -------------------------------------------
 
@@ -348,11 +371,6 @@ class CanvasAdapter:
             return
         self._admin_json("PUT", "course", f"{event} the course", json={"course": {"event": event}}, course_id=course_id)
 
-    def fill_throttle(self, high_water_mark: int) -> None:
-        if not self.is_mock():
-            raise NotSupported("the harness cannot shrink this platform's throttle bucket; the check needs the mock's test-support route")
-        self._admin_json("PUT", "mock_throttle", "shrinking the throttle bucket", json={"high_water_mark": high_water_mark})
-
     def install_legacy_tool(self, course_id: str, consumer_key: str, shared_secret: str) -> dict[str, Any]:
         from . import redact
 
@@ -360,6 +378,42 @@ class CanvasAdapter:
         body = {"name": "LTI Harness 1.1 tool", "consumer_key": consumer_key, "shared_secret": shared_secret,
                 "url": "https://harness.invalid/lti11", "privacy_level": "anonymous"}
         return self._admin_object("POST", "external_tools", "installing an LTI 1.1 tool", json=body, course_id=course_id)
+
+    def submission(self, course_id: str, assignment_id: str, user_id: str) -> dict[str, Any]:
+        return self._admin_object("GET", "submission", "reading the submission", course_id=course_id, assignment_id=assignment_id, user_id=user_id)
+
+    def grade_submission(self, course_id: str, assignment_id: str, user_id: str, grade: float) -> None:
+        self._admin_json("PUT", "submission", "grading the submission", json={"submission": {"posted_grade": grade}},
+                         course_id=course_id, assignment_id=assignment_id, user_id=user_id)
+
+    # --- the mock's test-support controls (MockControls; capability mock_controls) -------------
+
+    def is_mock(self) -> bool:
+        """Whether the target offers the mock's test-support routes (declared, or probed once)."""
+        if self._is_mock is None:
+            response = self.client.get(self.target.base_url + self.routes["mock_faults"], headers={"Accept": "application/json"})
+            try:
+                body = response.json() if response.status_code == 200 else None
+            except ValueError:
+                body = None
+            self._is_mock = isinstance(body, dict) and isinstance(body.get("faults"), list)
+        return self._is_mock
+
+    def expired_registration_token(self) -> str:
+        if not self.is_mock():
+            raise NotSupported(
+                "no expired registration token: set [platform] expired_registration_token to a token "
+                "issued more than an hour ago"
+            )
+        response = self.client.get(self._url("mock_expired_registration_token"), headers=self._admin_headers())
+        if response.status_code != 200:
+            raise AdminActionFailed(f"mock test-support route answered {response.status_code}")
+        return str(json_body(response)["token"])
+
+    def fill_throttle(self, high_water_mark: int) -> None:
+        if not self.is_mock():
+            raise NotSupported("the harness cannot shrink this platform's throttle bucket; the check needs the mock's test-support route")
+        self._admin_json("PUT", "mock_throttle", "shrinking the throttle bucket", json={"high_water_mark": high_water_mark})
 
     def lti11_sourcedid(self, tool_id: str, course_id: str, assignment_id: str, user_id: str) -> str:
         if not self.is_mock():
@@ -369,13 +423,6 @@ class CanvasAdapter:
         if response.status_code != 200:
             raise AdminActionFailed(f"minting a sourcedid failed: {response.status_code}")
         return str(json_body(response)["lis_result_sourcedid"])
-
-    def submission(self, course_id: str, assignment_id: str, user_id: str) -> dict[str, Any]:
-        return self._admin_object("GET", "submission", "reading the submission", course_id=course_id, assignment_id=assignment_id, user_id=user_id)
-
-    def grade_submission(self, course_id: str, assignment_id: str, user_id: str, grade: float) -> None:
-        self._admin_json("PUT", "submission", "grading the submission", json={"submission": {"posted_grade": grade}},
-                         course_id=course_id, assignment_id=assignment_id, user_id=user_id)
 
 
 class NoAdapter:

@@ -16,7 +16,7 @@ import httpcore
 import httpx
 
 from . import redact
-from .results import CannotTest
+from .results import ERROR, CannotTest
 
 DEFAULT_TIMEOUT = 10.0
 MAX_BODY_BYTES = 2 * 1024 * 1024
@@ -30,11 +30,11 @@ class TargetError(Exception):
 
 
 class TargetUnreachable(TargetError):
-    pass
+    verdict = ERROR
 
 
 class TargetTimeout(TargetError):
-    pass
+    verdict = ERROR
 
 
 class TargetBadResponse(TargetError):
@@ -56,6 +56,8 @@ class RunDeadlinePassed(TargetTimeout):
 
 class RequestNotSent(TargetError):
     """The request itself was malformed on our side (e.g. a header httpx refuses); the target is not at fault."""
+
+    verdict = ERROR
 
 
 @dataclass

@@ -9,13 +9,12 @@ from urllib.parse import quote
 
 import httpx
 
+from lti_harness.vocab import INSTRUCTOR, REG_READ_SCOPE, REG_SCOPE, SCORE_SCOPE, TOOL_CONFIG
+
 from . import keys, redact
 from .client import Client, json_body
 from .results import precondition
 
-TOOL_CONFIG = "https://purl.imsglobal.org/spec/lti-tool-configuration"
-REG_READ_SCOPE = "https://purl.imsglobal.org/spec/lti-reg/scope/registration.readonly"
-REG_SCOPE = "https://purl.imsglobal.org/spec/lti-reg/scope/registration"
 CANVAS_PREFIX = "https://canvas.instructure.com/lti/"
 PLACEMENT_ALIASES = {"ContentArea": "link_selection", "RichTextEditor": "editor_button"}
 
@@ -34,7 +33,7 @@ def sample_registration(tool_url: str, jwks_url: str, *, scopes: list[str] | Non
         "jwks_uri": jwks_url,
         "token_endpoint_auth_method": "private_key_jwt",
         "logo_uri": f"{tool_url}/logo.png",
-        "scope": " ".join(scopes if scopes is not None else [REG_READ_SCOPE, "https://purl.imsglobal.org/spec/lti-ags/scope/score"]),
+        "scope": " ".join(scopes if scopes is not None else [REG_READ_SCOPE, SCORE_SCOPE]),
         TOOL_CONFIG: {
             "domain": host,
             "target_link_uri": launch,
@@ -47,7 +46,7 @@ def sample_registration(tool_url: str, jwks_url: str, *, scopes: list[str] | Non
                     "target_link_uri": launch,
                     "placements": ["course_navigation"],
                     "custom_parameters": {"foo": "bar"},
-                    "roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"],
+                    "roles": [INSTRUCTOR],
                 },
                 {"type": "LtiDeepLinkingRequest", "label": "Harness picker", "placements": ["assignment_selection"]},
             ],

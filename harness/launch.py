@@ -14,10 +14,10 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
+from lti_harness.vocab import LEARNER, LTI_CLAIM
+
 from . import browser, keys
 from .client import Client
-
-LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 
 
 @dataclass
@@ -112,9 +112,9 @@ def claims_for(ident: PlatformIdentity, client_id: str, deployment_id: str, nonc
     return {
         "iss": ident.issuer, "aud": client_id, "azp": client_id, "sub": f"user-{uuid.uuid4().hex[:8]}",
         "iat": now, "exp": now + 300, "nonce": nonce,
-        LTI + "message_type": "LtiResourceLinkRequest", LTI + "version": "1.3.0",
-        LTI + "deployment_id": deployment_id, LTI + "target_link_uri": target,
-        LTI + "resource_link": {"id": uuid.uuid4().hex}, LTI + "roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"],
+        LTI_CLAIM + "message_type": "LtiResourceLinkRequest", LTI_CLAIM + "version": "1.3.0",
+        LTI_CLAIM + "deployment_id": deployment_id, LTI_CLAIM + "target_link_uri": target,
+        LTI_CLAIM + "resource_link": {"id": uuid.uuid4().hex}, LTI_CLAIM + "roles": [LEARNER],
     }
 
 

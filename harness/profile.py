@@ -37,7 +37,6 @@ Secrets are written ``env:NAME`` to read them from the environment variable ``NA
 from __future__ import annotations
 
 import difflib
-import ipaddress
 import os
 import re
 import tomllib
@@ -47,13 +46,16 @@ from typing import Any, Callable, TypeVar
 from urllib.parse import urlsplit
 
 from . import keys, redact
-from .capabilities import CAPABILITIES, PLATFORM_CAPABILITIES
+from .capabilities import PLATFORM_CAPABILITIES
+from .results import ERROR
 
 T = TypeVar("T")
 
 
 class ProfileError(ValueError):
     """A profile has problems: the message lists every one, one per line, each naming its field."""
+
+    verdict = ERROR
 
     def __init__(self, *problems: str) -> None:
         super().__init__("\n".join(problems))
@@ -437,13 +439,3 @@ def load(path: str | os.PathLike[str]) -> Profile:
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"{p.name}: not valid TOML: {exc}") from None
     return parse(data, p.name, p.parent)
-
-
-def is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

@@ -31,6 +31,8 @@ class CannotTest(Exception):
     """The harness could not arrange what a check needs (a setup step was refused, a precondition does
     not hold); the check ends as ``error`` with this message, never as ``failed``."""
 
+    verdict = ERROR
+
 
 def cannot_test(reason: str) -> None:
     """End the current check as ``error``: the harness could not test it, for ``reason``."""
@@ -46,21 +48,19 @@ def precondition(condition: object, reason: str) -> None:
 def classify(exc: BaseException | None) -> str | None:
     """The verdict an exception stands for: ``not_applicable``, ``error``, or None (a plain failure).
 
-    Looks through exception groups and ``raise … from`` chains (hypothesis and schemathesis wrap)."""
-    from .adapters import AdminActionFailed, NotSupported
-    from .client import RequestNotSent, TargetTimeout, TargetUnreachable
-    from .profile import ProfileError
-
+    The harness's exceptions name theirs in a class attribute ``verdict`` (``NotSupported``: not
+    applicable; ``CannotTest``, ``AdminActionFailed``, ``TargetUnreachable``, ``TargetTimeout``,
+    ``RequestNotSent``, ``ProfileError``: error). Looks through exception groups and ``raise … from``
+    chains (hypothesis and schemathesis wrap)."""
     seen: set[int] = set()
 
     def walk(e: BaseException | None) -> str | None:
         if e is None or id(e) in seen:
             return None
         seen.add(id(e))
-        if isinstance(e, NotSupported):
-            return NOT_APPLICABLE
-        if isinstance(e, (CannotTest, AdminActionFailed, TargetUnreachable, TargetTimeout, RequestNotSent, ProfileError)):
-            return ERROR
+        declared = getattr(type(e), "verdict", None)
+        if declared in (NOT_APPLICABLE, ERROR):
+            return declared
         if isinstance(e, BaseExceptionGroup):
             found = [walk(inner) for inner in e.exceptions]
             for verdict in (ERROR, NOT_APPLICABLE):

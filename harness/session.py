@@ -6,10 +6,12 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from lti_harness.vocab import is_loopback
+
 from . import capabilities, keys, servers
-from .adapters import Adapter, load_adapter
+from .adapters import Adapter, AdapterControls, MockControls, load_adapter
 from .client import Client, Exchange
-from .profile import PlatformTarget, Profile, ToolTarget, is_loopback
+from .profile import PlatformTarget, Profile, ToolTarget
 
 MAX_EXCHANGES_PER_TEST = 40
 
@@ -37,7 +39,7 @@ class HarnessSession:
     cleanup: dict[str, Any] | None = None  # with --cleanup: {"undone": n, "left": [...]} (harness.cleanup)
     run_id: str = field(default_factory=lambda: secrets.token_hex(4))  # makes invented names unique per run
     _adapter: Adapter | None = None
-    _tool: ToolIdentity | None = None
+    _harness_tool: ToolIdentity | None = None
     _as_platform: Any = None
 
     def record(self, exchange: Exchange) -> None:
@@ -49,7 +51,7 @@ class HarnessSession:
         """Why the target lacks ``capability`` (the profile's word, or the adapter's), or None."""
         detect = None
         if self.profile.platform is not None and self.profile.platform.adapter != "none":
-            detect = lambda: bool(getattr(self.adapter, "is_mock", lambda: False)())  # noqa: E731
+            detect = lambda: self.mock_controls.is_mock()  # noqa: E731
         return capabilities.missing(self.profile, capability, detect)
 
     def note_created(self, what: str) -> None:
@@ -71,6 +73,12 @@ class HarnessSession:
             self._adapter = load_adapter(self.profile.platform, self.client)
         return self._adapter
 
+    @property
+    def mock_controls(self) -> MockControls:
+        """The mock platform's test-support controls, through the adapter; a control it lacks raises
+        ``NotSupported``. Checks that use them need the ``mock_controls`` capability."""
+        return AdapterControls(self.adapter)
+
     def _jwks_server(self, counterpart_url: str | None, who: str) -> tuple[keys.KeyPair, str, bool, str]:
         """A fresh key published by a mock tool on loopback: (key, public base URL, reachable, why not).
         ``counterpart_url`` is the target that must fetch the JWKS; off this machine it needs [harness] public_url."""
@@ -87,13 +95,14 @@ class HarnessSession:
         return key, public, True, ""
 
     @property
-    def tool(self) -> ToolIdentity:
-        """The harness acting as a tool (its key and JWKS), started on first use."""
-        if self._tool is None:
+    def harness_tool(self) -> ToolIdentity:
+        """The harness's own tool identity (its key and JWKS), for acting as a tool toward the platform
+        under test; started on first use. The tool under test is ``profile.tool``."""
+        if self._harness_tool is None:
             platform = self.profile.platform
             key, public, reachable, why = self._jwks_server(platform.base_url if platform else None, "platform")
-            self._tool = ToolIdentity(key=key, base_url=public, jwks_url=f"{public}/.well-known/jwks.json", reachable=reachable, why_unreachable=why)
-        return self._tool
+            self._harness_tool = ToolIdentity(key=key, base_url=public, jwks_url=f"{public}/.well-known/jwks.json", reachable=reachable, why_unreachable=why)
+        return self._harness_tool
 
     @property
     def as_platform(self) -> Any:

@@ -13,11 +13,12 @@ from lti_harness.harness.dynreg import RegisteredTool
 from lti_harness.harness.plugin import not_applicable
 from lti_harness.harness.results import precondition
 from lti_harness.harness.session import HarnessSession, ToolIdentity
+from lti_harness.vocab import LINEITEM_READONLY_SCOPE, LINEITEM_SCOPE, SCORE_SCOPE
 
 
 def tool_identity(platform: HarnessSession) -> ToolIdentity:
     """The harness acting as a tool; not applicable when the platform cannot reach its JWKS."""
-    tool = platform.tool
+    tool = platform.harness_tool
     if not tool.reachable:
         not_applicable(tool.why_unreachable)
     return tool
@@ -34,9 +35,7 @@ def register(platform: HarnessSession, scopes: list[str]) -> RegisteredTool:
     )
 
 
-AGS = "https://purl.imsglobal.org/spec/lti-ags/scope/"
-LINEITEM, LINEITEM_READ, SCORE, RESULT_READ = AGS + "lineitem", AGS + "lineitem.readonly", AGS + "score", AGS + "result.readonly"
-LTI_KEY_SCOPES = [LINEITEM, LINEITEM_READ, SCORE]
+LTI_KEY_SCOPES = [LINEITEM_SCOPE, LINEITEM_READONLY_SCOPE, SCORE_SCOPE]
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 
@@ -88,7 +87,7 @@ def lti_token(platform: HarnessSession, lti: LtiKey, scopes: list[str]) -> str:
 
 def new_lti_key(platform: HarnessSession, scopes: list[str] | None = None, *, jwks_url: bool = False) -> LtiKey:
     """An LTI developer key for the harness's key: inline public JWK (default) or its JWKS URL."""
-    tool = tool_identity(platform) if jwks_url else platform.tool
+    tool = tool_identity(platform) if jwks_url else platform.harness_tool
     fields: dict[str, Any] = {"name": "LTI Harness LTI key", "is_lti_key": True, "scopes": scopes or LTI_KEY_SCOPES, "require_scopes": True}
     fields.update({"public_jwk_url": tool.jwks_url} if jwks_url else {"public_jwk": tool.key.public_jwk})
     created = platform.adapter.create_developer_key(fields)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from lti_harness import vocab
 from lti_harness.harness import capabilities, keys, profile
 
 GOOD = {"platform": {"base_url": "https://canvas.example.edu/", "account_id": 1, "admin_token": "tok-123456"}}
@@ -68,8 +69,8 @@ def test_unreadable_and_invalid_files(tmp_path):
 
 
 def test_loopback_detection():
-    assert profile.is_loopback("http://127.0.0.1:8000") and profile.is_loopback("http://localhost")
-    assert not profile.is_loopback("https://canvas.example.edu")
+    assert vocab.is_loopback("http://127.0.0.1:8000") and vocab.is_loopback("http://localhost")
+    assert not vocab.is_loopback("https://canvas.example.edu")
 
 
 def test_pre_issued_user_tokens(tmp_path, monkeypatch):

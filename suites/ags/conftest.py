@@ -16,13 +16,10 @@ from lti_harness.harness.client import json_body
 from lti_harness.harness.session import HarnessSession
 from lti_harness.harness.plugin import not_applicable
 from lti_harness.harness.results import precondition
-from lti_harness.suites.common import LINEITEM, LINEITEM_READ, RESULT_READ, SCORE, LtiKey, lti_token, new_lti_key, registered_key
+from lti_harness.suites.common import LtiKey, lti_token, new_lti_key, registered_key
+from lti_harness.vocab import LINEITEM_READONLY_SCOPE, LINEITEM_SCOPE, LINEITEM_TYPE, RESULT_READONLY_SCOPE, RESULTS_TYPE, SCORE_SCOPE, SCORE_TYPE
 
-ALL_SCOPES = [LINEITEM, LINEITEM_READ, SCORE, RESULT_READ]
-LINEITEM_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
-CONTAINER_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
-SCORE_TYPE = "application/vnd.ims.lis.v1.score+json"
-RESULTS_TYPE = "application/vnd.ims.lis.v2.resultcontainer+json"
+ALL_SCOPES = [LINEITEM_SCOPE, LINEITEM_READONLY_SCOPE, SCORE_SCOPE, RESULT_READONLY_SCOPE]
 SUBMISSION_EXT = "https://canvas.instructure.com/lti/submission"
 _clock = itertools.count(1)
 
@@ -89,7 +86,7 @@ class Course:
 
     def create_item(self, label: str = "Harness item", maximum: float = 10, **extra: Any) -> dict[str, Any]:
         """A line item for the check (a set-up step: a refusal ends the check as ``error``; AGS-001 judges creation)."""
-        response = self.call("POST", self.line_items_url, [LINEITEM], json={"label": label, "scoreMaximum": maximum, **extra}, accept=LINEITEM_TYPE)
+        response = self.call("POST", self.line_items_url, [LINEITEM_SCOPE], json={"label": label, "scoreMaximum": maximum, **extra}, accept=LINEITEM_TYPE)
         body = json_body(response) if response.status_code in (200, 201) else None
         precondition(isinstance(body, dict) and isinstance(body.get("id"), str),
                      f"creating a line item (a set-up step) answered {response.status_code}: {response.text[:300]}")
@@ -105,10 +102,10 @@ class Course:
         return self.students[0]
 
     def post_score(self, item_url: str, body: dict[str, Any], scopes: list[str] | None = None) -> httpx.Response:
-        return self.call("POST", beneath(item_url, "scores"), scopes or [SCORE], json=body, accept=SCORE_TYPE)
+        return self.call("POST", beneath(item_url, "scores"), scopes or [SCORE_SCOPE], json=body, accept=SCORE_TYPE)
 
     def results(self, item_url: str, **params: str) -> httpx.Response:
-        return self.call("GET", beneath(item_url, "results"), [RESULT_READ], accept=RESULTS_TYPE, params=params)
+        return self.call("GET", beneath(item_url, "results"), [RESULT_READONLY_SCOPE], accept=RESULTS_TYPE, params=params)
 
 
 def score(user: str, given: float | None = 7, maximum: float | None = 10, **extra: Any) -> dict[str, Any]:

@@ -44,7 +44,7 @@ def passback(platform, course) -> Passback:
     tool = adapter.install_legacy_tool(course.id, key, secret)
     assignment = str(adapter.create_assignment(course.id, {"name": "Harness LTI 1.1 assignment", "points_possible": 20, "submission_types": ["external_tool"]})["id"])
     student = course.student_ids[0]
-    sourced = adapter.lti11_sourcedid(str(tool["id"]), course.id, assignment, student)
+    sourced = platform.mock_controls.lti11_sourcedid(str(tool["id"]), course.id, assignment, student)
     assert platform.platform is not None
     url = f"{platform.platform.base_url}/api/lti/v1/tools/{tool['id']}/grade_passback"
     return Passback(course, url, key, secret, assignment, student, sourced)

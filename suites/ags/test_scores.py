@@ -9,7 +9,7 @@ from lti_harness.harness.adapters import AdminActionFailed
 from lti_harness.harness.checks import check
 from lti_harness.harness.client import json_body
 from lti_harness.harness.results import cannot_test, precondition
-from lti_harness.suites.common import LINEITEM_READ, RESULT_READ, SCORE
+from lti_harness.vocab import LINEITEM_READONLY_SCOPE, RESULT_READONLY_SCOPE, SCORE_SCOPE
 
 from .conftest import SUBMISSION_EXT, expect_error, new_course, score, stamp
 
@@ -28,7 +28,7 @@ def linked_item(platform, course, **fields: Any) -> dict[str, Any]:
         raise
     link = (assignment.get("external_tool_tag_attributes") or {}).get("resource_link_id")
     precondition(link, f"the assignment made for the check shows no resource link id, so it cannot be addressed: {assignment!r}")
-    listed = course.call("GET", course.line_items_url, [LINEITEM_READ], params={"resource_link_id": link})
+    listed = course.call("GET", course.line_items_url, [LINEITEM_READONLY_SCOPE], params={"resource_link_id": link})
     items = json_body(listed) if listed.status_code == 200 else []
     precondition(isinstance(items, list) and len(items) == 1,
                  f"the line items filtered by resource_link_id={link} are {items!r}, not the assignment's one (a set-up step)")
@@ -64,9 +64,9 @@ def test_score_updates_result(course, item):
 
 @check("AGS-005")
 def test_score_and_result_scopes(course, item):
-    refused = course.post_score(item["id"], score(course.students[0]), [RESULT_READ])
+    refused = course.post_score(item["id"], score(course.students[0]), [RESULT_READONLY_SCOPE])
     expect_error(refused, 401, "typed", "Insufficient permissions")
-    no_read = course.call("GET", f"{item['id']}/results", [SCORE])
+    no_read = course.call("GET", f"{item['id']}/results", [SCORE_SCOPE])
     expect_error(no_read, 401, "typed", "Insufficient permissions")
     assert course.post_score(item["id"], score(course.students[0])).status_code == 200, "a score token could not post a score"
 

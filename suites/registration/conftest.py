@@ -62,5 +62,5 @@ def new_token(platform: HarnessSession):
 @pytest.fixture
 def tool_body(platform: HarnessSession) -> dict[str, Any]:
     """A complete registration for the harness's tool (its JWKS is served by the tool counterpart)."""
-    tool = platform.tool
+    tool = platform.harness_tool
     return dynreg.sample_registration(tool.base_url, tool.jwks_url)

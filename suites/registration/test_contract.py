@@ -86,7 +86,7 @@ def _presence(platform) -> openapi.Presence:
     if presence is not None:
         return presence
     presence = openapi.Presence()
-    target, client, tool = platform.platform, platform.client, platform.tool
+    target, client, tool = platform.platform, platform.client, platform.harness_tool
     base, accept = target.base_url, {"Accept": "application/json"}
     token_route = "/api/lti/accounts/{account_id}/registration_token"
     presence.absent(_label(token_route, "GET"), lambda: client.get(

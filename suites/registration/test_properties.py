@@ -13,8 +13,9 @@ from lti_harness.harness.checks import check
 from lti_harness.harness.client import json_body
 from lti_harness.harness.pbt import TargetGuard
 from lti_harness.harness.results import precondition
+from lti_harness.vocab import TOOL_CONFIG
 
-TC = dynreg.TOOL_CONFIG
+TC = TOOL_CONFIG
 REQUIRED = ["application_type", "grant_types", "response_types", "redirect_uris", "initiate_login_uri", "client_name", "jwks_uri", "token_endpoint_auth_method", TC]
 URI_FIELDS = ["initiate_login_uri", "jwks_uri"]
 BAD_URIS = ["ftp://tool.example/x", "not a uri", "javascript:alert(1)", "//tool.example/no-scheme", "mailto:someone@tool.example"]

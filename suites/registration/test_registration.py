@@ -14,8 +14,9 @@ from lti_harness.harness.checks import check
 from lti_harness.harness.client import json_body
 from lti_harness.harness.plugin import not_applicable
 from lti_harness.harness.results import precondition
+from lti_harness.vocab import REG_READ_SCOPE, TOOL_CONFIG
 
-TC = dynreg.TOOL_CONFIG
+TC = TOOL_CONFIG
 UNKNOWN_SCOPE = "https://example.invalid/scope/not-an-lti-scope"
 
 
@@ -71,14 +72,14 @@ def test_granted_scope_is_requested_plus_openid(platform, endpoints, reg_token, 
 
 @check("DR-009")
 def test_configuration_readable_at_registration_client_uri(platform, endpoints, reg_token, tool_body):
-    tool = platform.tool
+    tool = platform.harness_tool
     if not tool.reachable:
         not_applicable(tool.why_unreachable)
     body = _registered(dynreg.post_registration(platform.client, endpoints.registration, reg_token.token, tool_body))
     uri = body.get("registration_client_uri")
     assert isinstance(uri, str) and uri.startswith(("http://", "https://")), "the response has no registration_client_uri"
     precondition(body.get("client_id") not in (None, ""), "the registration response has no client_id to request a token with (DR-006 judges it)")
-    token_response = dynreg.request_token(platform.client, endpoints.token, str(body.get("client_id")), tool.key, [dynreg.REG_READ_SCOPE])
+    token_response = dynreg.request_token(platform.client, endpoints.token, str(body.get("client_id")), tool.key, [REG_READ_SCOPE])
     token_body = json_body(token_response) if token_response.status_code == 200 else None
     precondition(isinstance(token_body, dict) and token_body.get("access_token"),
                  f"the token endpoint refused registration.readonly to the tool just registered (a set-up step of this check): "
@@ -147,7 +148,7 @@ def test_unknown_scope_is_refused(platform, endpoints, reg_token, tool_body):
 
 @check("DR-012")
 def test_expired_token_is_refused(platform, endpoints, tool_body):
-    token = platform.adapter.expired_registration_token()
+    token = platform.platform.expired_registration_token or platform.mock_controls.expired_registration_token()
     response = dynreg.post_registration(platform.client, endpoints.registration, token, tool_body)
     assert response.status_code == 401, f"a registration with an expired token got {response.status_code}, expected 401"
 

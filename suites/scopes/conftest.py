@@ -15,7 +15,6 @@ from lti_harness.harness.session import HarnessSession
 from lti_harness.suites import common
 from lti_harness.suites.common import LtiKey, course_id, lti_token, new_lti_key, post_assertion, token_url  # noqa: F401
 
-from lti_harness.suites.common import LINEITEM, LINEITEM_READ, SCORE  # noqa: F401  (re-exported to the tests)
 INSUFFICIENT = "Insufficient scopes on access token."
 
 
@@ -40,7 +39,7 @@ def new_api_key(platform: HarnessSession, scopes: list[str]) -> usertokens.ApiKe
     why = platform.missing("admin_developer_keys")
     if why is not None:
         not_applicable(why)
-    redirect = f"{platform.tool.base_url}/oauth2/callback"
+    redirect = f"{platform.harness_tool.base_url}/oauth2/callback"
     created = platform.adapter.create_developer_key({"name": "LTI Harness API key", "scopes": scopes, "require_scopes": True, "redirect_uris": [redirect]})
     key_id = str(created["id"])
     platform.adapter.set_developer_key_binding(key_id, "on")

@@ -18,11 +18,12 @@ from lti_harness.harness.client import json_body
 from lti_harness.harness.plugin import not_applicable
 from lti_harness.harness.results import precondition
 from lti_harness.suites import common
+from lti_harness.vocab import LINEITEM_READONLY_SCOPE, LINEITEM_SCOPE, NRPS_SCOPE, RESULT_READONLY_SCOPE, SCORE_SCOPE
 
-from .conftest import LINEITEM, LINEITEM_READ, SCORE, LtiKey, assert_oauth_refusal, post_assertion
+from .conftest import LtiKey, assert_oauth_refusal, post_assertion
 
 # Scopes a registration may lack, to ask for one beyond it (AGS and NRPS, ims-facts.md §2.3 and §4).
-KNOWN_LTI_SCOPES = [LINEITEM, LINEITEM_READ, SCORE, common.RESULT_READ, "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"]
+KNOWN_LTI_SCOPES = [LINEITEM_SCOPE, LINEITEM_READONLY_SCOPE, SCORE_SCOPE, RESULT_READONLY_SCOPE, NRPS_SCOPE]
 REFUSAL_ERRORS = ("invalid_request", "invalid_client")
 
 
@@ -61,8 +62,8 @@ def other_client(lti: LtiKey) -> str:
 
 
 def some_scope(lti: LtiKey) -> list[str]:
-    """One scope the client holds (SCORE where it has it)."""
-    return [SCORE] if SCORE in lti.scopes else lti.scopes[:1]
+    """One scope the client holds (SCORE_SCOPE where it has it)."""
+    return [SCORE_SCOPE] if SCORE_SCOPE in lti.scopes else lti.scopes[:1]
 
 
 def issued(response: httpx.Response) -> bool:
@@ -99,7 +100,7 @@ def not_accepted(platform, lti: LtiKey, cid: str) -> None:
 
 @check("KEY-001")
 def test_scopes_beyond_the_key_are_refused(platform):
-    lti = common.lti_client(platform, [LINEITEM_READ, SCORE])
+    lti = common.lti_client(platform, [LINEITEM_READONLY_SCOPE, SCORE_SCOPE])
     beyond = next((s for s in KNOWN_LTI_SCOPES if s not in lti.scopes), None)
     if beyond is None:
         not_applicable("the registration holds every AGS and NRPS scope, so there is no scope beyond it to ask for")

@@ -13,8 +13,8 @@ from lti_harness.harness import results, schemas, tool_dr
 from lti_harness.harness.checks import check
 from lti_harness.harness.client import Exchange, json_body
 from lti_harness.harness.plugin import not_applicable
-from lti_harness.harness.profile import is_loopback
 from lti_harness.harness.session import HarnessSession
+from lti_harness.vocab import is_loopback
 
 CACHE = "tool_side.dr_initiation"
 

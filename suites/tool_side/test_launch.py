@@ -11,7 +11,8 @@ from typing import Callable
 
 from lti_harness.harness import keys
 from lti_harness.harness.checks import check
-from lti_harness.harness.launch import LTI, Answer, post_id_token
+from lti_harness.harness.launch import Answer, post_id_token
+from lti_harness.vocab import LTI_CLAIM
 
 from .conftest import Registered, assert_accepted, assert_refused, control
 
@@ -35,7 +36,7 @@ def expired(registered: Registered) -> Answer | None:
 
 def unknown_deployment(registered: Registered) -> Answer | None:
     dep = registered.session.unique(f"not-a-deployment-{uuid.uuid4().hex[:6]}")
-    return registered.launch(tamper=lambda c: c.update({LTI + "deployment_id": dep})).answer
+    return registered.launch(tamper=lambda c: c.update({LTI_CLAIM + "deployment_id": dep})).answer
 
 
 def without(claim: str) -> Callable[[Registered], Answer | None]:
@@ -56,7 +57,7 @@ REFUSALS: dict[str, tuple[str, str, Callable[[Registered], Answer | None]]] = {
                  "the deployment_id claim identifies the platform-tool integration; a tool should not launch an unknown one", unknown_deployment),
     "TOOL-016": ("an id_token whose LTI version is 1.1",
                  "ims-facts.md §5.1 (certification: the tool must reject 'Wrong LTI Version'; the version claim is 1.3.0)",
-                 lambda r: r.launch(tamper=lambda c: c.update({LTI + "version": "1.1"})).answer),
+                 lambda r: r.launch(tamper=lambda c: c.update({LTI_CLAIM + "version": "1.1"})).answer),
     "TOOL-018": ("an id_token without exp", f"{SEC} step 7: the current time MUST be before exp, so a token without exp "
                  "(valid forever) is refused", without("exp")),
     "TOOL-019": ("an id_token without iat", "ims-facts.md §3.4: iat is a claim of the id_token (OIDC Core §2: REQUIRED); a "

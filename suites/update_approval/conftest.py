@@ -9,14 +9,13 @@ import pytest
 from lti_harness.harness import dynreg
 from lti_harness.harness.adapters import AdminActionFailed, NotSupported
 from lti_harness.harness.client import TargetBadResponse
-from lti_harness.harness.dynreg import REG_READ_SCOPE, REG_SCOPE, RegisteredTool
+from lti_harness.harness.dynreg import RegisteredTool
 from lti_harness.harness.session import HarnessSession
 from lti_harness.suites import common
+from lti_harness.vocab import LINEITEM_SCOPE, NRPS_SCOPE, REG_READ_SCOPE, REG_SCOPE, SCORE_SCOPE, TOOL_CONFIG
 
-AGS = "https://purl.imsglobal.org/spec/lti-ags/scope/"
-NRPS = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
-ORIGINAL_SCOPES = [REG_SCOPE, REG_READ_SCOPE, AGS + "score", NRPS]
-UPDATED_SCOPES = [REG_SCOPE, REG_READ_SCOPE, AGS + "score", AGS + "lineitem"]
+ORIGINAL_SCOPES = [REG_SCOPE, REG_READ_SCOPE, SCORE_SCOPE, NRPS_SCOPE]
+UPDATED_SCOPES = [REG_SCOPE, REG_READ_SCOPE, SCORE_SCOPE, LINEITEM_SCOPE]
 FLAG = "lti_dr_registrations_update"
 ON_STATES = ("on", "allowed_on")
 
@@ -29,7 +28,7 @@ def full_update(tool: RegisteredTool, name: str = "Harness Tool (updated)") -> d
     """A complete new configuration that drops fields the original had (logo, tos, custom parameters, a message)."""
     body = dynreg.sample_registration(tool.sent["initiate_login_uri"].rsplit("/", 1)[0], tool.sent["jwks_uri"], scopes=UPDATED_SCOPES, name=name)
     body.pop("logo_uri")
-    tc = body[dynreg.TOOL_CONFIG]
+    tc = body[TOOL_CONFIG]
     tc.pop("custom_parameters")
     tc["claims"] = ["iss", "sub"]
     tc["messages"] = [{"type": "LtiResourceLinkRequest", "label": "Updated launch", "placements": ["course_navigation", "assignment_selection"]}]

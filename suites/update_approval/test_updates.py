@@ -11,11 +11,12 @@ import pytest
 from lti_harness.harness import dynreg, schemas
 from lti_harness.harness.checks import check
 from lti_harness.harness.client import json_body
-from lti_harness.harness.dynreg import REG_READ_SCOPE, REG_SCOPE, RegisteredTool
+from lti_harness.harness.dynreg import RegisteredTool
 from lti_harness.harness.plugin import not_applicable
 from lti_harness.harness.results import precondition
+from lti_harness.vocab import REG_READ_SCOPE, REG_SCOPE, SCORE_SCOPE
 
-from .conftest import AGS, full_update, register
+from .conftest import full_update, register
 
 
 def current(tool: RegisteredTool) -> dict[str, Any]:
@@ -123,7 +124,7 @@ def test_ignoring_changes_nothing(platform, tool):
 
 @check("UPD-006")
 def test_overlay_disabled_scope_not_granted(platform, tool):
-    score = AGS + "score"
+    score = SCORE_SCOPE
     submit(tool, full_update(tool))
     accept(platform, tool, pending(platform, tool), overlay={"disabled_scopes": [score]})
     response = tool.token_response([score])

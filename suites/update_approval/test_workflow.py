@@ -19,14 +19,14 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from lti_harness.harness import dynreg, openapi
 from lti_harness.harness.checks import check
 from lti_harness.harness.client import TargetError, json_body
-from lti_harness.harness.dynreg import REG_READ_SCOPE, REG_SCOPE
 from lti_harness.harness import results
+from lti_harness.vocab import REG_READ_SCOPE, REG_SCOPE, TOOL_CONFIG
 
 from .conftest import ORIGINAL_SCOPES, register
 
 FLAG = "lti_dr_registrations_update"
 REQUIRED = ("application_type", "grant_types", "response_types", "redirect_uris", "initiate_login_uri", "client_name",
-            "jwks_uri", "token_endpoint_auth_method", "scope", dynreg.TOOL_CONFIG)
+            "jwks_uri", "token_endpoint_auth_method", "scope", TOOL_CONFIG)
 
 
 def _minimal(body: dict[str, Any]) -> dict[str, Any]:
