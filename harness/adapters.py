@@ -465,4 +465,30 @@ def load_adapter(target: PlatformTarget, client: Client) -> Adapter:
             raise ValueError(f"[platform] adapter {name!r} cannot be loaded: {exc}") from None
     else:
         raise ValueError(f"[platform] adapter {name!r} is unknown (use 'canvas' or 'module:Class')")
-    return cls(target, client)
+    return VendorAdapter(cls(target, client), name)
+
+
+ADMIN_ACTIONS = frozenset(n for n, v in vars(Adapter).items() if callable(v) and not n.startswith("_"))
+
+
+class VendorAdapter:
+    """A vendor's adapter as the suites see it: an admin action the class does not implement raises
+    ``NotSupported`` when called, so the check needing it is not applicable (the target broke no rule)."""
+
+    def __init__(self, inner: object, name: str) -> None:
+        self.inner = inner
+        self.name = getattr(inner, "name", name)
+
+    def __getattr__(self, action: str) -> Any:
+        if action.startswith("_"):
+            raise AttributeError(action)
+        found = getattr(self.inner, action, None)
+        if found is not None:
+            return found
+        if action not in ADMIN_ACTIONS:
+            raise AttributeError(action)
+
+        def refuse(*args: Any, **kwargs: Any) -> Any:
+            raise NotSupported(f"the adapter {self.name!r} has no {action}(): the harness cannot {action.replace('_', ' ')}")
+
+        return refuse

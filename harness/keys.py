@@ -43,9 +43,9 @@ class KeyPair:
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
 
-    def sign(self, claims: dict[str, Any], headers: dict[str, Any] | None = None) -> str:
-        """An RS256 JWT over ``claims`` with this key's ``kid`` in the header."""
-        return jwt.encode(claims, self.private_key, algorithm="RS256", headers={"kid": self.kid, **(headers or {})})
+    def sign(self, claims: dict[str, Any], headers: dict[str, Any] | None = None, *, kid: bool = True) -> str:
+        """An RS256 JWT over ``claims`` with this key's ``kid`` in the header (none with ``kid=False``)."""
+        return jwt.encode(claims, self.private_key, algorithm="RS256", headers={**({"kid": self.kid} if kid else {}), **(headers or {})})
 
 
 def generate(kid: str | None = None, bits: int = 2048) -> KeyPair:

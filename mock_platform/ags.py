@@ -71,16 +71,6 @@ def ags_error(text: str, status: int) -> web.Refusal:
     return web.Refusal(status, {"errors": {"type": STATUS_TYPES.get(status, "error"), "message": text}})
 
 
-class Bodiless(web.Refusal):
-    """A refusal with a status only: no body and no content type (Rails's ``head``)."""
-
-    def __init__(self, status: int) -> None:
-        super().__init__(status, b"")
-
-    def response(self) -> Response:
-        return Response(status_code=self.status, headers=self.headers)
-
-
 def parse_time(raw: Any, *, zone_required: bool = False) -> datetime | None:
     """An ISO 8601 timestamp (taken as UTC without a zone, as Canvas's loose parsing does, unless
     ``zone_required``) between ``EARLIEST`` and ``LATEST``, or None."""
@@ -153,14 +143,7 @@ Handler = Callable[[Request, Platform, DeveloperKey], Awaitable[Response]]
 def access_key(request: Request, platform: Platform, any_of: tuple[str, ...]) -> DeveloperKey:
     """LtiServices: the access token, its developer key and a scope among ``any_of`` (401)."""
     try:
-        grant = oauth.verify_access_token(
-            request.headers.get("authorization"),
-            store=platform.store,
-            signing_key=platform.signing_key,
-            token_url=f"{web.base_url(request)}/login/oauth2/token",
-            any_of=any_of,
-            faults=platform.config.faults,
-        )
+        grant = web.lti_grant(request, platform, any_of)
     except oauth.TokenRejected as exc:
         raise ags_error(str(exc), 401) from None
     return grant.key
@@ -359,7 +342,7 @@ async def create_line_item(request: Request, platform: Platform, key: DeveloperK
         if owner is None:
             raise web.api_error(web.NOT_FOUND, 404)
         if owner != key.id:
-            raise Bodiless(412)
+            raise web.Refusal(412, media_type=None)
     item = LineItem(
         id=platform.store.next_id(), course_id=course.id, label=body["label"], score_maximum=body["scoreMaximum"], client_id=key.id,
         resource_id=body.get("resourceId") if isinstance(body.get("resourceId"), str) else None,

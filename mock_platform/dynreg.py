@@ -219,14 +219,7 @@ async def configuration(request: Request) -> Response:
     if not writing and platform.has(faults.REGISTRATION_READ_WITHOUT_SCOPE):
         scopes = ()  # the bug: any valid token may read
     try:
-        grant = oauth.verify_access_token(
-            request.headers.get("authorization"),
-            store=platform.store,
-            signing_key=platform.signing_key,
-            token_url=f"{web.base_url(request)}/login/oauth2/token",
-            any_of=scopes,
-            faults=platform.config.faults,
-        )
+        grant = web.lti_grant(request, platform, scopes)
     except oauth.TokenRejected as exc:
         raise _unauthorized(platform, str(exc)) from None
     if writing and grant.key.id != reg.client_id and not platform.has(faults.NO_OWNERSHIP_CHECK):

@@ -415,9 +415,9 @@ def verify_access_token(
     signing_key: KeyPair,
     token_url: str,
     any_of: tuple[str, ...],
-    faults: Collection[str] = frozenset(),
+    active: Collection[str] = frozenset(),
 ) -> AccessGrant:
-    """Check an LTI Advantage access token in the order Canvas does (canvas-facts §2); ``faults``: the
+    """Check an LTI Advantage access token in the order Canvas does (canvas-facts §2); ``active``: the
     platform's active fault switches."""
     if not authorization:
         raise TokenRejected("Missing access token")
@@ -439,7 +439,7 @@ def verify_access_token(
     except jwt.PyJWTError:
         raise TokenRejected("Invalid access token format") from None
     key = store.developer_key(str(claims.get("sub")))
-    if key is None or not _key_usable(key, faults):
+    if key is None or not _key_usable(key, active):
         raise TokenRejected("Unknown or inactive Developer Key")
     if claims.get(SCOPE_VERSION_CLAIM, 0) < key.scope_version:
         raise TokenRejected("Access token invalidated: a scope was removed from its developer key")

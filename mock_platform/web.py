@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 
 from lti_harness.harness import inbound
 
-from . import forms
+from . import forms, oauth
 from .config import Platform
 
 MAX_BODY = 1024 * 1024
@@ -28,10 +28,11 @@ CANVAS_REALM = {"WWW-Authenticate": 'Bearer realm="canvas-lms"'}
 
 
 class Refusal(Exception):
-    """A refused request: its status, body (JSON unless ``media_type`` says otherwise) and headers."""
+    """A refused request: its status, body (JSON unless ``media_type`` says otherwise) and headers;
+    ``media_type=None`` answers the status alone, without a body or content type (Rails's ``head``)."""
 
-    def __init__(self, status: int, body: Any, headers: dict[str, str] | None = None,
-                 media_type: str = "application/json") -> None:
+    def __init__(self, status: int, body: Any = b"", headers: dict[str, str] | None = None,
+                 media_type: str | None = "application/json") -> None:
         super().__init__(status)
         self.status = status
         self.body = body
@@ -39,6 +40,8 @@ class Refusal(Exception):
         self.media_type = media_type
 
     def response(self) -> Response:
+        if self.media_type is None:
+            return Response(status_code=self.status, headers=self.headers)
         if self.media_type == "application/json" or self.media_type.endswith("+json"):
             return json_response(self.body, self.status, self.headers, self.media_type)
         return Response(self.body, self.status, headers=self.headers, media_type=self.media_type)
@@ -89,6 +92,19 @@ def parse_id(raw: Any) -> int | None:
     if not text or len(text) > MAX_ID_DIGITS or not (text.isascii() and text.isdigit()):
         return None
     return int(text)
+
+
+def lti_grant(request: Request, platform: Platform, any_of: tuple[str, ...]) -> oauth.AccessGrant:
+    """The request's LTI Advantage access token checked for one of the scopes ``any_of``
+    (``oauth.TokenRejected`` says why not; each route words its own refusal)."""
+    return oauth.verify_access_token(
+        request.headers.get("authorization"),
+        store=platform.store,
+        signing_key=platform.signing_key,
+        token_url=f"{base_url(request)}/login/oauth2/token",
+        any_of=any_of,
+        active=platform.config.faults,
+    )
 
 
 def bearer(request: Request) -> str | None:

@@ -37,6 +37,7 @@ DEPLOYMENT_NOT_CHECKED = fault("deployment-not-checked", "an id_token for anothe
 VERSION_NOT_CHECKED = fault("version-not-checked", "an id_token whose LTI version is not 1.3.0 is accepted")
 LAUNCH_WITHOUT_EXP_ACCEPTED = fault("launch-without-exp-accepted", "an id_token without exp is accepted (it never expires)")
 LAUNCH_WITHOUT_IAT_ACCEPTED = fault("launch-without-iat-accepted", "an id_token without iat is accepted")
+LAUNCH_WITHOUT_KID_ACCEPTED = fault("launch-without-kid-accepted", "an id_token without kid in its header is verified with the first key of the platform's JWKS")
 REFUSE_WITH_500 = fault("refuse-with-500", "an id_token whose signature, aud or exp does not verify is refused with a 500 (an unhandled error) instead of a 4xx")
 
 # dynamic registration, the tool's side (ims-facts §1; seed 002)

@@ -128,6 +128,8 @@ async def launch(request: Request) -> Response:
         return _refuse(401, "no registration for this issuer and audience (deleted?)")
     lenient = ((faults.LAUNCH_WITHOUT_EXP_ACCEPTED, "exp"), (faults.LAUNCH_WITHOUT_IAT_ACCEPTED, "iat"))
     required = [claim for fault, claim in lenient if not config.has(fault)]
+    if not header.get("kid") and not config.has(faults.LAUNCH_WITHOUT_KID_ACCEPTED):
+        return _refuse(401, "id_token has no kid in its header")
     options: dict[str, Any] = {"verify_aud": not config.has(faults.AUD_NOT_CHECKED), "verify_exp": not config.has(faults.EXP_NOT_CHECKED),
                                "require": required}
     try:

@@ -118,9 +118,10 @@ class Registered:
     reg: dict[str, Any] = field(default_factory=dict)  # the registration object, when made through the API
     login_params: dict[str, str] = field(default_factory=dict)
 
-    def launch(self, tamper: Callable[[dict[str, Any]], None] | None = None, signer: keys.KeyPair | None = None) -> Launch:
+    def launch(self, tamper: Callable[[dict[str, Any]], None] | None = None, signer: keys.KeyPair | None = None,
+               kid: bool = True) -> Launch:
         return launch(self.session.client, self.ident, self.login_url, self.launch_url, self.client_id, self.deployment_id,
-                      tamper=tamper, signer=signer, login_params=self.login_params)
+                      tamper=tamper, signer=signer, login_params=self.login_params, kid=kid)
 
 
 def register_as_platform(session: HarnessSession, api: ToolApi) -> Registered:

@@ -62,6 +62,24 @@ def test_a_missing_control_is_not_applicable():
         assert results.classify(caught.value) == results.NOT_APPLICABLE
 
 
+def test_a_missing_admin_action_is_not_applicable(tmp_path, monkeypatch):
+    """A vendor's adapter that lacks an admin action: the check needing it ends not applicable, never failed;
+    what the class has is used as it is."""
+    (tmp_path / "vendor_adapter.py").write_text(
+        "class Partial:\n    name = 'partial'\n    def __init__(self, target, client):\n        pass\n"
+        "    def feature_flag(self, feature):\n        return 'on'\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    target = type("Target", (), {"adapter": "vendor_adapter:Partial"})()
+    adapter = adapters.load_adapter(target, None)  # type: ignore[arg-type]
+    assert adapter.feature_flag("x") == "on"
+    with pytest.raises(NotSupported, match="'partial' has no create_course") as caught:
+        adapter.create_course("Course")
+    assert results.classify(caught.value) == results.NOT_APPLICABLE
+    with pytest.raises(AttributeError):
+        adapter.no_such_action
+    assert AdapterControls(adapter).is_mock() is False
+
+
 def test_no_adapter_refuses_every_control():
     controls = AdapterControls(NoAdapter(None, None))  # type: ignore[arg-type]
     assert controls.is_mock() is False

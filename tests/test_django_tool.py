@@ -2,7 +2,9 @@
 on and trailing-slash URLs (``/lti/login/``, ``/lti/launch/``, ``/lti/register/``), CSRF protection, a
 dynamic-registration page that asks the administrator to confirm (a "Register" form posting back to
 itself) before it fetches the OpenID configuration and posts its registration, and a launch that verifies
-the id_token with PyJWT (exp and iat required). The harness is configured in it beforehand as a platform
+the id_token with PyJWT (exp and iat required) against the one platform key it was configured with, never
+looking at the header's kid — so it accepts an id_token without kid, which the certification suite says a tool
+must reject (TOOL-020 fails, the run exits 1). The harness is configured in it beforehand as a platform
 ([tool.launch]).
 
 A variant that lets the id_token's verification error escape (Django answers 500) shows refusal apart
@@ -183,8 +185,10 @@ def test_django_tool_passes_dynamic_registration_and_launch(tmp_path, serve_djan
     base = serve_django(tool)
     result = run_harness("--profile", str(profile_for(tmp_path, base, pair)), "--suite", "tool_side")
     outcomes = result.outcomes()
-    assert outcomes == {f"TOOL-0{n:02d}": "passed" for n in (1, 2, 3, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19)}, result.stdout[-3000:]
-    assert result.code == 0
+    expected = {f"TOOL-0{n:02d}": "passed" for n in (1, 2, 3, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19)}
+    assert outcomes == {**expected, "TOOL-020": "failed"}, result.stdout[-3000:]
+    assert "an id_token without kid in its header was accepted" in result.messages("TOOL-020"), result.messages("TOOL-020")
+    assert result.code == 1
     assert len(tool.registered) == 1  # one confirmed registration per run
     assert any("dynamic registration" in c for c in result.summary["created_on_target"])
 

@@ -32,7 +32,7 @@ from test_reports import assert_no_secrets
 ISSUER = "https://harness-platform.example"
 CLIENT_ID = "pylti1p3-client"
 DEPLOYMENT = "deployment-1"
-LAUNCH_CHECKS = ["TOOL-010", "TOOL-011", "TOOL-012", "TOOL-013", "TOOL-014", "TOOL-015", "TOOL-016", "TOOL-017"]
+LAUNCH_CHECKS = ["TOOL-010", "TOOL-011", "TOOL-012", "TOOL-013", "TOOL-014", "TOOL-015", "TOOL-016", "TOOL-017", "TOOL-020"]
 TIMESTAMP_CHECKS = ["TOOL-018", "TOOL-019"]  # a token without exp, without iat: PyLTI1p3 accepts both
 
 

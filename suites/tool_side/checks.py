@@ -106,7 +106,7 @@ define(
 )
 define(
     id="TOOL-017",
-    title="Refusals are 4xx, never 5xx: every refusal case of TOOL-011 … TOOL-016, TOOL-018 and TOOL-019 is answered without a server error",
+    title="Refusals are 4xx, never 5xx: every refusal case of TOOL-011 … TOOL-016 and TOOL-018 … TOOL-020 is answered without a server error",
     source=f"{SEC} step 3 (reject with HTTP 401); {CERT}",
     level="recommended",
     faults=["refuse-with-500"],
@@ -140,6 +140,19 @@ define(
     description="The id_token is valid in every other way (exp 5 minutes ahead). Recommended: the claim is required in the "
     "token, but the validation steps only say iat MAY be used and no source sentence says a tool MUST refuse a token "
     "without it. " + REFUSAL,
+)
+
+define(
+    id="TOOL-020",
+    title="An id_token without kid in its header is refused",
+    source=f"{CERT}: No KID Sent in JWT header; {SEC} step 1 (verify the signature with the platform's key, found "
+    "in its JWKS by kid)",
+    level="required",
+    faults=["launch-without-kid-accepted"],
+    needs=LAUNCH,
+    error_faults=CONTROL,
+    description="The id_token is valid in every other way and signed by the platform's key; only the kid is left out of "
+    "its header. Required: the certification suite lists it among the payloads a tool must reject. " + REFUSAL,
 )
 
 define(

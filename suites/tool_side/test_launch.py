@@ -1,4 +1,4 @@
-"""Launch validation by the tool (TOOL-010 … TOOL-019). Each refusal check first makes a valid launch
+"""Launch validation by the tool (TOOL-010 … TOOL-020). Each refusal check first makes a valid launch
 (the control): a tool that accepts nothing proves nothing, so a failed control ends the check ``error``.
 A refusal is judged by acceptance only (no launch granted, whatever the status); how it was refused
 (4xx, never 5xx) is TOOL-017."""
@@ -17,6 +17,7 @@ from lti_harness.vocab import LTI_CLAIM
 from .conftest import Registered, assert_accepted, assert_refused, control
 
 SEC = "ims-facts.md §3.4 (SEC §5.1.3, tool validation)"
+CERT = "ims-facts.md §5.1 (certification suite, known bad payloads)"
 
 
 def replayed(registered: Registered) -> Answer:
@@ -62,6 +63,8 @@ REFUSALS: dict[str, tuple[str, str, Callable[[Registered], Answer | None]]] = {
                  "(valid forever) is refused", without("exp")),
     "TOOL-019": ("an id_token without iat", "ims-facts.md §3.4: iat is a claim of the id_token (OIDC Core §2: REQUIRED); a "
                  "token without it should be refused", without("iat")),
+    "TOOL-020": ("an id_token without kid in its header", f"{CERT}: the tool must reject 'No KID Sent in JWT header'",
+                 lambda r: r.launch(kid=False).answer),
 }
 
 
@@ -117,6 +120,11 @@ def test_without_exp_refused(registered):
 @check("TOOL-019")
 def test_without_iat_refused(registered):
     refused(registered, "TOOL-019")
+
+
+@check("TOOL-020")
+def test_without_kid_refused(registered):
+    refused(registered, "TOOL-020")
 
 
 @check("TOOL-017")
