@@ -9,8 +9,9 @@ from collections.abc import Collection
 class Catalogue:
     """The fault switches of one mock: name → what the bug does."""
 
-    def __init__(self, mock: str) -> None:
+    def __init__(self, mock: str, noun: str = "fault") -> None:
         self.mock = mock
+        self.noun = noun  # how an unknown name is called in the message of :meth:`check`
         self.faults: dict[str, str] = {}
 
     def declare(self, name: str, description: str) -> str:
@@ -24,7 +25,7 @@ class Catalogue:
         """The given names as a set; ``ValueError`` naming any unknown one."""
         unknown = sorted(set(names) - set(self.faults))
         if unknown:
-            raise ValueError(f"unknown fault(s): {', '.join(unknown)}; known: {', '.join(sorted(self.faults))}")
+            raise ValueError(f"unknown {self.noun}(s): {', '.join(unknown)}; known: {', '.join(sorted(self.faults))}")
         return set(names)
 
     def on(self, active: Collection[str], name: str) -> bool:

@@ -10,7 +10,7 @@ from collections.abc import Collection
 
 from lti_harness.switches import Catalogue
 
-CATALOGUE = Catalogue("tool")
+CATALOGUE = Catalogue("tool", noun="tool fault")
 fault = CATALOGUE.declare
 
 # the platform-registrations API (seed 001)
@@ -47,14 +47,7 @@ REGISTRATION_TOKEN_NOT_SENT = fault("registration-token-not-sent", "the tool pos
 
 
 FAULTS: dict[str, str] = CATALOGUE.faults  # name -> what the bug does
-
-
-def check_names(names: Collection[str]) -> set[str]:
-    """The given fault names as a set; ``ValueError`` naming any unknown one."""
-    unknown = sorted(set(names) - set(FAULTS))
-    if unknown:
-        raise ValueError(f"unknown tool fault(s): {', '.join(unknown)}; known: {', '.join(sorted(FAULTS))}")
-    return set(names)
+check_names = CATALOGUE.check
 
 
 def on(active: Collection[str], name: str) -> bool:
