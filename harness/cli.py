@@ -279,7 +279,8 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--check", action="append", metavar="ID", help="run only this check's tests (repeatable), e.g. --check AGS-012")
     r.add_argument("--deadline", type=float, metavar="SECONDS", help="the run's deadline: checks not finished by then end as "
                    "error (\"the run's deadline passed\"), and the summary and reports are still written")
-    r.add_argument("-n", "--workers", metavar="N", help="spread tests over N processes (pytest-xdist; 'auto' for one per core)")
+    r.add_argument("-n", "--workers", metavar="N", help="spread the suites over N processes (pytest-xdist; default and 'auto': "
+                   "one per core, at most one per suite; 1: one process)")
     r.add_argument("-v", "--verbose", action="store_true", help="list every test and show failure tracebacks")
     r.add_argument("--level", choices=["required", "recommended"], help="run only the checks of this level (pytest's -m LEVEL)")
     r.add_argument("--max-failures", type=int, metavar="N", help="stop after N failed tests (pytest's --maxfail)")

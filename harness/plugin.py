@@ -33,6 +33,8 @@ _DEADLINE = pytest.StashKey["float | None"]()  # time.monotonic() after which ch
 _BASELINE = pytest.StashKey["list | None"]()  # --lti-baseline: the known failures (harness.baseline.Known)
 _IS_HARNESS = pytest.StashKey[bool]()
 _SUMMARY = pytest.StashKey[dict]()  # the summary document written to summary.json; report.html and the console show it
+_WORKERS = pytest.StashKey[list]()  # under pytest-xdist, on the controller: each worker's target and what its session did there
+_WORKER_KEY = "lti_harness_session"  # the key of that record in a worker's ``workeroutput``
 DEADLINE_PASSED = "the run's deadline passed"
 HYPOTHESIS_PROFILE = "lti-harness"  # registered in pytest_configure, loaded only around the harness's own tests
 _SUITES_DIR = Path(suites.__file__).resolve().parent
@@ -141,6 +143,8 @@ def pytest_itemcollected(item: pytest.Item) -> None:
     for name in registry.markers_for(marker.args):
         item.add_marker(getattr(pytest.mark, name))
     item.extra_keyword_matches.update(marker.args)
+    if item.config.pluginmanager.hasplugin("xdist"):  # with --dist loadgroup, one suite's tests share a process
+        item.add_marker(pytest.mark.xdist_group(registry.REGISTRY[marker.args[0]].suite))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -684,20 +688,51 @@ def _seed(config: pytest.Config) -> int | str | None:
     return int(seed) if isinstance(seed, str) and seed.isdigit() else seed
 
 
+def _session_record(config: pytest.Config) -> dict[str, Any] | None:
+    """The target and what this process's harness session created, changed and cleaned up there."""
+    session = config.stash.get(_SESSION, None)
+    if session is None:
+        return None
+    return {"target": config.stash[_RESULTS].target, "created": list(session.created), "changed": list(session.changed),
+            "cleanup": session.cleanup}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist's controller: keep what a finished worker's session did on the target."""
+    record = getattr(node, "workeroutput", {}).get(_WORKER_KEY)
+    if record:
+        node.config.stash.setdefault(_WORKERS, []).append(record)
+
+
+def _sessions(config: pytest.Config) -> list[dict[str, Any]]:
+    """This process's session record, or under pytest-xdist every worker's."""
+    own = _session_record(config)
+    return [own] if own is not None else list(config.stash.get(_WORKERS, []))
+
+
+def _merged_cleanup(records: list[dict[str, Any]]) -> dict[str, Any] | None:
+    done = [r["cleanup"] for r in records if r.get("cleanup") is not None]
+    if not done:
+        return None
+    return {"undone": sum(c.get("undone", 0) for c in done), "left": [x for c in done for x in c.get("left", [])]}
+
+
 def run_summary(config: pytest.Config) -> dict[str, Any]:
     """The run's results as the summary.json document (redacted: it feeds summary.json, report.html and the console)."""
     res: Results = config.stash[_RESULTS]
-    session = config.stash.get(_SESSION, None)
+    records = _sessions(config)
+    targets = list(dict.fromkeys(r["target"] for r in records if r.get("target")))
     return report_summary.build(
         res.checks.values(),
-        target=res.target,
+        target=res.target or ", ".join(targets) or target_name(config),
         seed=_seed(config),
         strict=bool(config.getoption("--lti-strict")),
         duration_s=time.time() - res.started,
         unlinked_failures=res.unlinked_failures,
-        created=list(session.created) if session is not None else [],
-        changed=list(session.changed) if session is not None else [],
-        cleanup=session.cleanup if session is not None else None,
+        created=[x for r in records for x in r["created"]],
+        changed=list(dict.fromkeys(x for r in records for x in r["changed"])),
+        cleanup=_merged_cleanup(records),
         baseline=config.stash.get(_BASELINE, None),
         baseline_file=config.getoption("--lti-baseline") or "",
     )
@@ -706,6 +741,9 @@ def run_summary(config: pytest.Config) -> dict[str, Any]:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     res: Results = config.stash[_RESULTS]
+    record = _session_record(config)
+    if record is not None and hasattr(config, "workeroutput"):  # a pytest-xdist worker: tell the controller
+        config.workeroutput[_WORKER_KEY] = record
     if not res.checks and not res.unlinked_failures:
         return
     doc = run_summary(config)

@@ -29,7 +29,7 @@ class RunOptions:
     shrink: bool = True
     faults: list[str] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)
-    workers: str | None = None
+    workers: str | None = None  # "N" or "auto"; None: one process per core, up to one per suite (see :func:`worker_count`)
     verbose: bool = False
     deadline: float | None = None  # seconds for the whole run; checks not finished by then end as error
     extra: list[str] = field(default_factory=list)
@@ -37,6 +37,23 @@ class RunOptions:
     cleanup: bool = False  # at the end, remove what the run created on the target (harness.cleanup)
     level: str | None = None  # run only the checks of this level (pytest's -m required|recommended)
     max_failures: int | None = None  # stop after N failed tests (pytest's --maxfail)
+
+
+def worker_count(opts: RunOptions, suites: list[str]) -> int:
+    """How many processes run the tests: ``-n N`` as given (``auto``: one per core), by default one per core;
+    never more than the suites the selection spans (a suite's tests share a process). 1 runs without pytest-xdist."""
+    cores = os.cpu_count() or 1
+    if opts.workers is None or opts.workers == "auto":
+        wanted = cores
+    elif opts.workers.isdigit() and int(opts.workers) >= 1:
+        wanted = int(opts.workers)
+    else:
+        raise ValueError(f"-n/--workers must be a whole number of processes (1 or more) or 'auto', not {opts.workers!r}")
+    if opts.checks:
+        from .checks import load_all
+
+        suites = sorted({c.suite for c in load_all(suites) if c.id in set(opts.checks)}) or suites
+    return max(1, min(wanted, len(suites)))
 
 
 def pytest_args(opts: RunOptions) -> list[str]:
@@ -78,8 +95,9 @@ def pytest_args(opts: RunOptions) -> list[str]:
         args.append(f"--lti-baseline={opts.baseline}")
     if opts.cleanup:
         args.append("--lti-cleanup")
-    if opts.workers:
-        args += ["-n", opts.workers]
+    workers = worker_count(opts, chosen)
+    if workers > 1:  # each suite's tests stay in one process: suites that switch account-wide state never overlap themselves
+        args += ["-n", str(workers), "--dist", "loadgroup"]
     if opts.level:
         args += ["-m", opts.level]
     if opts.max_failures is not None:

@@ -66,7 +66,9 @@ def run_harness(tmp_path: Path):
 
     def _run(*args: str, env: dict[str, str] | None = None) -> RunResult:
         report_dir = tmp_path / f"report-{len(list(tmp_path.iterdir()))}"
-        proc = cli("run", "--report-dir", str(report_dir), *args, env=env, cwd=tmp_path)
+        head = list(args[: args.index("--")] if "--" in args else args)
+        one = [] if {"-n", "--workers"} & set(head) else ["-n", "1"]  # the project's tests already spread over the cores
+        proc = cli("run", "--report-dir", str(report_dir), *one, *args, env=env, cwd=tmp_path)
         return RunResult(proc.returncode, proc.stdout, proc.stderr, report_dir)
 
     return _run

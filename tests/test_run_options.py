@@ -66,3 +66,15 @@ def test_html_labels_only_for_harness_runs():
     assert not is_harness_run(Config(["tests/test_mine.py"]))
     assert is_harness_run(Config(["lti_harness.suites.registration"]))
     assert is_harness_run(Config(["tests"], **{"--lti-report-dir": "out"}))
+
+
+def test_parallel_run_keeps_verdicts_and_what_each_worker_did(run_harness):
+    """``-n 2`` (pytest-xdist): the same verdicts as one process, a failure still fails the run, and the
+    summary keeps each worker's target and what its session created there."""
+    faulty = ["--suite", "registration", "--suite", "tool_side", "--examples", "2", "--seed", "3", "--fault", "accept-reused-token"]
+    single, parallel = run_harness(*faulty), run_harness(*faulty, "-n", "2")
+    assert parallel.outcomes() == single.outcomes() and parallel.failed() == {"DR-014"}, parallel.stdout[-2000:]
+    assert parallel.code == single.code == 0  # DR-014 is recommended
+    assert "127.0.0.1" in parallel.summary["target"] and "(none)" not in parallel.stdout
+    made = parallel.summary["created_on_target"]
+    assert any("via POST" in line for line in made) and any("dynamic registration" in line for line in made)
