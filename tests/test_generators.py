@@ -6,12 +6,23 @@ from __future__ import annotations
 from hypothesis import given, settings
 
 from lti_harness.harness import openapi, schemas
+from lti_harness.suites.bodies import registration_bodies
 
 
 @settings(max_examples=60, deadline=None)
 @given(body=openapi.body_strategy("/api/lti/registrations", "POST"))
 def test_generated_registration_bodies_are_valid(body):
     assert schemas.errors("registration_request", body) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=registration_bodies())
+def test_built_registration_bodies_are_valid(body):
+    assert schemas.errors("registration_request", body) == []
+
+
+def test_registration_bodies_are_built_once():
+    assert registration_bodies() is registration_bodies()
 
 
 @settings(max_examples=30, deadline=None)

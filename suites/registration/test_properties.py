@@ -1,5 +1,5 @@
-"""Property-based registration checks: bodies generated from the request schema (through
-schemathesis's generator over the OpenAPI document) and targeted mutations of them."""
+"""Property-based registration checks: bodies generated from the request schema (built directly from
+its lists, see suites.bodies) and targeted mutations of them."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from typing import Any, Callable
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from lti_harness.harness import dynreg, openapi, schemas
+from lti_harness.harness import dynreg, schemas
 from lti_harness.harness.checks import check
 from lti_harness.harness.client import json_body
 from lti_harness.harness.pbt import TargetGuard
 from lti_harness.harness.results import precondition
+from lti_harness.suites.bodies import registration_bodies
 from lti_harness.vocab import TOOL_CONFIG
 
 TC = TOOL_CONFIG
@@ -20,7 +21,7 @@ REQUIRED = ["application_type", "grant_types", "response_types", "redirect_uris"
 URI_FIELDS = ["initiate_login_uri", "jwks_uri"]
 BAD_URIS = ["ftp://tool.example/x", "not a uri", "javascript:alert(1)", "//tool.example/no-scheme", "mailto:someone@tool.example"]
 
-valid_bodies = openapi.body_strategy("/api/lti/registrations", "POST")
+valid_bodies = registration_bodies()
 
 
 def _drop(field: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
@@ -59,6 +60,9 @@ MUTATIONS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "unknown scope": lambda b: dynreg.mutated(b, ("scope",), ((b.get("scope") or "") + " https://example.invalid/scope/x").strip()),
     "body is a JSON list": lambda b: [b],
 }
+
+
+MUTATED = st.tuples(valid_bodies, st.sampled_from(sorted(MUTATIONS)))
 
 
 def _property(strategy, body_fn) -> None:
@@ -121,4 +125,4 @@ def test_mutated_registrations_are_refused(platform, endpoints, new_token):
         problems = schemas.errors("canvas_error", json_body(response))
         assert not problems, f"mutation {mutation!r}: the {response.status_code} body is not a documented error shape"
 
-    _property(st.tuples(valid_bodies, st.sampled_from(sorted(MUTATIONS))), refused)
+    _property(MUTATED, refused)

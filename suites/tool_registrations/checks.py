@@ -104,7 +104,8 @@ define(
     needs=API,
     kind="property",
     description="A hypothesis RuleBasedStateMachine keeps the registrations the tool must hold; a create reusing an issuer and "
-    "client ID must get 409; after every step the paged list must equal the model.",
+    "client ID must get 409; after every step the registration it created or updated must read back as the model holds it, "
+    "and the paged list must equal the model at the start of every run and every 4 steps; each run deletes what it created.",
 )
 define(
     id="TREG-012",

@@ -14,7 +14,7 @@ from schemathesis import checks as sc
 
 from lti_harness.harness import openapi
 from lti_harness.harness.checks import check
-from lti_harness.harness.client import json_body
+from lti_harness.harness.client import TargetError, json_body
 from lti_harness.harness.pbt import TargetGuard
 from lti_harness.harness.plugin import not_applicable
 
@@ -60,23 +60,40 @@ UPDATABLE = st.fixed_dictionaries({}, optional={
 })
 
 
+LIST_EVERY = 4  # steps between two comparisons of the whole paged list with the model
+
+
 def machine_for(api: ToolApi) -> type[RuleBasedStateMachine]:
     class Registrations(RuleBasedStateMachine):
-        """The model: registration id → the fields the tool must hold."""
+        """The model: registration id → the fields the tool must hold. After every step the registration
+        the step touched reads back as the model holds it; the whole paged list is compared with the model
+        at the opening and every ``LIST_EVERY`` steps. Each run deletes what it created when it ends, so
+        the list stays short however many runs there are."""
 
         def __init__(self) -> None:
             super().__init__()
             self.model: dict[str, dict[str, Any]] = {}  # in creation order
             self.tag = uuid.uuid4().hex[:8]  # this run's registrations only (earlier runs' stay apart)
+            self.touched: str | None = None
+            self.steps = 0
 
         @initialize()
         def opening(self) -> None:
             """Every run meets each rule once: three creates, a partial update, a duplicate."""
             for issuer, client in ((ISSUERS[0], "A"), (ISSUERS[1], "A"), (ISSUERS[0], "B")):
                 self.create(issuer, client)
+                self.touched_equals_model()
             self.update_one(next(iter(self.model)), {"name": "Opened"})
+            self.touched_equals_model()
             self.create(ISSUERS[0], "A")
-            self.tool_equals_model()
+            self.list_equals_model()
+
+        def teardown(self) -> None:
+            for reg_id in self.model:
+                try:
+                    api.delete(reg_id)
+                except TargetError:
+                    pass  # still in api.created: the check's cleanup tries again and reports it
 
         def _pair_taken(self, issuer: str, client: str, but: str | None = None) -> bool:
             return any(r["platformIssuer"] == issuer and r["clientId"] == client and i != but for i, r in self.model.items())
@@ -95,6 +112,7 @@ def machine_for(api: ToolApi) -> type[RuleBasedStateMachine]:
             made = json_body(response)
             api.created.append(made["id"])
             self.model[made["id"]] = {k: sent.get(k) for k in FIELDS} | {"status": "active"}
+            self.touched = made["id"]
 
         @precondition(lambda self: self.model)
         @rule(data=st.data(), changes=UPDATABLE)
@@ -106,24 +124,35 @@ def machine_for(api: ToolApi) -> type[RuleBasedStateMachine]:
             note(f"update {reg_id[:8]} {changes} -> {response.status_code}")
             assert response.status_code == 200, f"a partial update answered {response.status_code}: {response.text[:200]}"
             self.model[reg_id].update(changes)
+            self.touched = reg_id
 
         @precondition(lambda self: self.model)
         @rule(data=st.data())
         def delete(self, data: st.DataObject) -> None:
             reg_id = data.draw(st.sampled_from(list(self.model)))
-            response = api.request("DELETE", f"/{reg_id}")
+            response = api.delete(reg_id)
             note(f"delete {reg_id[:8]} -> {response.status_code}")
             assert response.status_code == 200, f"DELETE answered {response.status_code}"
             del self.model[reg_id]
 
+        def touched_equals_model(self) -> None:
+            reg_id, self.touched = self.touched, None
+            if reg_id is None:
+                return
+            got = json_body(api.get(reg_id))
+            differs = {k: (v, got.get(k)) for k, v in self.model[reg_id].items() if got.get(k) != v}
+            assert not differs, f"registration {reg_id[:8]} differs from the model: {differs}"
+
+        def list_equals_model(self) -> None:
+            listed = {r["id"] for r in api.list_all(take=2) if str(r.get("clientId", "")).startswith(self.tag)}
+            assert listed == set(self.model), f"the list holds {len(listed)} of this run's registrations, the model {len(self.model)}"
+
         @invariant()
         def tool_equals_model(self) -> None:
-            listed = {r["id"]: r for r in api.list_all(take=2) if str(r.get("clientId", "")).startswith(self.tag)}
-            assert set(listed) == set(self.model), f"the list holds {len(listed)} of this run's registrations, the model {len(self.model)}"
-            for reg_id, want in self.model.items():
-                got = json_body(api.get(reg_id))
-                differs = {k: (v, got.get(k)) for k, v in want.items() if got.get(k) != v}
-                assert not differs, f"registration {reg_id[:8]} differs from the model: {differs}"
+            self.steps += 1
+            self.touched_equals_model()
+            if self.steps % LIST_EVERY == 0:
+                self.list_equals_model()
 
     return Registrations
 
