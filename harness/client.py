@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlsplit
 import httpcore
 import httpx
 
-from . import redact
+from . import redact, transports
 from .results import ERROR, CannotTest
 
 DEFAULT_TIMEOUT = 10.0
@@ -214,15 +214,9 @@ class _DeadlineBackend(httpcore.NetworkBackend):
 
 
 def _transport(verify: bool, deadline: _Deadline) -> httpx.BaseTransport:
-    """An httpx transport whose sockets honour the per-request deadline."""
-    transport = httpx.HTTPTransport(verify=verify)
-    if not isinstance(getattr(transport, "_pool", None), httpcore.ConnectionPool):
-        return transport  # an httpx that builds its pool otherwise: the deadline is then checked between body chunks only
-    transport._pool = httpcore.ConnectionPool(  # the same pool httpx builds, with the deadline-aware backend
-        ssl_context=httpx.create_ssl_context(verify=verify), max_connections=100, max_keepalive_connections=20,
-        keepalive_expiry=5.0, network_backend=_DeadlineBackend(deadline),
-    )
-    return transport
+    """An httpx transport whose sockets honour the per-request deadline; its TLS context is built on the
+    first https connection (plain HTTP never loads the CA bundle)."""
+    return transports.transport(verify=verify, network_backend=_DeadlineBackend(deadline))
 
 
 def _size(n: int) -> str:

@@ -2,20 +2,27 @@
 registration): the host is resolved first and every address it resolves to is checked, the
 connection goes to a checked address (no second lookup an attacker could answer differently), no
 redirect is followed, the body is read with a cap that counts decompressed bytes (a compression
-bomb is refused after at most ``max_bytes`` of output), and the whole exchange has one deadline."""
+bomb is refused after at most ``max_bytes`` of output), and the whole exchange has one deadline.
+An app fetches through its own :class:`Fetcher` (one HTTP client, reused, closed with the app); its TLS
+context is built only for an https fetch."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import json
 import socket
+import weakref
 import zlib
 from dataclasses import dataclass
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any, AsyncIterator
 from urllib.parse import urlsplit
 
 import httpx
+
+from . import transports
 
 MAX_BYTES = 256 * 1024
 DEADLINE = 5.0
@@ -132,6 +139,50 @@ async def read_capped(chunks: AsyncIterator[bytes], encoding: str, max_bytes: in
     return bytes(out)
 
 
+def new_client() -> httpx.AsyncClient:
+    """An HTTP client for outbound fetches: no redirects followed, no cookies kept, no proxy or
+    certificate settings taken from the environment, a TLS context only once an https URL is fetched."""
+    return httpx.AsyncClient(transport=transports.async_transport(trust_env=False), follow_redirects=False, trust_env=False,
+                             cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])))
+
+
+class Fetcher:
+    """The outbound HTTP client of one app, made on its first fetch and reused by every later one
+    (one per event loop: a client's connections belong to the loop that opened them)."""
+
+    def __init__(self) -> None:
+        self._clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = weakref.WeakKeyDictionary()
+
+    def client(self) -> httpx.AsyncClient:
+        """The client of the running event loop."""
+        loop = asyncio.get_running_loop()
+        client = self._clients.get(loop)
+        if client is None or client.is_closed:
+            client = self._clients[loop] = new_client()
+        return client
+
+    async def fetch(self, url: str, **options: Any) -> Fetched:
+        """:func:`fetch` through this app's client."""
+        return await fetch(url, via=self, **options)
+
+    async def aclose(self) -> None:
+        """Close the running loop's client (the clients of other loops went with their loops)."""
+        client = self._clients.pop(asyncio.get_running_loop(), None)
+        if client is not None:
+            await client.aclose()
+
+
+@contextlib.asynccontextmanager
+async def closing(app: Any) -> AsyncIterator[None]:
+    """An app's lifespan that closes its :class:`Fetcher` (``app.state.outbound``) when the app shuts down."""
+    try:
+        yield
+    finally:
+        fetcher = getattr(app.state, "outbound", None)
+        if isinstance(fetcher, Fetcher):
+            await fetcher.aclose()
+
+
 async def fetch(
     url: str,
     *,
@@ -141,38 +192,55 @@ async def fetch(
     loopback_only: bool = True,
     max_bytes: int = MAX_BYTES,
     deadline: float = DEADLINE,
+    via: Fetcher | None = None,
 ) -> Fetched:
-    """One request to ``url`` under the rules of this module; ``FetchRefused`` says why it did not succeed.
-    A redirect is returned as it is (never followed)."""
+    """One request to ``url`` under the rules of this module, through ``via``'s client (else a client
+    of its own); ``FetchRefused`` says why it did not succeed. A redirect is returned as it is (never followed)."""
     try:
-        return await asyncio.wait_for(_fetch(url, method, dict(headers or {}), json_body, loopback_only, max_bytes, deadline), deadline)
+        return await asyncio.wait_for(_fetch(url, method, dict(headers or {}), json_body, loopback_only, max_bytes, deadline, via), deadline)
     except asyncio.TimeoutError:
         raise FetchRefused(f"no complete answer within {deadline:g} s") from None
 
 
-async def _fetch(url: str, method: str, headers: dict[str, str], json_body: Any, loopback_only: bool, max_bytes: int, deadline: float) -> Fetched:
-    scheme, host, port = check_url(url)
+def addressed(url: str, host: str, address: str | None, headers: dict[str, str]) -> tuple[httpx.URL, dict[str, Any]]:
+    """The request target for ``url`` sent to the checked ``address`` of its ``host`` (None: to the host
+    itself), and its extensions; ``headers`` gain the original Host. An https connection to an address
+    carries the host name as SNI and is closed after its answer, so no fetch for another name reuses it."""
     target = httpx.URL(url)
-    extensions: dict[str, Any] = {}
-    if loopback_only:
-        address = await resolve(host, port, loopback_only)
-        headers.setdefault("Host", target.netloc.decode("ascii"))
-        target = target.copy_with(host=address)
-        if scheme == "https":
-            extensions["sni_hostname"] = host
+    if address is None:
+        return target, {}
+    headers.setdefault("Host", target.netloc.decode("ascii"))
+    if target.scheme != "https":
+        return target.copy_with(host=address), {}
+    headers["Connection"] = "close"
+    return target.copy_with(host=address), {"sni_hostname": host}
+
+
+async def _fetch(url: str, method: str, headers: dict[str, str], json_body: Any, loopback_only: bool, max_bytes: int, deadline: float,
+                 via: Fetcher | None) -> Fetched:
+    _, host, port = check_url(url)
+    address = await resolve(host, port, loopback_only) if loopback_only else None
+    target, extensions = addressed(url, host, address, headers)
     headers.setdefault("Accept-Encoding", "identity")
     try:
-        async with httpx.AsyncClient(timeout=deadline, follow_redirects=False, trust_env=False) as client:
-            request = client.build_request(method, target, headers=headers, json=json_body, extensions=extensions)
-            response = await client.send(request, stream=True)
-            try:
-                declared = response.headers.get("content-length", "")
-                encoding = response.headers.get("content-encoding", "")
-                if declared.isascii() and declared.isdigit() and int(declared) > max_bytes and encoding.strip().lower() in ("", "identity"):
-                    raise FetchRefused(f"the answer is larger than {max_bytes} bytes")
-                body = await read_capped(response.aiter_raw(), encoding, max_bytes)
-            finally:
-                await response.aclose()
+        if via is not None:
+            return await _exchange(via.client(), method, target, headers, json_body, extensions, max_bytes, deadline)
+        async with new_client() as client:
+            return await _exchange(client, method, target, headers, json_body, extensions, max_bytes, deadline)
     except (httpx.HTTPError, OSError, zlib.error) as exc:
         raise FetchRefused(f"{host} could not be reached or answered badly ({type(exc).__name__})") from None
+
+
+async def _exchange(client: httpx.AsyncClient, method: str, target: httpx.URL, headers: dict[str, str], json_body: Any,
+                    extensions: dict[str, Any], max_bytes: int, deadline: float) -> Fetched:
+    request = client.build_request(method, target, headers=headers, json=json_body, extensions=extensions, timeout=deadline)
+    response = await client.send(request, stream=True)
+    try:
+        declared = response.headers.get("content-length", "")
+        encoding = response.headers.get("content-encoding", "")
+        if declared.isascii() and declared.isdigit() and int(declared) > max_bytes and encoding.strip().lower() in ("", "identity"):
+            raise FetchRefused(f"the answer is larger than {max_bytes} bytes")
+        body = await read_capped(response.aiter_raw(), encoding, max_bytes)
+    finally:
+        await response.aclose()
     return Fetched(response.status_code, response.headers, body)

@@ -29,7 +29,7 @@ class _QuietServer(uvicorn.Server):
 
 def start(app: Any, host: str = "127.0.0.1", port: int = 0, timeout: float = 10.0) -> RunningServer:
     """Serve ``app`` on ``host:port`` (0 picks a free port) and wait until it accepts connections."""
-    config = uvicorn.Config(app, host=host, port=port, log_level="error", access_log=False, lifespan="off", timeout_graceful_shutdown=1)
+    config = uvicorn.Config(app, host=host, port=port, log_level="error", access_log=False, lifespan="auto", timeout_graceful_shutdown=1)
     server = _QuietServer(config)
 
     def run() -> None:

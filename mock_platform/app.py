@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
-from lti_harness.harness import inbound
+from lti_harness.harness import inbound, outbound
 from lti_harness.harness.statedb import FlushBeforeResponse
 
 from . import ags, courses_admin, devkeys, dynreg, outcomes, registrations_admin, rest, testing, token_endpoint, web
@@ -50,7 +50,9 @@ def create_app(config: PlatformConfig | None = None, store: Store | None = None)
             HTTPException: web.http_error_response,
             Exception: web.internal_error_response,
         },
+        lifespan=outbound.closing,
     )
+    app.state.outbound = outbound.Fetcher()  # its outbound HTTP client (JWKS of client assertions), closed on shutdown
     app.state.throttle = ags.Throttle(high_water_mark=config.throttle_high_water_mark)
     if store is None:  # a state file that is in use or not a platform's raises StateFileError
         store = SqliteStore(config.db) if config.db else MemoryStore()

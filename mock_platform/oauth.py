@@ -134,16 +134,7 @@ class _CachedJwks:
 
 
 _jwks_cache: dict[str, _CachedJwks] = {}
-_http_clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient]" = weakref.WeakKeyDictionary()
-
-
-def _http_client() -> httpx.AsyncClient:
-    """One HTTP client per event loop, reused by every JWKS fetch (building one costs more than the fetch)."""
-    loop = asyncio.get_running_loop()
-    client = _http_clients.get(loop)
-    if client is None or client.is_closed:
-        client = _http_clients[loop] = httpx.AsyncClient(timeout=5.0, follow_redirects=False, trust_env=False)
-    return client
+_fetcher = outbound.Fetcher()  # JWKS fetches of a platform that passes no fetcher of its own
 
 
 def _max_age(cache_control: str) -> float | None:
@@ -153,22 +144,17 @@ def _max_age(cache_control: str) -> float | None:
     return float(found.group(1)) if found else None
 
 
-async def _download_jwks(url: str, loopback_only: bool) -> tuple[dict[str, Any], float]:
+async def _download_jwks(url: str, loopback_only: bool, fetcher: outbound.Fetcher) -> tuple[dict[str, Any], float]:
     """The JWKS document at ``url`` and how long it may be cached, under :mod:`harness.outbound`'s rules
     (every resolved address checked and connected to directly, no redirect, a body cap that counts
-    decompressed bytes) through the shared client."""
-    scheme, host, port = outbound.check_url(url)
-    target = httpx.URL(url)
+    decompressed bytes) through the app's client."""
+    _, host, port = outbound.check_url(url)
     headers = {"Accept": "application/json", "Accept-Encoding": "identity"}
-    extensions: dict[str, Any] = {}
-    if loopback_only:
-        address = await outbound.resolve(host, port, loopback_only)
-        headers["Host"] = target.netloc.decode("ascii")
-        target = target.copy_with(host=address)
-        if scheme == "https":
-            extensions["sni_hostname"] = host
-    client = _http_client()
-    response = await client.send(client.build_request("GET", target, headers=headers, extensions=extensions), stream=True)
+    address = await outbound.resolve(host, port, loopback_only) if loopback_only else None
+    target, extensions = outbound.addressed(url, host, address, headers)
+    client = fetcher.client()
+    request = client.build_request("GET", target, headers=headers, extensions=extensions, timeout=JWKS_FETCH_DEADLINE)
+    response = await client.send(request, stream=True)
     try:
         declared = response.headers.get("content-length", "")
         encoding = response.headers.get("content-encoding", "")
@@ -184,7 +170,7 @@ async def _download_jwks(url: str, loopback_only: bool) -> tuple[dict[str, Any],
     return document, JWKS_TTL if ttl is None else min(ttl, JWKS_TTL)
 
 
-async def _fetch_jwks(url: str, loopback_only: bool, *, fresh: bool = False) -> tuple[dict[str, Any], bool]:
+async def _fetch_jwks(url: str, loopback_only: bool, fetcher: outbound.Fetcher, *, fresh: bool = False) -> tuple[dict[str, Any], bool]:
     """The JWKS at ``url`` and whether it was fetched just now. A cached copy younger than its TTL is used
     unless ``fresh`` asks for a new one (an unknown kid), which happens at most once per ``JWKS_REFETCH_GAP``."""
     if loopback_only and _refused_literal(url):
@@ -194,7 +180,7 @@ async def _fetch_jwks(url: str, loopback_only: bool, *, fresh: bool = False) -> 
     if cached is not None and now < cached.expires_at and not (fresh and now - cached.fetched_at >= JWKS_REFETCH_GAP):
         return cached.document, False
     try:
-        document, ttl = await asyncio.wait_for(_download_jwks(url, loopback_only), JWKS_FETCH_DEADLINE)
+        document, ttl = await asyncio.wait_for(_download_jwks(url, loopback_only, fetcher), JWKS_FETCH_DEADLINE)
     except outbound.AddressRefused as exc:
         raise OAuthError(400, "invalid_request", f"JWK Error: {exc}") from None
     except outbound.FetchRefused as exc:
@@ -248,7 +234,8 @@ def _b64decode(part: str) -> bytes:
     return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
 
 
-async def _verify_signature(assertion: str, header: dict[str, Any], key: DeveloperKey, active: Collection[str], loopback_only: bool) -> None:
+async def _verify_signature(assertion: str, header: dict[str, Any], key: DeveloperKey, active: Collection[str], loopback_only: bool,
+                            fetcher: outbound.Fetcher) -> None:
     """RS256 against the key's public JWK, or the JWKS at its URL (``kid`` chooses the key there)."""
     alg = header.get("alg")
     if alg == "none" and faults.on(active, faults.ACCEPT_ALG_NONE):
@@ -270,14 +257,14 @@ async def _verify_signature(assertion: str, header: dict[str, Any], key: Develop
         except (ValueError, KeyError, TypeError):
             raise OAuthError(400, "invalid_request", "JWK Error: Invalid JSON") from None
     elif key.public_jwk_url:
-        jwks, fresh = await _fetch_jwks(key.public_jwk_url, loopback_only)
+        jwks, fresh = await _fetch_jwks(key.public_jwk_url, loopback_only, fetcher)
         try:
             try:
                 public = public_key_from_jwks(jwks, header.get("kid"))
             except (KeyError, ValueError):
                 if fresh:
                     raise
-                jwks, _ = await _fetch_jwks(key.public_jwk_url, loopback_only, fresh=True)  # a key added since
+                jwks, _ = await _fetch_jwks(key.public_jwk_url, loopback_only, fetcher, fresh=True)  # a key added since
                 public = public_key_from_jwks(jwks, header.get("kid"))
         except (KeyError, ValueError):
             if faults.on(active, faults.ACCEPT_UNKNOWN_KID):
@@ -296,7 +283,8 @@ async def _verify_signature(assertion: str, header: dict[str, Any], key: Develop
 async def grant_client_credentials(form: dict[str, str], *, active: Collection[str], **context: Any) -> dict[str, Any]:
     """Run the LTI client-credentials grant; return the token response or raise ``OAuthError``.
 
-    ``context``: ``store``, ``token_url``, ``audiences``, ``issuer``, ``signing_key``, ``loopback_only``."""
+    ``context``: ``store``, ``token_url``, ``audiences``, ``issuer``, ``signing_key``, ``loopback_only``, and
+    ``fetcher``: the app's :class:`harness.outbound.Fetcher` for JWKS URLs."""
     try:
         return await _grant(form, active=active, **context)
     except OAuthError as exc:
@@ -316,6 +304,7 @@ async def _grant(
     signing_key: KeyPair,
     active: Collection[str],
     loopback_only: bool = True,
+    fetcher: outbound.Fetcher | None = None,
 ) -> dict[str, Any]:
     assertion = form.get("client_assertion")
     if form.get("client_assertion_type") != ASSERTION_TYPE or not assertion:
@@ -363,7 +352,7 @@ async def _grant(
         problems.append("the 'jti' must be a non-empty string")
     if problems:
         raise OAuthError(400, "invalid_request", " | ".join(problems))
-    await _verify_signature(assertion, header, key, active, loopback_only)
+    await _verify_signature(assertion, header, key, active, loopback_only, fetcher or _fetcher)
     if not faults.on(active, faults.ASSERTION_JTI_REPLAY_ACCEPTED):
         # only an authentic assertion is remembered, so nobody can use up another client's jti
         replays = _jti_log(store)

@@ -11,6 +11,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from lti_harness.harness import outbound
+
 from . import faults, forms, oauth, userauth, web
 from .config import Platform
 
@@ -30,7 +32,7 @@ async def _form(request: Request) -> dict[str, str]:
         raise web.Refusal(400, {"error": "invalid_request", "error_description": str(exc)}) from None
 
 
-async def _grant(form: dict[str, str], platform: Platform, base: str) -> dict[str, Any]:
+async def _grant(form: dict[str, str], platform: Platform, base: str, fetcher: outbound.Fetcher) -> dict[str, Any]:
     """The token response for the form's ``grant_type``, or ``OAuthError``."""
     grant_type = form.get("grant_type")
     if grant_type == "authorization_code":
@@ -51,6 +53,7 @@ async def _grant(form: dict[str, str], platform: Platform, base: str) -> dict[st
         signing_key=platform.signing_key,
         active=platform.config.faults,
         loopback_only=platform.config.jwks_loopback_only,
+        fetcher=fetcher,
     )
 
 
@@ -59,7 +62,7 @@ async def token(request: Request) -> Response:
     platform = web.platform_of(request)
     form = await _form(request)
     try:
-        body = await _grant(form, platform, web.base_url(request))
+        body = await _grant(form, platform, web.base_url(request), request.app.state.outbound)
     except oauth.OAuthError as exc:
         raise _refusal(exc) from None
     return web.json_response(body, headers=web.NO_STORE)

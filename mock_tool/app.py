@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from lti_harness.harness import inbound, keys
+from lti_harness.harness import inbound, keys, outbound
 
 from . import dynreg, launch, registrations
 from .config import ToolConfig, config_of
@@ -49,7 +49,9 @@ def create_app(config: ToolConfig | None = None) -> Starlette:
     config.faults = check_names(config.faults)
     routes = [Route(JWKS_PATH, jwks), Route(TOOL_JWKS_PATH, jwks), Route("/health", health), *registrations.ROUTES, *launch.ROUTES, *dynreg.ROUTES]
     limits = Middleware(inbound.InputLimits, limits=LIMITS, error=registrations.error)
-    app = Starlette(routes=routes, middleware=[limits], exception_handlers={HTTPException: _not_found, Exception: _internal})
+    app = Starlette(routes=routes, middleware=[limits], exception_handlers={HTTPException: _not_found, Exception: _internal},
+                    lifespan=outbound.closing)
+    app.state.outbound = outbound.Fetcher()  # its outbound HTTP client (platform JWKS of launches), closed on shutdown
     app.state.config = config
     app.state.registrations = registrations.RegistrationStore()
     app.state.launch_states = {}  # login state → its nonce and registration (mock_tool.launch bounds it)

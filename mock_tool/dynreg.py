@@ -111,7 +111,7 @@ async def initiate(request: Request) -> Response:
     headers = {"Accept": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    fetch = {"loopback_only": config.loopback_only, "max_bytes": MAX_BODY}
+    fetch = {"loopback_only": config.loopback_only, "max_bytes": MAX_BODY, "via": request.app.state.outbound}
     try:
         found = await outbound.fetch(oidc_url, headers=headers, **fetch)
         platform = _json(found) if found.status == 200 else None

@@ -91,11 +91,11 @@ async def login(request: Request) -> Response:
     return RedirectResponse(f"{reg['platformAuthorizationEndpoint']}?{urlencode(query)}", status_code=302)
 
 
-async def _platform_key(url: str, kid: str | None, loopback_only: bool) -> Any:
-    """The platform's public key ``kid`` from its JWKS, fetched under :mod:`harness.outbound`'s rules
-    (resolved addresses checked, no redirect, a decompressed-size cap, one deadline)."""
+async def _platform_key(url: str, kid: str | None, loopback_only: bool, fetcher: outbound.Fetcher) -> Any:
+    """The platform's public key ``kid`` from its JWKS, fetched through the app's client under
+    :mod:`harness.outbound`'s rules (resolved addresses checked, no redirect, a decompressed-size cap, one deadline)."""
     try:
-        fetched = await outbound.fetch(url, headers={"Accept": "application/json"}, loopback_only=loopback_only, max_bytes=MAX_JWKS)
+        fetched = await fetcher.fetch(url, headers={"Accept": "application/json"}, loopback_only=loopback_only, max_bytes=MAX_JWKS)
         document = fetched.json()
     except outbound.FetchRefused as exc:
         raise ValueError(f"the platform JWKS could not be fetched: {exc}") from None
@@ -138,7 +138,7 @@ async def launch(request: Request) -> Response:
         else:
             if header.get("alg") != "RS256":
                 return _refuse(401, "id_token must be RS256")
-            key = await _platform_key(reg["platformJwksUrl"], header.get("kid"), config.loopback_only)
+            key = await _platform_key(reg["platformJwksUrl"], header.get("kid"), config.loopback_only, request.app.state.outbound)
             claims = jwt.decode(token, key, algorithms=["RS256"], audience=reg["clientId"], issuer=reg["platformIssuer"], options=options)
     except (jwt.PyJWTError, KeyError, ValueError, httpx.HTTPError) as exc:
         if config.has(faults.REFUSE_WITH_500):

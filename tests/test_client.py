@@ -6,6 +6,7 @@ import asyncio
 import gzip
 import secrets
 import socket
+import ssl
 import time
 import zlib
 
@@ -231,3 +232,19 @@ def test_issued_jwts_are_not_remembered_one_by_one():
     echoed = f"401 Invalid credentials: Bearer-less echo {token} and {token[:40]}…"
     assert token[:20] not in redact.text(echoed)
     assert "refresh-not-a-jwt-0001" not in redact.text("echo refresh-not-a-jwt-0001")
+
+
+def test_plain_http_never_builds_a_tls_context(url, monkeypatch):
+    """Loading the CA bundle costs more than a plain-HTTP exchange: the client builds its TLS context on
+    its first https connection, once."""
+    built: list[object] = []
+    real = ssl.create_default_context
+    monkeypatch.setattr(ssl, "create_default_context", lambda *a, **k: built.append(1) or real(*a, **k))
+    with Client(timeout=2) as client:
+        for _ in range(3):
+            assert json_body(client.get(f"{url}/echo"))["keys"]
+        assert built == []
+        for _ in range(2):
+            with pytest.raises(TargetUnreachable):
+                client.get(f"https://127.0.0.1:{closed_port()}/x")
+    assert len(built) == 1

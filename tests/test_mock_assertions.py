@@ -1,12 +1,15 @@
 """The mock platform's token endpoint refuses what the documents say it must (an assertion whose iss is not
 the client id, a replayed jti, an exp far ahead) unless a fault says otherwise, and fetches a key's JWKS
-once per URL for a short time, again when a kid is unknown, only from loopback addresses."""
+once per URL for a short time, again when a kid is unknown, only from loopback addresses, through one
+HTTP client per served app that keeps no cookies and is closed with the app."""
 
 from __future__ import annotations
 
+import ssl
 import time
 from typing import Any
 
+import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -15,7 +18,7 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from lti_harness import mock_platform
-from lti_harness.harness import keys
+from lti_harness.harness import keys, outbound, servers
 from lti_harness.mock_platform import oauth
 
 ADMIN = {"Authorization": "Bearer admin-secret"}
@@ -30,14 +33,14 @@ def make(*faults: str) -> TestClient:
     return TestClient(mock_platform.create_app(config), base_url=BASE)
 
 
-def lti_key(c: TestClient, **fields: Any) -> str:
+def lti_key(c: httpx.Client, **fields: Any) -> str:
     body = {"name": "k", "scopes": [SCORE], "is_lti_key": True, **fields}
     r = c.post("/api/v1/accounts/1/developer_keys", json={"developer_key": body}, headers=ADMIN)
     assert r.status_code == 200, r.text
     return str(r.json()["id"])
 
 
-def post(c: TestClient, assertion: str):
+def post(c: httpx.Client, assertion: str):
     return c.post("/login/oauth2/token", data={"grant_type": "client_credentials", "client_assertion_type": ASSERTION_TYPE,
                                                "client_assertion": assertion, "scope": SCORE})
 
@@ -165,3 +168,73 @@ def test_non_loopback_literals_are_refused_first():
     assert oauth._refused_literal("http://10.0.0.1/x") and oauth._refused_literal("http://[::ffff:8.8.8.8]/x")
     assert not oauth._refused_literal("http://127.0.0.1:9/x") and not oauth._refused_literal("http://[::1]/x")
     assert not oauth._refused_literal("http://127.attacker.example/x")  # a name: the fetch resolves it and checks every address
+
+
+def counting_clients(monkeypatch) -> list[httpx.AsyncClient]:
+    """Every outbound HTTP client made from now on."""
+    made: list[httpx.AsyncClient] = []
+    real = outbound.new_client
+    monkeypatch.setattr(outbound, "new_client", lambda: made.append(real()) or made[-1])
+    return made
+
+
+def test_a_served_platform_fetches_every_jwks_through_one_client(serve, monkeypatch):
+    """Fetches reuse one client and its connection; a cookie the JWKS URL sets is never sent back, and
+    plain HTTP builds no TLS context."""
+    pair = keys.generate()
+    seen: list[tuple[str | None, int | None]] = []
+
+    async def jwks(request: Request) -> JSONResponse:
+        seen.append((request.headers.get("cookie"), request.client.port if request.client else None))
+        return JSONResponse(keys.jwks(pair), headers={"Set-Cookie": "tracker=1; Path=/"})
+
+    url = serve(Starlette(routes=[Route("/jwks", jwks)])) + "/jwks"
+    base = serve(mock_platform.create_app(mock_platform.PlatformConfig(admin_token="admin-secret")))
+    with httpx.Client(base_url=base, timeout=10) as c:
+        made = counting_clients(monkeypatch)
+        tls: list[object] = []
+        real_tls = ssl.create_default_context
+        monkeypatch.setattr(ssl, "create_default_context", lambda *a, **k: tls.append(1) or real_tls(*a, **k))
+        client_id = lti_key(c, public_jwk_url=url)
+        for _ in range(3):
+            r = post(c, keys.client_assertion(pair, client_id, f"{base}/login/oauth2/token"))
+            assert r.status_code == 200, r.text
+            oauth._jwks_cache[url].expires_at = time.monotonic() - 1
+    assert len(seen) == 3 and len(made) == 1 and tls == []
+    assert all(cookie is None for cookie, _ in seen)
+    assert len({port for _, port in seen}) == 1  # one kept-alive connection
+
+
+def test_an_apps_client_is_closed_when_its_server_stops(serve, monkeypatch):
+    async def jwks(request: Request) -> JSONResponse:
+        return JSONResponse({"keys": []})
+
+    async def fetch(request: Request) -> JSONResponse:
+        fetched = await request.app.state.outbound.fetch(request.query_params["url"])
+        return JSONResponse({"status": fetched.status})
+
+    target = serve(Starlette(routes=[Route("/jwks", jwks)])) + "/jwks"
+    app = Starlette(routes=[Route("/fetch", fetch)], lifespan=outbound.closing)
+    app.state.outbound = outbound.Fetcher()
+    made = counting_clients(monkeypatch)
+    server = servers.start(app)
+    try:
+        for _ in range(3):
+            assert httpx.get(f"{server.url}/fetch", params={"url": target}, timeout=10).json() == {"status": 200}
+        assert len(made) == 1 and not made[0].is_closed
+    finally:
+        server.stop()
+    assert made[0].is_closed
+
+
+def test_a_fetch_goes_to_the_checked_address_and_an_https_connection_is_not_reused():
+    """The shared client pools connections by address: an https one carries the name as SNI and is closed
+    after its answer, so a fetch for another name at the same address never rides on it."""
+    headers: dict[str, str] = {}
+    target, extensions = outbound.addressed("https://tool.example:8443/jwks", "tool.example", "127.0.0.1", headers)
+    assert str(target) == "https://127.0.0.1:8443/jwks" and extensions == {"sni_hostname": "tool.example"}
+    assert headers == {"Host": "tool.example:8443", "Connection": "close"}
+    headers = {}
+    target, extensions = outbound.addressed("http://tool.example:8080/jwks", "tool.example", "127.0.0.1", headers)
+    assert str(target) == "http://127.0.0.1:8080/jwks" and extensions == {} and headers == {"Host": "tool.example:8080"}
+    assert outbound.addressed("http://tool.example/jwks", "tool.example", None, headers) == (httpx.URL("http://tool.example/jwks"), {})
