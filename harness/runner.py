@@ -40,9 +40,13 @@ class RunOptions:
 
 
 def worker_count(opts: RunOptions, suites: list[str]) -> int:
-    """How many processes run the tests: ``-n N`` as given (``auto``: one per core), by default one per core;
+    """How many processes run the tests: ``-n N`` as given (``auto``: one per core); by default one per core
+    against the embedded mocks (each process starts its own) and one against a profile's target (a credential
+    one process learnt is not known to the others' redaction, and the target sees one client at a time);
     never more than the suites the selection spans (a suite's tests share a process). 1 runs without pytest-xdist."""
     cores = os.cpu_count() or 1
+    if opts.workers is None and opts.profile:
+        return 1
     if opts.workers is None or opts.workers == "auto":
         wanted = cores
     elif opts.workers.isdigit() and int(opts.workers) >= 1:
@@ -238,3 +242,23 @@ def run(opts: RunOptions) -> int:
     if code == 5:
         print("lti-harness: no checks were collected", file=sys.stderr)
     return EXIT_ERROR
+
+
+def _imported_per_run(module: str) -> bool:
+    """A suites test module or conftest: pytest imports it while collecting, and a ``@given`` in it takes the
+    run's hypothesis settings (``--examples``, ``--no-shrink``) as it is imported."""
+    return module.startswith("lti_harness.suites.") and module.rsplit(".", 1)[-1].startswith(("test_", "conftest"))
+
+
+def run_in_process(opts: RunOptions) -> int:
+    """:func:`run` in a process that performs several runs in turn, reusing what the harness imported. Each
+    run starts as in a fresh process: the suites are collected afresh (their settings and fixtures are the
+    run's own) and no secret of an earlier run is on the redaction list (each one costs every redaction a
+    lookup). Exit codes as :func:`run`."""
+    from . import redact
+
+    for module in [m for m in sys.modules if _imported_per_run(m)]:
+        del sys.modules[module]
+    redact._EXTRA.clear()
+    redact._ordered.clear()
+    return run(opts)
