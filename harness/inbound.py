@@ -11,7 +11,6 @@ import json
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Iterable
 
-from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.routing import Match
 
@@ -19,6 +18,8 @@ Scope = dict[str, Any]
 ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
 ErrorResponse = Callable[[int, str], Response]
 FORM = "application/x-www-form-urlencoded"
+BODY_HEADERS = frozenset((b"content-length", b"content-encoding", b"content-type"))
+BODY_KEY = "lti_harness.body"  # where the request's scope holds the body once read (it is also replayed to the app)
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ def body_problem(content_type: str, body: bytes, limits: Limits) -> str | None:
         return None
     if body.lstrip()[:1] not in (b"{", b"[", b'"'):
         return None
+    if b"\\u" not in body and body.count(b"[") + body.count(b"{") <= limits.max_json_depth:
+        return None  # too few brackets to nest too deep, and no escape to write a lone surrogate with
     try:
         parsed = json.loads(body.decode("utf-8"))
     except RecursionError:
@@ -70,16 +73,27 @@ def body_problem(content_type: str, body: bytes, limits: Limits) -> str | None:
     return json_problem(parsed, limits.max_json_depth)
 
 
-def header_problem(headers: Headers, limits: Limits) -> tuple[int, str] | None:
+def _body_headers(scope: Scope) -> tuple[str | None, str, str]:
+    """The request's ``Content-Length`` (None without one), ``Content-Encoding`` and ``Content-Type``
+    (empty without), each its first occurrence, read in one pass over the headers."""
+    found: dict[bytes, bytes] = {}
+    for key, value in scope["headers"]:
+        if key in BODY_HEADERS and key not in found:
+            found[key] = value
+    declared = found.get(b"content-length")
+    return (None if declared is None else declared.decode("latin-1"), found.get(b"content-encoding", b"").decode("latin-1"),
+            found.get(b"content-type", b"").decode("latin-1"))
+
+
+def _declared_problem(declared: str | None, encoding: str, limits: Limits) -> tuple[int, str] | None:
     """The status and message for a request whose headers already break a limit, or None."""
-    declared = headers.get("content-length")
     if declared is not None:
         declared = declared.strip()
         if not (declared.isascii() and declared.isdigit()):
             return 400, "The Content-Length header is not a number."
         if int(declared) > limits.max_body:
             return 413, f"The request body is larger than {limits.max_body} bytes."
-    encoding = headers.get("content-encoding", "").strip().lower()
+    encoding = encoding.strip().lower()
     if encoding not in ("", "identity"):
         return 415, "Compressed request bodies (Content-Encoding) are not accepted."
     return None
@@ -96,8 +110,8 @@ class InputLimits:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = Headers(scope=scope)
-        problem = header_problem(headers, self.limits)
+        declared, encoding, content_type = _body_headers(scope)
+        problem = _declared_problem(declared, encoding, self.limits)
         if problem:
             await self.error(*problem)(scope, receive, send)
             return
@@ -112,12 +126,13 @@ class InputLimits:
                 await self.error(413, f"The request body is larger than {self.limits.max_body} bytes.")(scope, receive, send)
                 return
             more = message.get("more_body", False)
-        content_type = headers.get("content-type", "").split(";")[0].strip().lower()
-        why = body_problem(content_type, bytes(body), self.limits) if body else None
+        data = bytes(body)
+        why = body_problem(content_type.split(";")[0].strip().lower(), data, self.limits) if data else None
         if why:
             await self.error(400, why)(scope, receive, send)
             return
-        await self.app(scope, _replay(bytes(body), receive), send)
+        scope[BODY_KEY] = data
+        await self.app(scope, _replay(data, receive), send)
 
 
 def _replay(body: bytes, receive: Any) -> Callable[[], Awaitable[dict[str, Any]]]:

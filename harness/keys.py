@@ -9,6 +9,7 @@ import json
 import time
 import uuid
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import jwt
@@ -17,22 +18,49 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 
+VERIFIED_MAX = 4096  # tokens a key remembers as verified (the oldest go first)
+
+
 @dataclass(frozen=True)
 class KeyPair:
     """An RSA signing key with its ``kid``."""
 
     private_key: rsa.RSAPrivateKey = field(repr=False)
     kid: str
+    _verified: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    @cached_property
+    def public_key(self) -> rsa.RSAPublicKey:
+        return self.private_key.public_key()
+
+    @cached_property
+    def _public_jwk_json(self) -> str:
+        jwk = json.loads(RSAAlgorithm.to_jwk(self.public_key))
+        jwk.update({"kid": self.kid, "alg": "RS256", "use": "sig"})
+        return json.dumps(jwk)
 
     @property
     def public_jwk(self) -> dict[str, Any]:
-        jwk = json.loads(RSAAlgorithm.to_jwk(self.private_key.public_key()))
-        jwk.update({"kid": self.kid, "alg": "RS256", "use": "sig"})
-        return jwk
+        """The public JWK (a new dict each time: callers may change it)."""
+        return json.loads(self._public_jwk_json)
+
+    def decode(self, token: str, audience: str) -> dict[str, Any]:
+        """``jwt.decode`` of an RS256 token signed by this key for ``audience``, raising what it raises. A
+        token that passed is remembered: until its ``exp`` it passes again without a second signature
+        check (a remembered token past its ``exp`` is decoded afresh, which says why it fails)."""
+        slot = (token, audience)
+        claims = self._verified.get(slot)
+        if claims is not None and not ("exp" in claims and int(claims["exp"]) <= time.time()):
+            return dict(claims)
+        claims = jwt.decode(token, self.public_key, algorithms=["RS256"], audience=audience)
+        if len(self._verified) >= VERIFIED_MAX:
+            del self._verified[next(iter(self._verified))]
+        self._verified[slot] = claims
+        return dict(claims)
 
     @property
     def public_pem(self) -> bytes:
-        return self.private_key.public_key().public_bytes(
+        return self.public_key.public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
 

@@ -38,6 +38,8 @@ SUBMISSION_EXT = "https://canvas.instructure.com/lti/submission"
 STATUS_TYPES = {400: "bad_request", 401: "unauthorized", 404: "not_found", 412: "precondition_failed", 422: "unprocessable_entity"}
 ACCEPT_GIVEN_SCORE = ("FullyGraded", "PendingManual")
 DEFAULT_PAGE, MAX_PAGE = 10, 100
+LINK_HEADERS_KEPT = 1024  # a Link header depends on the request's URL and the number of items only: kept, not rebuilt
+_link_headers: dict[tuple[Any, ...], str] = {}
 FUTURE_BUFFER = 60  # seconds a submitted_at may lie ahead (Setting ags_submitted_at_future_buffer)
 # The range a timestamp must lie in (in UTC) to be read as one; outside it the documented 400 "not a
 # valid timestamp" answers (README "Serving the mocks").
@@ -165,7 +167,7 @@ def lti_service(scopes: Scopes) -> Callable[[Handler], Callable[[Request], Await
                 response = await handler(request, platform, key)
             except web.Refusal as refusal:
                 response = refusal.response()
-            response.headers.update(headers)
+            web.add_headers(response, headers)
             return response
 
         return route
@@ -244,20 +246,33 @@ def page_of(request: Request, platform: Platform, items: list[Any]) -> tuple[lis
     start = (page - 1) * limit
     if platform.has(faults.PAGINATION_SKIPS_ITEMS) and page > 1:
         start += 1  # the bug: an off-by-one between pages
-    chunk = items[start:start + limit]
+    scope = request.scope
+    slot = (web.base_url(request), scope["path"], scope.get("query_string", b""), len(items))
+    header = _link_headers.get(slot)
+    if header is None:
+        header = link_header(request, limit, page, len(items))
+        if len(_link_headers) >= LINK_HEADERS_KEPT:
+            del _link_headers[next(iter(_link_headers))]
+        _link_headers[slot] = header
+    return items[start:start + limit], {"Link": header}
+
+
+def link_header(request: Request, limit: int, page: int, count: int) -> str:
+    """The ``Link`` header of page ``page`` of ``count`` items, ``limit`` a page, with the request's other parameters."""
     base = f"{web.base_url(request)}{request.url.path}"
-    kept = [(k, v) for k, v in q.multi_items() if k not in ("page", "limit")]
-    last = max(1, math.ceil(len(items) / limit))
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ("page", "limit")]
+    last = max(1, math.ceil(count / limit))
+    query = f"{urlencode(kept)}&" if kept else ""  # the filters, then page and limit (digits: nothing to encode)
 
     def link(p: int, rel: str) -> str:
-        return f'<{base}?{urlencode([*kept, ("page", str(p)), ("limit", str(limit))])}>; rel="{rel}"'
+        return f'<{base}?{query}page={p}&limit={limit}>; rel="{rel}"'
 
     links = [link(page, "current"), link(1, "first"), link(last, "last")]
     if page < last:
         links.append(link(page + 1, "next"))
     if page > 1:
         links.append(link(page - 1, "prev"))
-    return chunk, {"Link": ", ".join(links)}
+    return ", ".join(links)
 
 
 def item_url(request: Request, item: LineItem) -> str:
@@ -322,11 +337,13 @@ async def list_line_items(request: Request, platform: Platform, key: DeveloperKe
     """GET /api/lti/courses/:course_id/line_items (lineitem or lineitem.readonly): filtered, one page."""
     course = course_of(request, platform, key)
     q = request.query_params
+    link_id, resource_id, tag = q.get("resource_link_id"), q.get("resource_id"), q.get("tag")
+    unlinked_hidden = platform.has(faults.CREATED_LINE_ITEM_NOT_LISTED)
     items = [i for i in course.line_items
-             if (not q.get("resource_link_id") or i.resource_link_id == q["resource_link_id"])
-             and (not q.get("resource_id") or i.resource_id == q["resource_id"])
-             and (not q.get("tag") or i.tag == q["tag"])
-             and not (platform.has(faults.CREATED_LINE_ITEM_NOT_LISTED) and i.resource_link_id is None)]
+             if (not link_id or i.resource_link_id == link_id)
+             and (not resource_id or i.resource_id == resource_id)
+             and (not tag or i.tag == tag)
+             and not (unlinked_hidden and i.resource_link_id is None)]
     page, link = page_of(request, platform, items)
     return answer(platform, [item_json(request, i) for i in page], CONTAINER_TYPE, headers=link)
 
@@ -513,13 +530,13 @@ async def show_result(request: Request, platform: Platform, key: DeveloperKey) -
 
 
 ITEMS = "/api/lti/courses/{course_id}/line_items"
-ROUTES = [
+ROUTES = [  # no two paths overlap: the busiest routes come first, as the router tries them in order
+    Route(ITEMS + "/{item_id}/scores", scores, methods=["POST"]),
     Route(ITEMS, list_line_items, methods=["GET"]),
     Route(ITEMS, create_line_item, methods=["POST"]),
     Route(ITEMS + "/{item_id}", show_line_item, methods=["GET"]),
     Route(ITEMS + "/{item_id}", update_line_item, methods=["PUT"]),
     Route(ITEMS + "/{item_id}", delete_line_item, methods=["DELETE"]),
-    Route(ITEMS + "/{item_id}/scores", scores, methods=["POST"]),
     Route(ITEMS + "/{item_id}/results", list_results, methods=["GET"]),
     Route(ITEMS + "/{item_id}/results/{result_id}", show_result, methods=["GET"]),
 ]

@@ -26,13 +26,13 @@ __all__ = ["PlatformConfig", "create_app"]
 
 ROUTES: list[BaseRoute] = [
     *dynreg.ROUTES,
+    *ags.ROUTES,
     *token_endpoint.ROUTES,
     *testing.ROUTES,
     *registrations_admin.ROUTES,
     *devkeys.ROUTES,
     *rest.ROUTES,
     *courses_admin.ROUTES,
-    *ags.ROUTES,
     *outcomes.ROUTES,
 ]
 

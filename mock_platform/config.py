@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from typing import Any
 
 from lti_harness.harness import keys
 
@@ -33,12 +34,16 @@ class PlatformConfig:
 
 @dataclass
 class Platform:
-    """One app's platform: its settings, its state, the registration-token secret and its signing key."""
+    """One app's platform: its settings, its state, the registration-token secret and its signing key;
+    what it has worked out once and serves again: registration tokens it verified (token -> claims)
+    and its rendered OpenID configurations (per base URL and settings)."""
 
     config: PlatformConfig
     store: Store
     secret: str
     signing_key: keys.KeyPair
+    verified_tokens: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    openid_documents: dict[tuple[Any, ...], bytes] = field(default_factory=dict, repr=False)
 
     def has(self, fault: str) -> bool:
         """Whether the fault switch ``fault`` (a constant of ``faults``) is on."""

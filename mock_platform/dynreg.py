@@ -8,6 +8,7 @@ Validating and rendering a registration is :mod:`registration`'s job; applying a
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -24,6 +25,9 @@ from .registrations_admin import flag_on
 from .store import DeveloperKey, Registration, UpdateRequest
 
 RECORDED_MAX = 50  # what ``GET /_mock/recorded`` keeps
+REMEMBERED_MAX = 1024  # verified registration tokens and rendered OpenID configurations kept per platform
+# The faults that loosen the registration-token check: while one is on, every token is checked afresh.
+LOOSER_TOKEN_CHECKS = (faults.ACCEPT_FORGED_TOKEN, faults.ACCEPT_EXPIRED_TOKEN, faults.TOKEN_WITHOUT_EXPIRY)
 
 
 def _record(request: Request, route: str, body: Any = None) -> None:
@@ -34,12 +38,28 @@ def _record(request: Request, route: str, body: Any = None) -> None:
     del log[:-RECORDED_MAX]
 
 
+def _remember(cache: dict[Any, Any], slot: Any, value: Any) -> None:
+    if len(cache) >= REMEMBERED_MAX:
+        del cache[next(iter(cache))]
+    cache[slot] = value
+
+
 def _registration_claims(token: str | None, platform: Platform) -> dict[str, Any]:
-    """The claims of a valid registration token, else the documented 401 ``{"errorMessage": ...}``."""
+    """The claims of a valid registration token, else the documented 401 ``{"errorMessage": ...}``. A
+    token that passed passes again until its ``exp`` without a second signature check (then it is
+    checked afresh, which says why it fails)."""
+    remembering = bool(token) and not any(platform.has(f) for f in LOOSER_TOKEN_CHECKS)
+    if remembering:
+        claims = platform.verified_tokens.get(str(token))
+        if claims is not None and int(claims["exp"]) > time.time():
+            return dict(claims)
     try:
-        return oauth.verify_registration_token(token, platform.secret, platform.config.faults)
+        claims = oauth.verify_registration_token(token, platform.secret, platform.config.faults)
     except oauth.TokenRejected as exc:
         raise web.Refusal(401, {"errorMessage": str(exc)}) from None
+    if remembering and "exp" in claims:
+        _remember(platform.verified_tokens, str(token), claims)
+    return dict(claims)
 
 
 def _unauthorized(platform: Platform, message: str) -> web.Refusal:
@@ -127,7 +147,12 @@ async def openid_configuration(request: Request) -> Response:
         claims = _registration_claims(token, platform)
         if str(claims.get("root_account_global_id")) != platform.config.account_id:
             raise web.Refusal(404, {"error": f"Account {claims.get('root_account_global_id')} not found."})
-    return web.json_response(openid_document(request, platform))
+    slot = (web.base_url(request), platform.config.issuer, platform.has(faults.OPENID_CONFIG_MISSING_JWKS_URI))
+    body = platform.openid_documents.get(slot)
+    if body is None:  # rendered once per base URL and settings
+        body = web.json_response(openid_document(request, platform)).body
+        _remember(platform.openid_documents, slot, body)
+    return web.json_bytes_response(body)
 
 
 async def _record_registration(request: Request) -> None:

@@ -414,9 +414,7 @@ def verify_access_token(
     if scheme.lower() != "bearer" or not token.strip():
         raise TokenRejected("Invalid access token format")
     try:
-        claims = jwt.decode(
-            token.strip(), signing_key.private_key.public_key(), algorithms=["RS256"], audience=token_url
-        )
+        claims = signing_key.decode(token.strip(), token_url)
     except jwt.ExpiredSignatureError:
         raise TokenRejected("Access token expired") from None
     except jwt.InvalidAudienceError:

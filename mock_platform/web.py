@@ -12,7 +12,7 @@ import secrets
 from typing import Any, Awaitable, Callable
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from lti_harness.harness import inbound
 
@@ -25,6 +25,9 @@ MAX_ID_DIGITS = 18  # ids are ASCII digits that fit a 64-bit integer
 NOT_FOUND = "The specified resource does not exist."
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 CANVAS_REALM = {"WWW-Authenticate": 'Bearer realm="canvas-lms"'}
+# Starlette's JSONResponse rendering, with its encoder built once rather than for every answer
+JSON_RENDERING = json.JSONEncoder(ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
+BASE_URL_KEY = "mock_platform.base_url"  # where a request's scope keeps its base URL once worked out
 
 
 class Refusal(Exception):
@@ -74,12 +77,48 @@ async def internal_error_response(request: Request, exc: Exception) -> Response:
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None,
-                  media_type: str = "application/json") -> JSONResponse:
-    return JSONResponse(body, status_code=status, headers=headers, media_type=media_type)
+                  media_type: str = "application/json") -> Response:
+    """A JSON answer, rendered as Starlette's ``JSONResponse`` renders it."""
+    return Response(JSON_RENDERING.encode(body).encode("utf-8"), status, headers=headers, media_type=media_type)
+
+
+def json_bytes_response(body: bytes, status: int = 200, headers: dict[str, str] | None = None,
+                        media_type: str = "application/json") -> Response:
+    """A JSON answer already rendered (by :func:`json_response`'s rendering), sent as it is."""
+    return Response(body, status, headers=headers, media_type=media_type)
+
+
+def add_headers(response: Response, headers: dict[str, str]) -> None:
+    """``response.headers.update(headers)``: each header replaces one of its name, else comes last."""
+    present = {name for name, _ in response.raw_headers}
+    for name, value in headers.items():
+        key = name.lower().encode("latin-1")
+        if key in present:
+            response.headers[name] = value
+        else:
+            response.raw_headers.append((key, value.encode("latin-1")))
+            present.add(key)
 
 
 def base_url(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+    """The request's base URL without the trailing slash (Starlette's ``request.base_url``), worked out
+    once per request."""
+    scope = request.scope
+    found = scope.get(BASE_URL_KEY)
+    if found is None:
+        host = next((value for key, value in scope["headers"] if key == b"host"), None)
+        server = scope.get("server")
+        root = scope.get("app_root_path", scope.get("root_path", ""))
+        found = scope[BASE_URL_KEY] = _base_url(scope.get("scheme", "http"), tuple(server) if server is not None else None, host, root)
+    return found
+
+
+@functools.lru_cache(maxsize=256)
+def _base_url(scheme: str, server: tuple[Any, ...] | None, host: bytes | None, root: str) -> str:
+    """Worked out once per scheme, server, ``Host`` header and root path."""
+    scope = {"type": "http", "scheme": scheme, "server": server, "path": root, "root_path": root, "query_string": b"",
+             "headers": [] if host is None else [(b"host", host)]}
+    return str(Request(scope).base_url).rstrip("/")
 
 
 def platform_of(request: Request) -> Platform:
@@ -117,7 +156,9 @@ def bearer(request: Request) -> str | None:
 
 async def body_bytes(request: Request) -> bytes:
     """The request body; the input-limits middleware has read it under the byte cap already."""
-    data = await request.body()
+    data = request.scope.get(inbound.BODY_KEY)
+    if data is None:
+        data = await request.body()
     if len(data) > MAX_BODY:
         raise api_error(f"The request body is larger than {MAX_BODY} bytes.", 413)
     return data

@@ -115,3 +115,15 @@ def test_outcomes_replay_expiry_delete_and_hostile_xml(w):
     assert w.c.post(url, content="{}", headers={"Content-Type": "application/json"}).status_code == 415
     with pytest.raises(pox.PoxError):
         pox.parse_response("<imsx_POXEnvelopeResponse/>")
+
+
+def test_link_headers_follow_the_items_and_the_query():
+    """Paging links are kept per URL and number of items: a new item moves ``last``; filters stay in them."""
+    w = World()
+    w.item(tag="a b&c")
+    first = w.c.get(w.items, params={"limit": 1}, headers=w.auth).headers["link"]
+    assert 'page=1&limit=1>; rel="last"' in first
+    w.item()
+    assert 'page=2&limit=1>; rel="last"' in w.c.get(w.items, params={"limit": 1}, headers=w.auth).headers["link"]
+    tagged = w.c.get(w.items, params={"tag": "a b&c", "limit": 1}, headers=w.auth).headers["link"]
+    assert f'<{BASE}{w.items}?tag=a+b%26c&page=1&limit=1>; rel="current"' in tagged

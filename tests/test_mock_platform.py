@@ -197,3 +197,47 @@ def _stringified(value):
     if isinstance(value, list):
         return [_stringified(v) for v in value]
     return str(value)
+
+
+def _wait_past(moment: int) -> None:
+    while time.time() <= moment + 0.05:
+        time.sleep(0.05)
+
+
+def test_remembered_tokens_and_documents_follow_the_request(serve):
+    """The OpenID configuration is rendered once per host and settings; a short-lived token that passed
+    is refused as expired afterwards."""
+    app = mock_platform.create_app(mock_platform.PlatformConfig(admin_token="test-admin-token-0001"))
+    platform = app.state.platform
+    url = serve(app)
+    from lti_harness.mock_platform import oauth
+
+    short, _ = oauth.issue_registration_token(platform.secret, account_id="1", domain="d", user_id=1, registration_url="", active=set(), lifetime=1)
+    with httpx.Client(base_url=url, timeout=10) as c:
+        path = "/api/lti/security/openid-configuration"
+        first = c.get(path, params={"registration_token": short})
+        other = c.get(path, params={"registration_token": short}, headers={"Host": "platform.example:8443"})
+        assert first.status_code == other.status_code == 200
+        assert first.json()["issuer"] == url and other.json()["issuer"] == "http://platform.example:8443"
+        assert c.get(path, params={"registration_token": short}).content == first.content
+        _wait_past(keys.unverified_claims(short)["exp"])
+        assert c.get(path, params={"registration_token": short}).json() == {"errorMessage": "registration_token has expired"}
+
+
+def test_a_key_remembers_only_what_it_verified():
+    """``KeyPair.decode``: what passed passes again until its exp; another audience, another key or an
+    expired token fails as ``jwt.decode`` says; the caller's copy of the claims is its own."""
+    pair, other = keys.generate(), keys.generate()
+    soon = int(time.time()) + 1
+    signed = pair.sign({"sub": "1", "aud": "https://p/token", "exp": soon})
+    claims = pair.decode(signed, "https://p/token")
+    claims["sub"] = "changed"
+    assert pair.decode(signed, "https://p/token")["sub"] == "1"
+    with pytest.raises(jwt.InvalidAudienceError):
+        pair.decode(signed, "https://q/token")
+    with pytest.raises(jwt.InvalidSignatureError):
+        other.decode(signed, "https://p/token")
+    _wait_past(soon)
+    with pytest.raises(jwt.ExpiredSignatureError):
+        pair.decode(signed, "https://p/token")
+    assert pair.public_jwk == pair.public_jwk and pair.public_jwk is not pair.public_jwk
