@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from . import __version__
+
+if TYPE_CHECKING:
+    from .runner import RunOptions
 
 
 def _run(ns: argparse.Namespace) -> int:
@@ -58,28 +62,33 @@ def _run_two(ns: argparse.Namespace, profiles: list[str]) -> int:
 
 
 def _run_one(ns: argparse.Namespace, profile: str | None, report_dir: str) -> int:
-    from .runner import RunOptions, run
+    from .runner import run
 
-    return run(
-        RunOptions(
-            profile=profile,
-            suites=ns.suite or [],
-            report_dir=report_dir,
-            seed=ns.seed,
-            examples=ns.examples,
-            strict=ns.strict,
-            shrink=not ns.no_shrink,
-            faults=ns.fault or [],
-            checks=ns.check or [],
-            workers=ns.workers,
-            verbose=ns.verbose,
-            deadline=ns.deadline,
-            baseline=ns.baseline,
-            cleanup=ns.cleanup,
-            level=ns.level,
-            max_failures=ns.max_failures,
-            extra=list(getattr(ns, "pytest_args", [])),
-        )
+    return run(run_options(ns, profile, report_dir))
+
+
+def run_options(ns: argparse.Namespace, profile: str | None, report_dir: str) -> RunOptions:
+    """The options of one ``lti-harness run`` against ``profile`` (None: the embedded mocks) into ``report_dir``."""
+    from .runner import RunOptions
+
+    return RunOptions(
+        profile=profile,
+        suites=ns.suite or [],
+        report_dir=report_dir,
+        seed=ns.seed,
+        examples=ns.examples,
+        strict=ns.strict,
+        shrink=not ns.no_shrink,
+        faults=ns.fault or [],
+        checks=ns.check or [],
+        workers=ns.workers,
+        verbose=ns.verbose,
+        deadline=ns.deadline,
+        baseline=ns.baseline,
+        cleanup=ns.cleanup,
+        level=ns.level,
+        max_failures=ns.max_failures,
+        extra=list(getattr(ns, "pytest_args", [])),
     )
 
 

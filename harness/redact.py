@@ -65,6 +65,13 @@ def register_secret(value: str | None) -> None:
         _ordered.clear()
 
 
+def forget_secrets() -> None:
+    """Forget every literal secret (registered or learnt): a process that performs several runs starts each
+    with an empty list (each remembered secret costs every later redaction a lookup)."""
+    _EXTRA.clear()
+    _ordered.clear()
+
+
 def learn(value: Any) -> None:
     """Remember a credential seen in traffic (a token a target issued, a key the harness sent), so an
     echo of it is redacted too. Short or non-string values are ignored (they would redact words), and so

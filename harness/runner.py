@@ -259,6 +259,5 @@ def run_in_process(opts: RunOptions) -> int:
 
     for module in [m for m in sys.modules if _imported_per_run(m)]:
         del sys.modules[module]
-    redact._EXTRA.clear()
-    redact._ordered.clear()
+    redact.forget_secrets()
     return run(opts)

@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute
 from lti_harness.harness import inbound, outbound
 from lti_harness.harness.statedb import FlushBeforeResponse
 
-from . import ags, courses_admin, devkeys, dynreg, outcomes, registrations_admin, rest, testing, token_endpoint, web
+from . import ags, courses_admin, devkeys, dynreg, oauth, outcomes, registrations_admin, rest, testing, token_endpoint, web
 from .config import Platform, PlatformConfig
 from .faults import check_names
 from .sqlstore import SqliteStore
@@ -41,6 +41,7 @@ def create_app(config: PlatformConfig | None = None, store: Store | None = None)
     """A mock Canvas platform; ``config.faults`` names the fault switches to turn on."""
     config = config or PlatformConfig()
     config.faults = check_names(config.faults)
+    oauth.forget_jwks()  # a port an earlier platform fetched from may serve another JWKS now
     limits = Middleware(inbound.InputLimits, limits=web.LIMITS, error=lambda status, message: web.api_error(message, status).response())
     app = Starlette(
         routes=list(ROUTES),

@@ -137,6 +137,12 @@ _jwks_cache: dict[str, _CachedJwks] = {}
 _fetcher = outbound.Fetcher()  # JWKS fetches of a platform that passes no fetcher of its own
 
 
+def forget_jwks() -> None:
+    """Drop every cached JWKS: a new platform in this process must not see a document an earlier one
+    fetched from a URL whose port has since been given to another server."""
+    _jwks_cache.clear()
+
+
 def _max_age(cache_control: str) -> float | None:
     if "no-store" in cache_control or "no-cache" in cache_control:
         return 0.0

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import select
+import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -14,7 +18,7 @@ import pytest
 
 from lti_harness.harness import servers
 
-RUN_TIMEOUT = 300  # a hang guard for subprocess runs, not a performance assertion
+RUN_TIMEOUT = 900  # a hang guard for a run, not a performance assertion: many times a full run on a loaded machine
 
 
 @dataclass
@@ -70,6 +74,80 @@ def run_harness(tmp_path: Path):
         one = [] if {"-n", "--workers"} & set(head) else ["-n", "1"]  # the project's tests already spread over the cores
         proc = cli("run", "--report-dir", str(report_dir), *one, *args, env=env, cwd=tmp_path)
         return RunResult(proc.returncode, proc.stdout, proc.stderr, report_dir)
+
+    return _run
+
+
+class HarnessWorker:
+    """A process (tests/harness_worker.py) that imports the harness once and performs runs one after
+    another, each collecting the suites afresh and starting its own mocks; restarted after a hang or crash."""
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("harness_worker.py"))],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,  # its stderr is this process's; a run's output goes to files
+            env=child_env(), start_new_session=True,  # its own process group: a hang is ended whole
+        )
+
+    def run(self, args: list[str], cwd: Path, out: Path, err: Path, timeout: float = RUN_TIMEOUT) -> int | None:
+        """The exit code of ``lti-harness run ARGS`` in ``cwd`` (its output in ``out`` and ``err``), or None
+        when the worker did not answer within ``timeout`` or died."""
+        if self.proc is None or self.proc.poll() is not None:
+            self.proc = self._start()
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        request = {"args": args, "cwd": str(cwd), "out": str(out), "err": str(err)}
+        self.proc.stdin.write(json.dumps(request).encode() + b"\n")
+        self.proc.stdin.flush()
+        answer, deadline = b"", time.monotonic() + timeout
+        while not answer.endswith(b"\n"):
+            ready, _, _ = select.select([self.proc.stdout], [], [], max(0.0, deadline - time.monotonic()))
+            chunk = os.read(self.proc.stdout.fileno(), 4096) if ready else b""
+            if not chunk:  # the hang guard passed, or the worker ended
+                self.stop(at_once=True)
+                return None
+            answer += chunk
+        return int(json.loads(answer)["code"])
+
+    def stop(self, at_once: bool = False) -> None:
+        """End the worker: an idle one when its input closes, a hung one (``at_once``) by killing its process group."""
+        if self.proc is None:
+            return
+        proc, self.proc = self.proc, None
+        assert proc.stdin is not None
+        with contextlib.suppress(OSError):
+            proc.stdin.close()
+        try:
+            proc.wait(timeout=0 if at_once else 30)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+@pytest.fixture(scope="session")
+def harness_worker() -> Iterator[HarnessWorker]:
+    worker = HarnessWorker()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture
+def run_in_worker(tmp_path: Path, harness_worker: HarnessWorker):
+    """Like :func:`run_harness`, but the run is performed by this test process's long-lived harness
+    worker instead of a fresh interpreter (same options, same summary.json)."""
+
+    def _run(*args: str) -> RunResult:
+        report_dir = tmp_path / f"report-{len(list(tmp_path.iterdir()))}"
+        one = [] if {"-n", "--workers"} & set(args) else ["-n", "1"]
+        out, err = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
+        code = harness_worker.run(["--report-dir", str(report_dir), *one, *args], tmp_path, out, err)
+        read = lambda p: p.read_text(encoding="utf-8", errors="replace") if p.exists() else ""  # noqa: E731
+        if code is None:
+            pytest.fail(f"the harness worker hung (no answer within {RUN_TIMEOUT} s) or died\n{read(out)[-2000:]}{read(err)[-2000:]}")
+        return RunResult(code, read(out), read(err), report_dir)
 
     return _run
 

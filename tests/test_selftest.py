@@ -37,13 +37,14 @@ def test_error_faults_are_faults_of_the_mocks():
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
-def test_fault_fails_exactly_its_paired_checks(run_harness, fault):
-    """Run the suites holding the fault's paired checks: exactly the paired checks fail."""
+def test_fault_fails_exactly_its_paired_checks(run_in_worker, fault):
+    """Run the suites holding the fault's paired checks (in a long-lived harness worker: a fresh collection and
+    fresh mocks with only this fault on, no interpreter start): exactly the paired checks fail."""
     paired = {c.id for c in CHECKS if fault in c.faults}
     suites = sorted({c.suite for c in CHECKS if fault in c.faults})
     chosen = sorted(paired | {c.id for c in CHECKS if c.suite in suites and c.id not in GENERATED})
     selection = [arg for suite in suites for arg in ("--suite", suite)] + [arg for cid in chosen for arg in ("--check", cid)]
-    result = run_harness("--fault", fault, *selection, "--examples", "5", "--seed", "7", "--no-shrink")
+    result = run_in_worker("--fault", fault, *selection, "--examples", "5", "--seed", "7", "--no-shrink")
     assert result.report_dir.joinpath("summary.json").exists(), result.stdout[-2000:] + result.stderr[-2000:]
     assert result.failed() == paired, (
         f"fault {fault}: failed {sorted(result.failed())}, expected exactly {sorted(paired)}\n{result.stdout[-2500:]}"
