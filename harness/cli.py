@@ -79,6 +79,7 @@ def run_options(ns: argparse.Namespace, profile: str | None, report_dir: str) ->
         examples=ns.examples,
         strict=ns.strict,
         shrink=not ns.no_shrink,
+        shrink_budget=ns.shrink_budget,
         faults=ns.fault or [],
         checks=ns.check or [],
         workers=ns.workers,
@@ -284,6 +285,8 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--examples", type=int, metavar="N", help="examples per property-based check (default 20)")
     r.add_argument("--strict", action="store_true", help="failed recommended checks fail the run too")
     r.add_argument("--no-shrink", action="store_true", help="report failing examples as found instead of minimising them (faster)")
+    r.add_argument("--shrink-budget", type=float, metavar="SECONDS", help="how long one failing property check may spend "
+                   "minimising its example (default 60); then the smallest example found so far is reported, and the message says so")
     r.add_argument("--fault", action="append", metavar="NAME", help="embedded mocks only: switch on a fault (see 'lti-harness faults')")
     r.add_argument("--check", action="append", metavar="ID", help="run only this check's tests (repeatable), e.g. --check AGS-012")
     r.add_argument("--deadline", type=float, metavar="SECONDS", help="the run's deadline: checks not finished by then end as "

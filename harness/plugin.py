@@ -65,6 +65,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--lti-strict", action="store_true", help="recommended checks count towards the exit code too")
     group.addoption("--lti-examples", type=int, metavar="N", help="hypothesis examples per property (default 20)")
     group.addoption("--lti-no-shrink", action="store_true", help="report failing examples as found, without shrinking them (faster)")
+    group.addoption("--lti-shrink-budget", type=float, metavar="SECONDS", default=SHRINK_BUDGET_S,
+                    help=f"how long one failing property check may spend shrinking its example (default {SHRINK_BUDGET_S:g}); "
+                    "then the smallest example found so far is reported")
     group.addoption("--lti-fault", action="append", default=[], metavar="NAME", help="embedded mocks only: switch a fault on")
     group.addoption("--lti-check", action="append", default=[], metavar="ID", help="run only the tests of this check (repeatable)")
     group.addoption("--lti-deadline", type=float, metavar="SECONDS",
@@ -97,19 +100,38 @@ def is_harness_test(item: pytest.Item) -> bool:
 @contextlib.contextmanager
 def harness_settings() -> Iterator[None]:
     """The harness's hypothesis profile (``--lti-examples``, no deadline, no example database, …) as the
-    default while the block runs; the profile that was current before (hypothesis's own, or the one a
-    project chose) is current again afterwards."""
+    default while the block runs, with the run's shrinking budget; the profile that was current before
+    (hypothesis's own, or the one a project chose) is current again afterwards."""
     from hypothesis import settings
+    from hypothesis.internal.conjecture import engine  # no public setting bounds shrinking time
 
     try:
         previous = settings.get_current_profile_name()
     except AssertionError:
         previous = "default"
     settings.load_profile(HYPOTHESIS_PROFILE)
+    limit = getattr(engine, "MAX_SHRINKING_SECONDS", None)
+    if limit is not None:
+        engine.MAX_SHRINKING_SECONDS = _shrink_budget[0]
     try:
         yield
     finally:
         settings.load_profile(previous)
+        if limit is not None:
+            engine.MAX_SHRINKING_SECONDS = limit
+
+
+SHRINK_BUDGET_S = 60.0
+_shrink_budget = [SHRINK_BUDGET_S]  # the run's --lti-shrink-budget (set when pytest is configured)
+_SHRINK_STOPPED = "stopped because it is making very slow progress"  # what hypothesis reports when the budget is spent
+
+
+def shrink_note(report: pytest.TestReport) -> str:
+    """For a failed property check whose shrinking ran out of budget: a sentence saying so (else "")."""
+    if not any(_SHRINK_STOPPED in content for _title, content in report.sections):
+        return ""
+    return (f" (shrinking stopped at the run's budget of {_shrink_budget[0]:g} s: the example shown is the smallest "
+            "found by then; --shrink-budget changes the budget, --no-shrink skips shrinking)")
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -174,6 +196,10 @@ def pytest_configure(config: pytest.Config) -> None:
     examples = config.getoption("--lti-examples") or 20
     if examples < 1:
         raise pytest.UsageError("--lti-examples must be at least 1")
+    budget = config.getoption("--lti-shrink-budget")
+    if budget is None or not 0 < budget <= 86400:
+        raise pytest.UsageError("--lti-shrink-budget must be a number of seconds above 0 (at most a day)")
+    _shrink_budget[0] = budget
     settings.register_profile(
         HYPOTHESIS_PROFILE,
         max_examples=examples,
@@ -487,7 +513,7 @@ def _make_report(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.
         return
     message = ""
     if report.failed and exc is not None:
-        message = _short(plain or exc)
+        message = _short(plain or exc) + shrink_note(report)
     elif report.skipped and isinstance(report.longrepr, tuple):
         message = str(report.longrepr[2]).removeprefix("Skipped: ")
     report.lti_message = message  # type: ignore[attr-defined]

@@ -27,6 +27,7 @@ class RunOptions:
     examples: int | None = None
     strict: bool = False
     shrink: bool = True
+    shrink_budget: float | None = None  # seconds one failing property check may spend shrinking (None: the plugin's 60)
     faults: list[str] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)
     workers: str | None = None  # "N" or "auto"; None: one process per core, up to one per suite (see :func:`worker_count`)
@@ -89,6 +90,8 @@ def pytest_args(opts: RunOptions) -> list[str]:
         args.append("--lti-strict")
     if not opts.shrink:
         args.append("--lti-no-shrink")
+    if opts.shrink_budget is not None:
+        args.append(f"--lti-shrink-budget={opts.shrink_budget:g}")
     for fault in opts.faults:
         args.append(f"--lti-fault={fault}")
     for cid in opts.checks:
@@ -140,6 +143,8 @@ def reproduce_command(opts: RunOptions) -> str:
         args.append("--strict")
     if not opts.shrink:
         args.append("--no-shrink")
+    if opts.shrink_budget is not None:
+        args += ["--shrink-budget", f"{opts.shrink_budget:g}"]
     if opts.cleanup:
         args.append("--cleanup")
     if opts.extra:

@@ -78,3 +78,16 @@ def test_parallel_run_keeps_verdicts_and_what_each_worker_did(run_harness):
     assert "127.0.0.1" in parallel.summary["target"] and "(none)" not in parallel.stdout
     made = parallel.summary["created_on_target"]
     assert any("via POST" in line for line in made) and any("dynamic registration" in line for line in made)
+
+
+def test_shrinking_stops_at_its_budget_and_says_so(run_harness):
+    """A failing property check shrinks for at most --shrink-budget seconds; then the smallest example found
+    is reported and the message names the budget. Without running out, no such note."""
+    args = ["--check", "TREG-011", "--fault", "list-skips-last-page-item", "--examples", "20", "--seed", "3"]
+    cut = run_harness(*args, "--shrink-budget", "0.001")
+    assert cut.failed() == {"TREG-011"} and cut.code == 1, cut.stdout[-2000:]
+    assert "shrinking stopped at the run's budget of 0.001 s" in cut.messages("TREG-011")
+    assert "--shrink-budget 0.001" in cut.stdout  # the reproduce line carries it
+    whole = run_harness(*args)
+    assert whole.failed() == {"TREG-011"} and "shrinking stopped" not in whole.messages("TREG-011")
+    assert run_harness(*args, "--shrink-budget", "0").code == 2
