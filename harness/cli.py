@@ -200,7 +200,7 @@ def _serve(ns: argparse.Namespace) -> int:
         dr_line = f'\n  dynamic_registration_url = "{url}/v1/platform/lti/dynamic-registration"' if ns.allow_dr_from else ""
         print(f'  [tool]\n  base_url = "{url}"\n  {key_line}{dr_line}', flush=True)
     try:
-        uvicorn.run(app, host=ns.host, port=ns.port, log_level=ns.log_level, lifespan="off")
+        uvicorn.run(app, host=ns.host, port=ns.port, log_level=ns.log_level, lifespan="auto")
     except (OSError, SystemExit) as exc:
         print(f"lti-harness: cannot serve on {ns.host}:{ns.port}: {exc}", file=sys.stderr)
         return 2
