@@ -11,30 +11,28 @@ import httpx
 POOL_LIMITS: dict[str, Any] = {"max_connections": 100, "max_keepalive_connections": 20, "keepalive_expiry": 5.0}  # httpx's defaults
 
 
-class LazyTLSPool(httpcore.ConnectionPool):
+class _LazyTLS:
+    """A connection pool (httpcore's, sync or async, after this class) with the TLS context made on the
+    first connection that needs one."""
+
+    _ssl_context: Any
+
+    def __init__(self, *, verify: bool = True, trust_env: bool = True, **options: Any) -> None:
+        super().__init__(ssl_context=None, **options)  # type: ignore[call-arg]
+        self._verify, self._trust_env = verify, trust_env
+
+    def create_connection(self, origin: httpcore.Origin) -> Any:
+        if origin.scheme != b"http" and self._ssl_context is None:
+            self._ssl_context = httpx.create_ssl_context(verify=self._verify, trust_env=self._trust_env)
+        return super().create_connection(origin)  # type: ignore[misc]
+
+
+class LazyTLSPool(_LazyTLS, httpcore.ConnectionPool):
     """httpcore's connection pool with the TLS context made on the first connection that needs one."""
 
-    def __init__(self, *, verify: bool = True, trust_env: bool = True, **options: Any) -> None:
-        super().__init__(ssl_context=None, **options)
-        self._verify, self._trust_env = verify, trust_env
 
-    def create_connection(self, origin: httpcore.Origin) -> Any:
-        if origin.scheme != b"http" and self._ssl_context is None:
-            self._ssl_context = httpx.create_ssl_context(verify=self._verify, trust_env=self._trust_env)
-        return super().create_connection(origin)
-
-
-class AsyncLazyTLSPool(httpcore.AsyncConnectionPool):
+class AsyncLazyTLSPool(_LazyTLS, httpcore.AsyncConnectionPool):
     """The asynchronous :class:`LazyTLSPool`."""
-
-    def __init__(self, *, verify: bool = True, trust_env: bool = True, **options: Any) -> None:
-        super().__init__(ssl_context=None, **options)
-        self._verify, self._trust_env = verify, trust_env
-
-    def create_connection(self, origin: httpcore.Origin) -> Any:
-        if origin.scheme != b"http" and self._ssl_context is None:
-            self._ssl_context = httpx.create_ssl_context(verify=self._verify, trust_env=self._trust_env)
-        return super().create_connection(origin)
 
 
 class Transport(httpx.HTTPTransport):

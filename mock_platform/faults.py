@@ -6,8 +6,6 @@ self-tests prove each fault makes exactly its paired checks fail.
 
 from __future__ import annotations
 
-from collections.abc import Collection
-
 from lti_harness.switches import Catalogue
 
 CATALOGUE = Catalogue("platform")
@@ -112,8 +110,4 @@ OUTCOMES_REPLACE_IGNORED = fault("outcomes-replace-ignored", "replaceResult answ
 
 FAULTS: dict[str, str] = CATALOGUE.faults  # name -> what the bug does
 check_names = CATALOGUE.check
-
-
-def on(active: Collection[str], name: str) -> bool:
-    """Whether the fault ``name`` (one of this module's constants) is among ``active``."""
-    return CATALOGUE.on(active, name)
+on = CATALOGUE.on  # on(active, NAME): whether the fault NAME (one of this module's constants) is among active

@@ -6,8 +6,6 @@ platform's; the self-tests prove each fault makes exactly its paired checks fail
 
 from __future__ import annotations
 
-from collections.abc import Collection
-
 from lti_harness.switches import Catalogue
 
 CATALOGUE = Catalogue("tool", noun="tool fault")
@@ -48,8 +46,4 @@ REGISTRATION_TOKEN_NOT_SENT = fault("registration-token-not-sent", "the tool pos
 
 FAULTS: dict[str, str] = CATALOGUE.faults  # name -> what the bug does
 check_names = CATALOGUE.check
-
-
-def on(active: Collection[str], name: str) -> bool:
-    """Whether the fault ``name`` (one of this module's constants) is among ``active``."""
-    return CATALOGUE.on(active, name)
+on = CATALOGUE.on  # on(active, NAME): whether the fault NAME (one of this module's constants) is among active
