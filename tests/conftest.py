@@ -181,3 +181,11 @@ def embedded_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunResult
     report_dir = tmp_path_factory.mktemp("embedded") / "out"
     proc = cli("run", "--report-dir", str(report_dir), "--seed", "12345", cwd=report_dir.parent)
     yield RunResult(proc.returncode, proc.stdout, proc.stderr, report_dir)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto`` for the project's tests: two workers per core. Many tests spend their time waiting on
+    sockets, subprocesses and deliberate deadlines (hostile targets), so one worker per core leaves the
+    cores idle (on 2 cores: 3 min 31 s with 4 workers against 4 min 27 s with 2)."""
+    return 2 * (os.cpu_count() or 1)
