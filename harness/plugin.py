@@ -35,6 +35,7 @@ _IS_HARNESS = pytest.StashKey[bool]()
 _SUMMARY = pytest.StashKey[dict]()  # the summary document written to summary.json; report.html and the console show it
 _WORKERS = pytest.StashKey[list]()  # under pytest-xdist, on the controller: each worker's target and what its session did there
 _WORKER_KEY = "lti_harness_session"  # the key of that record in a worker's ``workeroutput``
+_SECRETS_KEY = "lti_harness_secrets"  # a worker's learnt secrets, for the controller's redaction of the reports it writes
 DEADLINE_PASSED = "the run's deadline passed"
 HYPOTHESIS_PROFILE = "lti-harness"  # registered in pytest_configure, loaded only around the harness's own tests
 _SUITES_DIR = Path(suites.__file__).resolve().parent
@@ -726,7 +727,10 @@ def _session_record(config: pytest.Config) -> dict[str, Any] | None:
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: Any) -> None:
     """pytest-xdist's controller: keep what a finished worker's session did on the target."""
-    record = getattr(node, "workeroutput", {}).get(_WORKER_KEY)
+    output = getattr(node, "workeroutput", {})
+    for secret in output.get(_SECRETS_KEY, []):  # a credential one worker learnt may have been echoed to another
+        redact.register_secret(secret)
+    record = output.get(_WORKER_KEY)
     if record:
         node.config.stash.setdefault(_WORKERS, []).append(record)
 
@@ -768,8 +772,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     res: Results = config.stash[_RESULTS]
     record = _session_record(config)
-    if record is not None and hasattr(config, "workeroutput"):  # a pytest-xdist worker: tell the controller
-        config.workeroutput[_WORKER_KEY] = record
+    if hasattr(config, "workeroutput"):  # a pytest-xdist worker: tell the controller
+        if record is not None:
+            config.workeroutput[_WORKER_KEY] = record
+        config.workeroutput[_SECRETS_KEY] = redact.known_secrets()
     if not res.checks and not res.unlinked_failures:
         return
     doc = run_summary(config)
@@ -825,3 +831,19 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     terminalreporter.section("LTI conformance summary")
     for text, style in report_summary.console(final_summary(config)):
         terminalreporter.write_line(text, **({style: True, "bold": text.startswith("result:")} if style else {}))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """pytest-xdist's controller: JUnit XML and report.html were built from the workers' reports, each
+    redacted with what its own worker had learnt; now that every worker's secrets are known, the files
+    are redacted once more with all of them (literal secrets only: the markup stays as it is)."""
+    if hasattr(config, "workeroutput") or not config.pluginmanager.hasplugin("dsession"):
+        return
+    for option in ("xmlpath", "htmlpath"):
+        path = getattr(config.option, option, None)
+        if not path or not Path(path).is_file():
+            continue
+        text = Path(path).read_text(encoding="utf-8")
+        cleaned = redact.literals(text)
+        if cleaned != text:
+            Path(path).write_text(cleaned, encoding="utf-8")

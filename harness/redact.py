@@ -130,13 +130,27 @@ def _secrets() -> list[str]:
     return _ordered
 
 
-def text(value: str) -> str:
-    """Redact JWTs, PEM private keys, bearer credentials, secret-named fields and registered secrets in free text."""
+def known_secrets() -> list[str]:
+    """The literal secrets registered or learnt in this process (to hand to another process's redaction)."""
+    return list(_EXTRA)
+
+
+def literals(value: str) -> str:
+    """Redact only the registered and learnt literal secrets (and cut-short starts of long ones): safe on a
+    whole HTML, XML or JSON file, whose markup it never touches."""
     if not value or not isinstance(value, str):
         return value
     for secret in _secrets():
         if (secret[:PREFIX_CHARS] if len(secret) >= PREFIX_MIN_SECRET else secret) in value:
             value = _replace_with_prefixes(value, secret)
+    return value
+
+
+def text(value: str) -> str:
+    """Redact JWTs, PEM private keys, bearer credentials, secret-named fields and registered secrets in free text."""
+    if not value or not isinstance(value, str):
+        return value
+    value = literals(value)
     value = _PEM.sub(REDACTED, value)
     value = _JWT.sub(REDACTED, value)
     value = _BEARER.sub(lambda m: f"{m.group(1) or m.group(3)}{m.group(2) or m.group(4)}{REDACTED}", value)

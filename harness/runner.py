@@ -42,8 +42,8 @@ class RunOptions:
 
 def worker_count(opts: RunOptions, suites: list[str]) -> int:
     """How many processes run the tests: ``-n N`` as given (``auto``: one per core); by default one per core
-    against the embedded mocks (each process starts its own) and one against a profile's target (a credential
-    one process learnt is not known to the others' redaction, and the target sees one client at a time);
+    against the embedded mocks (each process starts its own) and one against a profile's target (which then
+    sees one client at a time, as a vendor's staging system expects);
     never more than the suites the selection spans (a suite's tests share a process). 1 runs without pytest-xdist."""
     cores = os.cpu_count() or 1
     if opts.workers is None and opts.profile:

@@ -170,3 +170,21 @@ def test_echoed_secrets_stay_out_of_report_html(echoed):
     text = (run.result.report_dir / "report.html").read_text(encoding="utf-8")
     _no_secret(text, secrets, "report.html")
     assert "[REDACTED]" in text
+
+
+def test_echoed_secrets_stay_out_of_every_output_with_two_processes(tmp_path):
+    """With ``-n 2`` a token issued to one process may be echoed to the other: the controller knows every
+    worker's secrets before it writes summary.json, junit.xml and report.html or prints the summary."""
+    server = Hostile("echo")
+    server.start()
+    try:
+        run = run_measured(tmp_path, server.url, "--suite", "registration", "--suite", "scopes", "--deadline", "200", "-n", "2")
+    finally:
+        server.stop()
+    assert server.issued and "bringing up nodes" in run.result.stdout, run.result.stdout[-2000:]
+    secrets = [ADMIN_TOKEN, *server.issued]
+    _no_secret(run.result.stdout + run.result.stderr, secrets, "the console")
+    for name in ("summary.json", "junit.xml", "report.html"):
+        text = (run.result.report_dir / name).read_text(encoding="utf-8")
+        _no_secret(text, secrets, name)
+        assert "[REDACTED]" in text, name
