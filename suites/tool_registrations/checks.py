@@ -93,7 +93,8 @@ define(
     faults=["long-names-truncated"],
     needs=API,
     kind="property",
-    description="Bodies come from the OpenAPI document through schemathesis; each gets a unique issuer and client ID.",
+    description="Bodies come from the OpenAPI document through schemathesis; each gets a unique issuer and client ID and is "
+    "deleted once read back.",
 )
 define(
     id="TREG-011",
