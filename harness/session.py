@@ -139,8 +139,7 @@ class HarnessSession:
 
     def close(self) -> None:
         self.client.close()
-        for server in reversed(self.started):
-            server.stop()
+        servers.stop_all(list(reversed(self.started)))
         self.started.clear()
 
 
