@@ -166,11 +166,12 @@ def _initiate(client: Client, login_url: str, initiation: dict[str, str], endpoi
 
 def launch(client: Client, ident: PlatformIdentity, login_url: str, target: str, client_id: str, deployment_id: str, *,
            tamper: Callable[[dict[str, Any]], None] | None = None, signer: keys.KeyPair | None = None,
-           login_params: dict[str, str] | None = None, kid: bool = True) -> Launch:
+           login_params: dict[str, str] | None = None, kid: bool | str = True, state: str | None = None) -> Launch:
     """Initiate login at ``login_url`` for ``target`` (the target_link_uri), then post a signed id_token
     with the tool's state and nonce to the redirect_uri the tool named. A login that answers 405 to the
     GET is initiated again with a form POST. ``login_params`` are added to the initiation; ``kid=False``
-    leaves the key id out of the id_token's header."""
+    leaves the key id out of the id_token's header, a string puts that key id there instead of the key's;
+    ``state`` is posted in place of the state the tool set."""
     initiation = {"iss": ident.issuer, "login_hint": "harness-user", "target_link_uri": target, "client_id": client_id,
                   "lti_deployment_id": deployment_id, "lti_message_hint": uuid.uuid4().hex, **(login_params or {})}
     login, hops = _initiate(client, login_url, initiation, ident.authorization_endpoint)
@@ -185,7 +186,8 @@ def launch(client: Client, ident: PlatformIdentity, login_url: str, target: str,
     claims = claims_for(ident, client_id, deployment_id, params["nonce"], target)
     if tamper is not None:
         tamper(claims)
-    token = (signer or ident.key).sign(claims, kid=kid)
-    answer = post_id_token(client, params["redirect_uri"], token, params["state"])
-    return Launch(login=login, answer=answer, state=params["state"], id_token=token, redirect_uri=params["redirect_uri"],
+    token = (signer or ident.key).sign(claims, {"kid": kid} if isinstance(kid, str) else None, kid=kid is not False)
+    posted = params["state"] if state is None else state
+    answer = post_id_token(client, params["redirect_uri"], token, posted)
+    return Launch(login=login, answer=answer, state=posted, id_token=token, redirect_uri=params["redirect_uri"],
                   authorization_endpoint=ident.authorization_endpoint, login_hops=hops)

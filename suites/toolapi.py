@@ -131,9 +131,9 @@ class Registered:
     login_params: dict[str, str] = field(default_factory=dict)
 
     def launch(self, tamper: Callable[[dict[str, Any]], None] | None = None, signer: keys.KeyPair | None = None,
-               kid: bool = True) -> Launch:
+               kid: bool | str = True, state: str | None = None) -> Launch:
         return launch(self.session.client, self.ident, self.login_url, self.launch_url, self.client_id, self.deployment_id,
-                      tamper=tamper, signer=signer, login_params=self.login_params, kid=kid)
+                      tamper=tamper, signer=signer, login_params=self.login_params, kid=kid, state=state)
 
 
 def register_as_platform(session: HarnessSession, api: ToolApi) -> Registered:

@@ -9,6 +9,7 @@ import json
 from html import escape
 from urllib.parse import urlencode
 
+import jwt
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -62,6 +63,21 @@ def test_launch_follows_each_kind_of_login_answer(serve, mode):
     assert [s["state"] for s in seen] == ["s-1"]
     claims = keys.unverified_claims(seen[0]["id_token"])
     assert claims["nonce"] == "n-1" and claims["aud"] == "client-1" and claims["iss"] == ISSUER
+
+
+def test_launch_can_name_another_kid_and_post_another_state(serve):
+    """The hooks of the refusal cases: a header kid of the caller's choice (the signature still by the
+    platform's key), or none; a state other than the one the tool set."""
+    seen: list[dict[str, str]] = []
+    base = serve(tool("redirect", seen))
+    ident = PlatformIdentity(key=keys.generate(), issuer=ISSUER, jwks_url="")
+    with Client(timeout=5) as client:
+        other = launch(client, ident, f"{base}/login", f"{base}/launch", "client-1", "dep-1", kid="not-in-the-jwks", state="s-other")
+        none = launch(client, ident, f"{base}/login", f"{base}/launch", "client-1", "dep-1", kid=False)
+    assert other.state == "s-other" and [s["state"] for s in seen] == ["s-other", "s-1"]
+    assert jwt.get_unverified_header(seen[0]["id_token"])["kid"] == "not-in-the-jwks"
+    assert jwt.decode(seen[0]["id_token"], ident.key.private_key.public_key(), algorithms=["RS256"], audience="client-1")["nonce"] == "n-1"
+    assert "kid" not in jwt.get_unverified_header(seen[1]["id_token"]) and none.state == "s-1"
 
 
 def test_a_login_that_never_reaches_the_platform_is_explained(serve):

@@ -6,14 +6,19 @@ PyLTI1p3 keeps the launch nonce in the session and never marks it used, so a rep
 (TOOL-014, recommended: replays SHOULD be rejected, fails); a variant whose session service consumes the
 nonce shows the same check passing. It verifies the id_token with PyJWT, which checks exp and iat only when
 they are present, so a token without exp (TOOL-018, required) or without iat (TOOL-019, recommended) is
-accepted: the run fails. The library has no dynamic registration and no platform-registrations API: those
-checks are not applicable."""
+accepted: the run fails. Three recommended checks fail because the library has no code for them: it never
+reads ``azp`` (it takes the client id from ``aud``: TOOL-021), PyJWT refuses only an ``iat`` in the future,
+not one an hour old (TOOL-023), and the id_token's ``target_link_uri`` is never compared with the login
+initiation's (TOOL-024); the app-level checks of ``strict_app`` make all three pass. Every other case of the
+certification list (unknown nonce, an unknown kid, another state, each missing required claim) is refused.
+The library has no dynamic registration and no platform-registrations API: those checks are not applicable."""
 
 from __future__ import annotations
 
 import re
 import secrets
 import threading
+import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -32,8 +37,11 @@ from test_reports import assert_no_secrets
 ISSUER = "https://harness-platform.example"
 CLIENT_ID = "pylti1p3-client"
 DEPLOYMENT = "deployment-1"
-LAUNCH_CHECKS = ["TOOL-010", "TOOL-011", "TOOL-012", "TOOL-013", "TOOL-014", "TOOL-015", "TOOL-016", "TOOL-017", "TOOL-020"]
+LAUNCH_CHECKS = ["TOOL-010", "TOOL-011", "TOOL-012", "TOOL-013", "TOOL-014", "TOOL-015", "TOOL-016", "TOOL-017", "TOOL-020", "TOOL-022",
+                 "TOOL-025", "TOOL-026", "TOOL-027", "TOOL-028", "TOOL-029", "TOOL-030", "TOOL-031", "TOOL-032"]
 TIMESTAMP_CHECKS = ["TOOL-018", "TOOL-019"]  # a token without exp, without iat: PyLTI1p3 accepts both
+UNCHECKED = ["TOOL-021", "TOOL-023", "TOOL-024"]  # a wrong azp, an hour-old iat, another target_link_uri: PyLTI1p3 has no code for them
+MAX_AGE = 600  # seconds: how old an id_token the strict app takes
 
 
 class SingleUseNonce(FlaskSessionService):
@@ -44,10 +52,13 @@ class SingleUseNonce(FlaskSessionService):
 
 
 def tool_app(platform_jwks: dict[str, Any], *, many_clients: bool = False, single_use_nonce: bool = False, check_cookies: bool = False,
-             require_timestamps: bool = False) -> Flask:
+             require_timestamps: bool = False, strict_app: bool = False) -> Flask:
     """A Flask tool built on PyLTI1p3 that trusts the harness as the platform ``ISSUER``. PyLTI1p3 takes
     an issuer's settings as one table (one client id per issuer) or as a list (many client ids).
-    ``require_timestamps`` passes PyJWT's ``require`` option through ``set_jwt_verify_options``."""
+    ``require_timestamps`` passes PyJWT's ``require`` option through ``set_jwt_verify_options``;
+    ``strict_app`` adds, after the library's validation, the checks it lacks: azp (when present) is the
+    client id, iat at most ``MAX_AGE`` seconds old, and target_link_uri the one the login was asked for
+    (handed from login to launch with the library's ``pass_params_to_launch``)."""
     app = Flask("pylti1p3-tool")
     app.secret_key = secrets.token_hex(16)
     settings = {"default": True, "client_id": CLIENT_ID, "auth_login_url": f"{ISSUER}/authorize", "auth_token_url": f"{ISSUER}/token",
@@ -61,6 +72,8 @@ def tool_app(platform_jwks: dict[str, Any], *, many_clients: bool = False, singl
             login = FlaskOIDCLogin(request, conf)
             if check_cookies:  # PyLTI1p3's page that checks, in JavaScript, that the browser keeps cookies
                 login = login.enable_check_cookies()
+            if strict_app:
+                login = login.pass_params_to_launch({"target_link_uri": request.get_param("target_link_uri")})
             return login.redirect(request.get_param("target_link_uri"))
         except (LtiException, OIDCException) as exc:
             return f"login refused: {escape(str(exc))}", 400
@@ -76,6 +89,11 @@ def tool_app(platform_jwks: dict[str, Any], *, many_clients: bool = False, singl
             data = message_launch.validate().get_launch_data()
         except LtiException as exc:
             return f"launch refused: {escape(str(exc))}", 400
+        if strict_app:
+            asked = (message_launch.get_params_from_login() or {}).get("target_link_uri")
+            if data.get("azp", CLIENT_ID) != CLIENT_ID or time.time() - data["iat"] > MAX_AGE \
+                    or data.get("https://purl.imsglobal.org/spec/lti/claim/target_link_uri") != asked:
+                return "launch refused: azp, iat or target_link_uri", 400
         return f"launched for {escape(data['sub'])}", 200
 
     return app
@@ -125,6 +143,10 @@ def test_pylti1p3_verdicts(tmp_path, serve_wsgi, run_harness):
     assert result.code == 1, result.stdout[-2000:] + result.stderr[-2000:]  # TOOL-018 (required) failed; nothing crashed
 
     assert {cid: outcomes[cid] for cid in LAUNCH_CHECKS} == {cid: "failed" if cid == "TOOL-014" else "passed" for cid in LAUNCH_CHECKS}
+    assert {cid: outcomes[cid] for cid in UNCHECKED} == dict.fromkeys(UNCHECKED, "failed")  # all three recommended
+    assert "whose azp names another client (aud is the tool's client id) was accepted — the tool answered 200" in result.messages("TOOL-021")
+    assert "issued an hour ago (exp still 5 minutes ahead) was accepted — the tool answered 200" in result.messages("TOOL-023")
+    assert "target_link_uri is another URL than the login initiation's was accepted" in result.messages("TOOL-024")
     assert "posted a second time was accepted — the tool answered 200" in result.messages("TOOL-014"), result.messages("TOOL-014")
     assert {cid: outcomes[cid] for cid in TIMESTAMP_CHECKS} == dict.fromkeys(TIMESTAMP_CHECKS, "failed")
     assert "an id_token without exp was accepted — the tool answered 200" in result.messages("TOOL-018"), result.messages("TOOL-018")
@@ -160,16 +182,17 @@ def test_pylti1p3_with_single_use_nonce_passes_replay(tmp_path, serve_wsgi, run_
     base = serve_wsgi(tool_app(keys.jwks(pair), single_use_nonce=True))
     result = run_harness("--profile", str(profile_for(tmp_path, base, pair)), "--suite", "tool_side")
     assert {cid: result.outcomes()[cid] for cid in LAUNCH_CHECKS} == dict.fromkeys(LAUNCH_CHECKS, "passed"), result.stdout[-2000:]
-    assert result.failed() == set(TIMESTAMP_CHECKS) and result.code == 1  # the nonce fix leaves the timestamps as they were
+    assert result.failed() == set(TIMESTAMP_CHECKS + UNCHECKED) and result.code == 1  # the nonce fix leaves the rest as it was
 
 
-def test_pylti1p3_requiring_exp_and_iat_passes_every_launch_check(tmp_path, serve_wsgi, run_harness):
+def test_pylti1p3_requiring_exp_and_iat_with_the_app_checks_passes_every_launch_check(tmp_path, serve_wsgi, run_harness):
     """With a single-use nonce and ``set_jwt_verify_options({"verify_aud": False, "require": ["exp", "iat"]})``
-    the library refuses a token without exp or iat too: every launch check passes."""
+    the library refuses a token without exp or iat too; with the app's own azp, iat-age and target_link_uri
+    checks (``strict_app``) every launch check passes."""
     pair = keys.generate()
-    base = serve_wsgi(tool_app(keys.jwks(pair), single_use_nonce=True, require_timestamps=True))
+    base = serve_wsgi(tool_app(keys.jwks(pair), single_use_nonce=True, require_timestamps=True, strict_app=True))
     result = run_harness("--profile", str(profile_for(tmp_path, base, pair)), "--suite", "tool_side")
-    checks = LAUNCH_CHECKS + TIMESTAMP_CHECKS
+    checks = LAUNCH_CHECKS + TIMESTAMP_CHECKS + UNCHECKED
     assert {cid: result.outcomes()[cid] for cid in checks} == dict.fromkeys(checks, "passed"), result.stdout[-2000:]
     assert result.code == 0
 
@@ -181,7 +204,7 @@ def test_a_tool_that_does_not_trust_the_key_fails_the_valid_launch(tmp_path, ser
     base = serve_wsgi(tool_app(keys.jwks(keys.generate())))
     result = run_harness("--profile", str(profile_for(tmp_path, base, keys.generate())), "--suite", "tool_side")
     outcomes = result.outcomes()
-    checks = LAUNCH_CHECKS + TIMESTAMP_CHECKS
+    checks = LAUNCH_CHECKS + TIMESTAMP_CHECKS + UNCHECKED
     assert {cid: outcomes[cid] for cid in checks} == {cid: "failed" if cid == "TOOL-010" else "error" for cid in checks}
     assert "answered 400" in result.messages("TOOL-010")
     for cid in checks[1:]:

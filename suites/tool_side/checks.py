@@ -106,7 +106,7 @@ define(
 )
 define(
     id="TOOL-017",
-    title="Refusals are 4xx, never 5xx: every refusal case of TOOL-011 … TOOL-016 and TOOL-018 … TOOL-020 is answered without a server error",
+    title="Refusals are 4xx, never 5xx: every refusal case of TOOL-011 … TOOL-016 and TOOL-018 … TOOL-032 is answered without a server error",
     source=f"{SEC} step 3 (reject with HTTP 401); {CERT}",
     level="recommended",
     faults=["refuse-with-500"],
@@ -153,6 +153,123 @@ define(
     error_faults=CONTROL,
     description="The id_token is valid in every other way and signed by the platform's key; only the kid is left out of "
     "its header. Required: the certification suite lists it among the payloads a tool must reject. " + REFUSAL,
+)
+
+OIDC = "OpenID Connect Core 1.0 §3.1.3.7 (ID Token validation), which the Security Framework's validation steps follow"
+
+
+def missing_claim(cid: str, claim: str, case: str, fault: str, why: str = "") -> None:
+    """A check that an id_token lacking ``claim`` is refused: the certification suite's ``case``."""
+    define(
+        id=cid,
+        title=f"An id_token without the {claim} claim is refused",
+        source=f"ims-facts.md §3.4 ({claim}: required); {CERT}: {case}",
+        level="required",
+        faults=[fault],
+        needs=LAUNCH,
+        error_faults=CONTROL,
+        description=f"The id_token is valid in every other way; only {claim} is left out{why}. Required: the certification "
+        "suite lists it among the payloads a tool must reject. " + REFUSAL,
+    )
+
+
+define(
+    id="TOOL-021",
+    title="An id_token whose azp is not the tool's client id is refused (aud is the client id)",
+    source=f"{SEC} steps 4–5 (if azp is present, it must equal the client_id); {OIDC}: step 5, the client SHOULD verify that "
+    "its client_id is the azp claim's value",
+    level="recommended",
+    faults=["azp-not-checked"],
+    needs=LAUNCH,
+    description="The id_token is valid in every other way and aud is the tool's client id; only azp names another client. "
+    "Recommended: the fact sheet paraphrases step 5 as 'must', but the Security Framework takes steps 4–5 from OpenID "
+    "Connect Core, whose words are SHOULD, and the certification suite does not list the case. " + REFUSAL,
+    error_faults=CONTROL,
+)
+define(
+    id="TOOL-022",
+    title="An id_token carrying a nonce the tool never issued is refused",
+    source="ims-facts.md §3.3 (Step 2: the tool's authentication request carries a nonce, REQUIRED; Step 4: the tool validates "
+    f"the id_token) and {SEC} step 9 (nonce MUST be present); {OIDC}: step 11, the nonce claim's value MUST be checked to be "
+    "the one sent in the authentication request",
+    level="required",
+    faults=["nonce-not-compared"],
+    needs=LAUNCH,
+    error_faults=CONTROL,
+    description="The id_token is valid in every other way and posted with the tool's own state; its nonce is one the tool "
+    "never put in an authentication request. Required: the nonce binds the id_token to the tool's request, and OpenID "
+    "Connect Core says its value MUST be checked. " + REFUSAL,
+)
+define(
+    id="TOOL-023",
+    title="An id_token issued an hour ago is refused, though its exp is still ahead",
+    source=f"{SEC} step 8 (iat may be used to reject tokens issued too long ago)",
+    level="recommended",
+    faults=["stale-iat-accepted"],
+    needs=LAUNCH,
+    error_faults=CONTROL,
+    description="iat is an hour old, exp 5 minutes ahead; every other claim is valid. Recommended: the Security Framework "
+    "says a tool MAY use iat this way and leaves the window to the tool; an hour is well beyond any clock skew or "
+    "form post. " + REFUSAL,
+)
+define(
+    id="TOOL-024",
+    title="An id_token whose target_link_uri is not the one the login initiation named is refused",
+    source="ims-facts.md §3.4 (target_link_uri claim: required; MUST equal the target_link_uri from login initiation) and §3.3 "
+    "(Step 1: target_link_uri, required)",
+    level="recommended",
+    faults=["target-link-uri-not-checked"],
+    needs=LAUNCH,
+    error_faults=CONTROL,
+    description="The login initiation names the launch URL; the id_token's target_link_uri is another URL of the same "
+    "origin, and every other claim is valid. Recommended: the MUST binds what the platform sends; no source sentence "
+    "says what a tool does with a mismatch, and the certification suite does not list the case. " + REFUSAL,
+)
+missing_claim("TOOL-025", "message_type", "messsage_type Claim Missing (sic)", "launch-without-message-type-accepted")
+missing_claim("TOOL-026", "version", "No LTI Version", "launch-without-version-accepted")
+missing_claim("TOOL-027", "roles", "role Claim Missing", "launch-without-roles-accepted",
+              " (an empty roles array is valid: §3.4 allows it, and the certification suite's valid launches include 'no role')")
+missing_claim("TOOL-028", "deployment_id", "deployment_id Claim Missing", "launch-without-deployment-id-accepted")
+define(
+    id="TOOL-029",
+    title="A resource link launch whose resource_link claim has no id is refused",
+    source=f"ims-facts.md §3.4 (resource_link: required for resource link launches, an object with id required); {CERT}: "
+    "resource_link_id Claim Missing",
+    level="required",
+    faults=["launch-without-resource-link-id-accepted"],
+    needs=LAUNCH,
+    error_faults=CONTROL,
+    description="An LtiResourceLinkRequest valid in every other way whose resource_link claim is {\"title\": …} without "
+    "id (a tool that checks only that the claim is there accepts it). Required: the certification suite lists it among "
+    "the payloads a tool must reject. " + REFUSAL,
+)
+missing_claim("TOOL-030", "sub", "user Claim Missing (sub)", "launch-without-sub-accepted",
+              " (§3.4 lets an anonymous launch leave sub out, but this launch names a user in its login_hint)")
+define(
+    id="TOOL-031",
+    title="An id_token whose header kid is not in the platform's JWKS is refused (signed by the platform's key)",
+    source=f"{CERT}: Incorrect KID in JWT header; {SEC} step 1 (verify the signature with the platform's key, found in its "
+    "JWKS by kid); ims-facts.md §3.2 (every key in a key set has a kid)",
+    level="required",
+    faults=["unknown-kid-accepted", "accepts-forged-id-token"],
+    needs=LAUNCH,
+    error_faults=CONTROL,
+    description="The id_token is valid in every other way and signed by the platform's real key, but its header names a "
+    "kid the platform's JWKS does not have. A tool that does not check signatures at all accepts it too. Required: "
+    "the certification suite lists it among the payloads a tool must reject. " + REFUSAL,
+)
+define(
+    id="TOOL-032",
+    title="A valid id_token posted with a state the tool did not set is refused",
+    source="ims-facts.md §3.3 (Step 2: state, RECOMMENDED, is the CSRF token bound to the browser session; Step 4: the tool "
+    "checks that state matches its session)",
+    level="recommended",
+    faults=["state-not-checked"],
+    needs=LAUNCH,
+    error_faults=CONTROL,
+    description="The login goes as usual and the id_token is valid (the tool's nonce, every claim), but it is posted with a "
+    "random state instead of the one the tool set. Recommended: the sources call state RECOMMENDED and describe the "
+    "check without a MUST. " + REFUSAL,
 )
 
 define(

@@ -1,4 +1,4 @@
-"""Launch validation by the tool (TOOL-010 … TOOL-020). Each refusal check first makes a valid launch
+"""Launch validation by the tool (TOOL-010 … TOOL-032). Each refusal check first makes a valid launch
 (the control): a tool that accepts nothing proves nothing, so a failed control ends the check ``error``.
 A refusal is judged by acceptance only (no launch granted, whatever the status); how it was refused
 (4xx, never 5xx) is TOOL-017."""
@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Callable
+from typing import Any, Callable
+from urllib.parse import urljoin
 
 from lti_harness.harness import keys
 from lti_harness.harness.checks import check
@@ -45,6 +46,26 @@ def without(claim: str) -> Callable[[Registered], Answer | None]:
     return lambda r: r.launch(tamper=lambda c: c.pop(claim, None)).answer
 
 
+def tampered(**changes: Any) -> Callable[[Registered], Answer | None]:
+    """A valid launch whose id_token's claims are updated with ``changes`` (LTI claims by their short name)."""
+    named = {(name if name in ("azp", "nonce", "iat", "exp") else LTI_CLAIM + name): value for name, value in changes.items()}
+    return lambda r: r.launch(tamper=lambda c: c.update(named)).answer
+
+
+def stale(registered: Registered) -> Answer | None:
+    now = int(time.time())
+    return registered.launch(tamper=lambda c: c.update(iat=now - 3600, exp=now + 300)).answer
+
+
+def other_target(registered: Registered) -> Answer | None:
+    def tamper(claims: dict[str, Any]) -> None:
+        claims[LTI_CLAIM + "target_link_uri"] = urljoin(claims[LTI_CLAIM + "target_link_uri"], "/harness-other-resource")
+    return registered.launch(tamper=tamper).answer
+
+
+CLAIM_MISSING = "ims-facts.md §5.1 (certification: the tool must reject '{case}'; §3.4: the {claim} claim is required)"
+
+
 # check id → (what is tried, the rule in words, how to try it)
 REFUSALS: dict[str, tuple[str, str, Callable[[Registered], Answer | None]]] = {
     "TOOL-011": ("an id_token signed by another key under the platform's kid",
@@ -65,6 +86,33 @@ REFUSALS: dict[str, tuple[str, str, Callable[[Registered], Answer | None]]] = {
                  "token without it should be refused", without("iat")),
     "TOOL-020": ("an id_token without kid in its header", f"{CERT}: the tool must reject 'No KID Sent in JWT header'",
                  lambda r: r.launch(kid=False).answer),
+    "TOOL-021": ("an id_token whose azp names another client (aud is the tool's client id)",
+                 f"{SEC} step 5: if azp is present, it must equal the client_id", tampered(azp="another-client-id")),
+    "TOOL-022": ("an id_token carrying a nonce the tool never issued",
+                 "OIDC Core §3.1.3.7: the nonce claim MUST be the one the tool sent in its authentication request",
+                 lambda r: tampered(nonce=f"harness-{uuid.uuid4().hex}")(r)),
+    "TOOL-023": ("an id_token issued an hour ago (exp still 5 minutes ahead)",
+                 f"{SEC} step 8: iat may be used to reject tokens issued too long ago", stale),
+    "TOOL-024": ("an id_token whose target_link_uri is another URL than the login initiation's",
+                 "ims-facts.md §3.4: the target_link_uri claim MUST equal the one of the login initiation", other_target),
+    "TOOL-025": ("an id_token without message_type", CLAIM_MISSING.format(case="messsage_type Claim Missing", claim="message_type"),
+                 without(LTI_CLAIM + "message_type")),
+    "TOOL-026": ("an id_token without version", CLAIM_MISSING.format(case="No LTI Version", claim="version"),
+                 without(LTI_CLAIM + "version")),
+    "TOOL-027": ("an id_token without roles", CLAIM_MISSING.format(case="role Claim Missing", claim="roles"),
+                 without(LTI_CLAIM + "roles")),
+    "TOOL-028": ("an id_token without deployment_id", CLAIM_MISSING.format(case="deployment_id Claim Missing", claim="deployment_id"),
+                 without(LTI_CLAIM + "deployment_id")),
+    "TOOL-029": ("a resource link launch whose resource_link claim has no id",
+                 CLAIM_MISSING.format(case="resource_link_id Claim Missing", claim="resource_link (with its id)"),
+                 tampered(resource_link={"title": "A resource link without id"})),
+    "TOOL-030": ("an id_token without sub", CLAIM_MISSING.format(case="user Claim Missing", claim="sub"), without("sub")),
+    "TOOL-031": ("an id_token signed by the platform's key whose header kid is not in the platform's JWKS",
+                 f"{CERT}: the tool must reject 'Incorrect KID in JWT header'",
+                 lambda r: r.launch(kid=f"harness-unknown-{uuid.uuid4().hex[:8]}").answer),
+    "TOOL-032": ("a valid id_token posted with a state the tool did not set",
+                 "ims-facts.md §3.3 Step 4: the tool checks that state matches its session",
+                 lambda r: r.launch(state=f"harness-{uuid.uuid4().hex}").answer),
 }
 
 
@@ -125,6 +173,66 @@ def test_without_iat_refused(registered):
 @check("TOOL-020")
 def test_without_kid_refused(registered):
     refused(registered, "TOOL-020")
+
+
+@check("TOOL-021")
+def test_wrong_azp_refused(registered):
+    refused(registered, "TOOL-021")
+
+
+@check("TOOL-022")
+def test_unknown_nonce_refused(registered):
+    refused(registered, "TOOL-022")
+
+
+@check("TOOL-023")
+def test_stale_iat_refused(registered):
+    refused(registered, "TOOL-023")
+
+
+@check("TOOL-024")
+def test_other_target_link_uri_refused(registered):
+    refused(registered, "TOOL-024")
+
+
+@check("TOOL-025")
+def test_without_message_type_refused(registered):
+    refused(registered, "TOOL-025")
+
+
+@check("TOOL-026")
+def test_without_version_refused(registered):
+    refused(registered, "TOOL-026")
+
+
+@check("TOOL-027")
+def test_without_roles_refused(registered):
+    refused(registered, "TOOL-027")
+
+
+@check("TOOL-028")
+def test_without_deployment_id_refused(registered):
+    refused(registered, "TOOL-028")
+
+
+@check("TOOL-029")
+def test_without_resource_link_id_refused(registered):
+    refused(registered, "TOOL-029")
+
+
+@check("TOOL-030")
+def test_without_sub_refused(registered):
+    refused(registered, "TOOL-030")
+
+
+@check("TOOL-031")
+def test_unknown_kid_refused(registered):
+    refused(registered, "TOOL-031")
+
+
+@check("TOOL-032")
+def test_other_state_refused(registered):
+    refused(registered, "TOOL-032")
 
 
 @check("TOOL-017")
