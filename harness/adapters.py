@@ -122,6 +122,11 @@ class Adapter(Protocol):
     def grade_submission(self, course_id: str, assignment_id: str, user_id: str, grade: float) -> None:
         """Grade a submission as a teacher would."""
 
+    def launch_url(self, course_id: str, user_id: str, *, tool_id: str | None = None, assignment_id: str | None = None) -> str:
+        """A URL that, opened by a browser (a cookie-keeping HTTP client), launches as ``user_id`` the tool
+        installed in the course as ``tool_id`` (course navigation) or the external tool of ``assignment_id``
+        (a resource link): its answers lead to the tool's login initiation."""
+
 
 class MockControls(Protocol):
     """Test-support controls only this project's mock platform has (its ``/_mock/`` routes; capability
@@ -195,6 +200,8 @@ CANVAS_ROUTES: dict[str, str] = {
     "assignments": "/api/v1/courses/{course_id}/assignments",
     "course": "/api/v1/courses/{course_id}",
     "submission": "/api/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}",
+    # Canvas's one-time launch URL (an admin token acting as the user with as_user_id)
+    "sessionless_launch": "/api/v1/courses/{course_id}/external_tools/sessionless_launch",
     # Test-support routes of this project's mock platform only (MockControls; capability ``mock_controls``).
     "mock_throttle": "/_mock/throttle",
     "mock_sourcedid": "/_mock/lti11/sourcedid",
@@ -385,6 +392,15 @@ class CanvasAdapter:
     def grade_submission(self, course_id: str, assignment_id: str, user_id: str, grade: float) -> None:
         self._admin_json("PUT", "submission", "grading the submission", json={"submission": {"posted_grade": grade}},
                          course_id=course_id, assignment_id=assignment_id, user_id=user_id)
+
+    def launch_url(self, course_id: str, user_id: str, *, tool_id: str | None = None, assignment_id: str | None = None) -> str:
+        query = {"as_user_id": user_id, **({"assignment_id": assignment_id} if assignment_id else {"id": str(tool_id)})}
+        response = self.client.get(self._url("sessionless_launch", course_id=course_id), params=query, headers=self._admin_headers())
+        found = json_body(response) if response.status_code == 200 else None
+        if not isinstance(found, dict) or not isinstance(found.get("url"), str):
+            raise AdminActionFailed(f"asking for a sessionless launch URL failed: {response.status_code} from GET "
+                                    f"{self.routes['sessionless_launch']}: {response.text[:200]}")
+        return found["url"]
 
     # --- the mock's test-support controls (MockControls; capability mock_controls) -------------
 

@@ -33,6 +33,7 @@ _ALL = [
     Capability("admin_courses", "platform", "an admin can create courses, users, enrolments and assignments, install a tool in a course, and conclude or delete a course", admin=True),
     Capability("user_oauth", "platform", "the user OAuth2 flow (authorize, code, token) for scoped API keys", admin=True),
     Capability("lti11_outcomes", "platform", "LTI 1.1 grade passback (POX outcomes) for tools installed with a consumer key", admin=True),
+    Capability("lti_launch", "platform", "LTI 1.3 launches: the adapter gives a URL that launches an installed tool as a course member (Canvas's sessionless launch), and the platform's OIDC authorization endpoint answers the tool's authentication request", admin=True),
     Capability("lti_token_endpoint", "platform", "LTI Advantage tokens: client_credentials with a JWT client assertion"),
     Capability("ags", "platform", "Assignment and Grade Services: line items, scores, results"),
     Capability("canvas_conventions", "platform", "the platform answers as Canvas documents it (error bodies and messages of seeds 003 and 004, throttling headers); without it only the status of a refusal is judged", admin=True),

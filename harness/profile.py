@@ -95,9 +95,16 @@ class PlatformTarget:
     adapter: str = "canvas"
     timeout: float = 10.0
     expired_registration_token: str | None = field(default=None, repr=False)
+    authorization_endpoint: str = ""  # the OIDC authorization endpoint of launches; default Canvas's {base_url}/api/lti/authorize_redirect
+    jwks_url: str = ""  # the platform's public keys (id_tokens of launches); default Canvas's {base_url}/api/lti/security/jwks
     user_tokens: list[PreIssuedToken] = field(default_factory=list)
     capabilities: dict[str, bool] = field(default_factory=dict)
     registration: PlatformRegistration | None = None
+
+    def __post_init__(self) -> None:
+        base = self.base_url.rstrip("/")
+        self.authorization_endpoint = self.authorization_endpoint or f"{base}/api/lti/authorize_redirect"
+        self.jwks_url = self.jwks_url or f"{base}/api/lti/security/jwks"
 
     def declared(self, capability: str) -> bool | None:
         """The profile's explicit value for ``capability``, or None when it says nothing."""
@@ -148,7 +155,7 @@ class Profile:
 
 
 PLATFORM_FIELDS = ("base_url", "account_id", "admin_token", "issuer", "adapter", "timeout", "capabilities",
-                   "expired_registration_token", "user_tokens", "registration")
+                   "expired_registration_token", "user_tokens", "registration", "authorization_endpoint", "jwks_url")
 REGISTRATION_FIELDS = ("client_id", "private_key", "kid", "deployment_id", "token_url", "scopes", "lineitems_url")
 TOOL_FIELDS = ("base_url", "api_key", "timeout", "dynamic_registration_url", "launch")
 LAUNCH_FIELDS = ("login_url", "launch_url", "issuer", "client_id", "deployment_id", "private_key", "kid",
@@ -317,6 +324,8 @@ def _platform(raw: Any, source: str, base_dir: Path | None = None, name: str = "
         elif not isinstance(value, bool):
             p.add(f"{source}: [{name}.capabilities] {cap} must be true or false")
     expired = p.run(_secret, raw["expired_registration_token"], f"{where} expired_registration_token") if "expired_registration_token" in raw else None
+    authorization = p.run(check_url, raw["authorization_endpoint"], f"{where} authorization_endpoint") if "authorization_endpoint" in raw else None
+    jwks_url = p.run(check_url, raw["jwks_url"], f"{where} jwks_url") if "jwks_url" in raw else None
     user_tokens = p.run(_user_tokens, raw.get("user_tokens", []), f"{source}: [[{name}.user_tokens]]") or []
     registration = None
     if "registration" in raw:
@@ -330,6 +339,8 @@ def _platform(raw: Any, source: str, base_dir: Path | None = None, name: str = "
         adapter=adapter,
         timeout=timeout,
         expired_registration_token=expired,
+        authorization_endpoint=authorization or "",
+        jwks_url=jwks_url or "",
         capabilities=dict(caps),
         user_tokens=user_tokens,
         registration=registration,

@@ -334,13 +334,15 @@ async def line_item_body(request: Request) -> dict[str, Any]:
 
 @lti_service(read_scopes)
 async def list_line_items(request: Request, platform: Platform, key: DeveloperKey) -> Response:
-    """GET /api/lti/courses/:course_id/line_items (lineitem or lineitem.readonly): filtered, one page."""
+    """GET /api/lti/courses/:course_id/line_items (lineitem or lineitem.readonly): the calling tool's line items, filtered, one page."""
     course = course_of(request, platform, key)
     q = request.query_params
     link_id, resource_id, tag = q.get("resource_link_id"), q.get("resource_id"), q.get("tag")
     unlinked_hidden = platform.has(faults.CREATED_LINE_ITEM_NOT_LISTED)
+    everyone = platform.has(faults.LINE_ITEMS_OF_ALL_TOOLS)  # Canvas lists only the calling key's line items
     items = [i for i in course.line_items
-             if (not link_id or i.resource_link_id == link_id)
+             if (everyone or i.client_id == key.id)
+             and (not link_id or i.resource_link_id == link_id)
              and (not resource_id or i.resource_id == resource_id)
              and (not tag or i.tag == tag)
              and not (unlinked_hidden and i.resource_link_id is None)]

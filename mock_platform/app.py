@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute
 from lti_harness.harness import inbound, outbound
 from lti_harness.harness.statedb import FlushBeforeResponse
 
-from . import ags, courses_admin, devkeys, dynreg, oauth, outcomes, registrations_admin, rest, testing, token_endpoint, web
+from . import ags, courses_admin, devkeys, dynreg, launches, oauth, outcomes, registrations_admin, rest, testing, token_endpoint, web
 from .config import Platform, PlatformConfig
 from .faults import check_names
 from .sqlstore import SqliteStore
@@ -34,6 +34,7 @@ ROUTES: list[BaseRoute] = [
     *rest.ROUTES,
     *courses_admin.ROUTES,
     *outcomes.ROUTES,
+    *launches.ROUTES,
 ]
 
 
@@ -63,6 +64,7 @@ def create_app(config: PlatformConfig | None = None, store: Store | None = None)
     app.state.legacy_tools = {tool_id: c.id for c in store.courses() for tool_id in c.legacy_tools}  # LTI 1.1 tool id -> course id
     app.state.outcome_nonces = store.outcome_nonces()
     app.state.recorded = []
+    app.state.pending_launches = {}  # verifier -> launches.PendingLaunch (login initiations sent, one authorization each)
     secret = store.keep("registration_token_secret", lambda: secrets.token_urlsafe(32))
     app.state.platform = Platform(config=config, store=store, secret=secret, signing_key=store.signing_key())
     return app

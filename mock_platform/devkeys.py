@@ -40,6 +40,9 @@ def key_json(key: DeveloperKey, *, with_secret: bool = True) -> dict[str, Any]:
         "redirect_uri": key.redirect_uris[0] if key.redirect_uris else None,
         "developer_key_account_binding": binding_json(key),
     }
+    if key.is_lti_key:
+        out.update(oidc_initiation_url=key.oidc_initiation_url or None, target_link_uri=key.target_link_uri or None,
+                   custom_fields=dict(key.custom_fields))
     if with_secret and not key.is_lti_key:
         out["api_key"] = key.api_key
     return out
@@ -79,6 +82,24 @@ def _fields(params: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(fields, dict):
         raise _invalid("developer_key is missing")
     return fields
+
+
+def _launch_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """Where an LTI key's tool is launched (``oidc_initiation_url``, ``target_link_uri``) and its
+    ``custom_fields`` (name -> string), as Canvas's LTI key settings hold them; only those given."""
+    out: dict[str, Any] = {}
+    for name in ("oidc_initiation_url", "target_link_uri"):
+        if name in fields:
+            value = fields[name]
+            if not isinstance(value, str) or (value and not value.startswith(("http://", "https://"))):
+                raise _invalid(f"{name} must be an http(s) URL")
+            out[name] = value
+    if "custom_fields" in fields:
+        custom = fields["custom_fields"]
+        if not isinstance(custom, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in custom.items()):
+            raise _invalid("custom_fields must map names to strings")
+        out["custom_fields"] = dict(custom)
+    return out
 
 
 def _check_scopes(scopes: list[str]) -> None:
@@ -128,6 +149,7 @@ async def create_key(request: Request, platform: Platform, params: dict[str, Any
         is_lti_key=is_lti,
         # canvas-facts §3: require_scopes is forced on for keys with a public JWK or JWK URL
         require_scopes=require or bool(jwk or jwk_url),
+        **_launch_fields(fields),
     )
     platform.store.add_key(key)
     return web.json_response(key_json(key))
@@ -165,6 +187,7 @@ async def update_key(request: Request, platform: Platform, params: dict[str, Any
     require = _as_bool(fields.get("require_scopes"), "require_scopes", key.require_scopes)
     if scopes is not None:
         _check_scopes(scopes)
+    launch = _launch_fields(fields)
     name = fields.get("name")
     if name is not None and not isinstance(name, str):
         raise _invalid("name must be a string")
@@ -177,6 +200,8 @@ async def update_key(request: Request, platform: Platform, params: dict[str, Any
         key.redirect_uris = redirects
     if name is not None:
         key.name = name
+    for attribute, value in launch.items():
+        setattr(key, attribute, value)
     key.require_scopes = require or bool(key.public_jwk or key.public_jwk_url)
     return web.json_response(key_json(key))
 

@@ -108,6 +108,26 @@ OUTCOMES_EXTENSIONS_IGNORED = fault("outcomes-extensions-ignored", "resultTotalS
 OUTCOMES_REPLACE_IGNORED = fault("outcomes-replace-ignored", "replaceResult answers success but the score is not stored")
 
 
+# LTI 1.3 launches: login initiation, the OIDC authorization endpoint, the id_token (ims-facts §3.3, §3.4)
+LOGIN_WITHOUT_TARGET_LINK_URI = fault("login-without-target-link-uri", "the login initiation sent to the tool leaves out target_link_uri")
+ID_TOKEN_TO_ANY_REDIRECT_URI = fault("id-token-to-any-redirect-uri", "the authorization endpoint posts the id_token to whatever redirect_uri the request names")
+AUTHORIZE_IGNORES_CLIENT_ID = fault("authorize-ignores-client-id", "the authorization endpoint answers for the launch's tool whatever client_id the request names")
+AUTHORIZE_WITHOUT_NONCE = fault("authorize-without-nonce", "an authentication request without nonce still gets an id_token")
+RESPONSE_TYPE_NOT_CHECKED = fault("response-type-not-checked", "an authentication request whose response_type is not id_token still gets an id_token")
+ID_TOKEN_UNPUBLISHED_KEY = fault("id-token-unpublished-key", "the id_token is signed by a key the platform's JWKS does not publish")
+ID_TOKEN_WITHOUT_DEPLOYMENT_ID = fault("id-token-without-deployment-id", "the id_token leaves out the deployment_id claim")
+ID_TOKEN_OWN_NONCE = fault("id-token-own-nonce", "the id_token carries a nonce of the platform's instead of the one the tool sent")
+STATE_NOT_ECHOED = fault("state-not-echoed", "the form post to the tool leaves out the state the tool sent")
+ID_TOKEN_AZP_WRONG = fault("id-token-azp-wrong", "the id_token's azp is the deployment id instead of the client id")
+ID_TOKEN_ALREADY_EXPIRED = fault("id-token-already-expired", "the id_token's exp is before its iat (it has expired when it arrives)")
+ID_TOKEN_LONG_LIVED = fault("id-token-long-lived", "the id_token is valid for a year")
+ROLES_SHORT_NAMES = fault("roles-short-names", "roles are sent as short names (Learner) instead of LIS role URIs")
+ROLES_IGNORE_ENROLLMENT = fault("roles-ignore-enrollment", "every user is launched as a Learner, whatever their enrolment")
+AGS_CLAIM_UNGRANTED_SCOPE = fault("ags-claim-ungranted-scope", "the AGS claim lists a scope the tool's key was never granted")
+LAUNCH_HINT_REUSABLE = fault("launch-hint-reusable", "a launch can be authorized again with its lti_message_hint after it was used")
+TARGET_LINK_URI_CHANGED = fault("target-link-uri-changed", "the id_token's target_link_uri is not the one the login initiation named")
+LINE_ITEMS_OF_ALL_TOOLS = fault("line-items-of-all-tools", "the line-item list shows every tool's line items, not only the calling tool's")
+
 FAULTS: dict[str, str] = CATALOGUE.faults  # name -> what the bug does
 check_names = CATALOGUE.check
 on = CATALOGUE.on  # on(active, NAME): whether the fault NAME (one of this module's constants) is among active

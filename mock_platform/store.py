@@ -26,6 +26,10 @@ class DeveloperKey:
     require_scopes: bool = True
     binding: str = "on"
     scope_version: int = 0  # bumped whenever a scope is removed: older LTI tokens stop working
+    # where a key made through the API (no registration) is launched, and the custom parameters it is sent
+    oidc_initiation_url: str = ""
+    target_link_uri: str = ""
+    custom_fields: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

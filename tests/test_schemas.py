@@ -538,6 +538,11 @@ def test_enough_targeted_invalid_cases():
 
 # (4) The OpenAPI document ---------------------------------------------------------------------------------------
 EXPECTED_OPERATIONS = {
+    ("/api/lti/authorize_redirect", "get"),
+    ("/api/lti/authorize_redirect", "post"),
+    ("/api/lti/authorize", "get"),
+    ("/api/lti/authorize", "post"),
+    ("/api/v1/courses/{course_id}/external_tools/sessionless_launch", "get"),
     ("/api/lti/accounts/{account_id}/registration_token", "get"),
     ("/api/lti/security/openid-configuration", "get"),
     ("/api/lti/registrations", "post"),

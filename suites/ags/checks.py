@@ -312,3 +312,15 @@ define(
     faults=["outcomes-extensions-ignored", "outcomes-replace-ignored"],
     needs=OUTCOMES,
 )
+define(
+    id="AGS-065",
+    title="The line-item list shows only the calling tool's line items",
+    source=f'{F4} "Before-action chain" (verify_line_item_client_id_connection: a tool reaches only its own line items); Canvas\'s '
+    "line-item list is filtered by the calling developer key's client id",
+    level="recommended",
+    faults=["line-items-of-all-tools"],
+    needs=ADMIN,
+    description="Recommended: the AGS text the fact sheets quote does not say whose line items the container lists; Canvas lists "
+    "only the calling tool's, and refuses another tool's line item (AGS-018). Another tool installed in the same course "
+    "creates a line item; the harness's tool then lists the container (following its pages) and must not see it.",
+)

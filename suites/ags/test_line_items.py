@@ -1,5 +1,5 @@
 """Line items: create and list, paging, media types, and the context / ownership errors
-(AGS-001, AGS-003, AGS-004, AGS-014 … AGS-018)."""
+(AGS-001, AGS-003, AGS-004, AGS-014 … AGS-018, AGS-065)."""
 
 from __future__ import annotations
 
@@ -146,4 +146,21 @@ def test_other_tools_line_item(platform, course):
     theirs = course.with_key(other).create_item("Another tool's item")
     mine = course.call("GET", theirs["id"], [LINEITEM_READONLY_SCOPE], accept=LINEITEM_TYPE)
     expect_error(mine, 412, "typed", "Tool does not have permission to view line_item")
+
+
+@check("AGS-065")
+def test_list_shows_own_line_items(platform, course):
+    other = new_lti_key(platform, [LINEITEM_SCOPE, LINEITEM_READONLY_SCOPE])
+    platform.adapter.install_tool(course.id, other.id)
+    theirs = course.with_key(other).create_item("Another tool's listed item")
+    seen, url = [], course.line_items_url
+    for _ in range(50):  # pages of the container, bounded
+        response = course.call("GET", url, [LINEITEM_READONLY_SCOPE], accept=CONTAINER_TYPE)
+        body = json_body(response)
+        precondition(response.status_code == 200 and isinstance(body, list), f"listing the line items answered {response.status_code}: {response.text[:200]}")
+        seen += [i.get("id") for i in body if isinstance(i, dict)]
+        url = response.links.get("next", {}).get("url")
+        if not url:
+            break
+    assert theirs["id"] not in seen, f"the line-item list of one tool shows another tool's line item {theirs['id']}"
 
