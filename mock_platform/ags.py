@@ -504,6 +504,10 @@ async def scores(request: Request, platform: Platform, key: DeveloperKey) -> Res
     if new_submission:
         result.attempts += 1
         result.submitted_at = raw_sub or result.submitted_at
+        if result.workflow_state == "unsubmitted":
+            result.workflow_state = "submitted"
+    if result.score_given is not None and result.grading_progress in ACCEPT_GIVEN_SCORE:  # the tool graded it (Canvas's grade_student)
+        result.workflow_state, result.graded_by = ("pending_review" if result.grading_progress == "PendingManual" else "graded"), "tool"
     return answer(platform, {"resultUrl": f"{item_url(request, item)}/results/{user_id}"}, SCORE_TYPE)
 
 

@@ -248,7 +248,7 @@ def test_pylti1p3_launched_from_the_assignment_page_posts_a_grade(serve, serve_t
     assert ags["lineitem"] == f"{ags['lineitems']}/{ids['assignment']}"
 
     submission = gradebook(base, ids)
-    assert (submission["score"], submission["grade"]) == (7, "7"), submission
+    assert (submission["score"], submission["grade"], submission["workflow_state"]) == (7, "7", "graded"), submission
 
 
 @pytest.mark.parametrize("fault, refusal", [
