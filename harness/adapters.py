@@ -122,10 +122,15 @@ class Adapter(Protocol):
     def grade_submission(self, course_id: str, assignment_id: str, user_id: str, grade: float) -> None:
         """Grade a submission as a teacher would."""
 
-    def launch_url(self, course_id: str, user_id: str, *, tool_id: str | None = None, assignment_id: str | None = None) -> str:
+    def launch_url(self, course_id: str, user_id: str, *, tool_id: str | None = None, assignment_id: str | None = None,
+                   placement: str | None = None) -> str:
         """A URL that, opened by a browser (a cookie-keeping HTTP client), launches as ``user_id`` the tool
-        installed in the course as ``tool_id`` (course navigation) or the external tool of ``assignment_id``
-        (a resource link): its answers lead to the tool's login initiation."""
+        installed in the course as ``tool_id`` (course navigation, or the placement ``placement`` names, e.g.
+        ``assignment_selection`` for a deep-linking request) or the external tool of ``assignment_id`` (a
+        resource link): its answers lead to the tool's login initiation."""
+
+    def assignments(self, course_id: str) -> list[dict[str, Any]]:
+        """The course's assignments (``id``, ``name``, ``points_possible``, …)."""
 
 
 class MockControls(Protocol):
@@ -393,14 +398,24 @@ class CanvasAdapter:
         self._admin_json("PUT", "submission", "grading the submission", json={"submission": {"posted_grade": grade}},
                          course_id=course_id, assignment_id=assignment_id, user_id=user_id)
 
-    def launch_url(self, course_id: str, user_id: str, *, tool_id: str | None = None, assignment_id: str | None = None) -> str:
+    def launch_url(self, course_id: str, user_id: str, *, tool_id: str | None = None, assignment_id: str | None = None,
+                   placement: str | None = None) -> str:
         query = {"as_user_id": user_id, **({"assignment_id": assignment_id} if assignment_id else {"id": str(tool_id)})}
+        if placement and not assignment_id:
+            query["launch_type"] = placement  # Canvas's sessionless launch of one placement
         response = self.client.get(self._url("sessionless_launch", course_id=course_id), params=query, headers=self._admin_headers())
         found = json_body(response) if response.status_code == 200 else None
         if not isinstance(found, dict) or not isinstance(found.get("url"), str):
             raise AdminActionFailed(f"asking for a sessionless launch URL failed: {response.status_code} from GET "
                                     f"{self.routes['sessionless_launch']}: {response.text[:200]}")
         return found["url"]
+
+    def assignments(self, course_id: str) -> list[dict[str, Any]]:
+        response = self.client.get(self._url("assignments", course_id=course_id), params={"per_page": "100"}, headers=self._admin_headers())
+        found = json_body(response) if response.status_code == 200 else None
+        if not isinstance(found, list):
+            raise AdminActionFailed(f"listing the course's assignments failed: {response.status_code} from GET {self.routes['assignments']}: {response.text[:200]}")
+        return [a for a in found if isinstance(a, dict)]
 
     # --- the mock's test-support controls (MockControls; capability mock_controls) -------------
 

@@ -36,6 +36,7 @@ _ALL = [
     Capability("lti_launch", "platform", "LTI 1.3 launches: the adapter gives a URL that launches an installed tool as a course member (Canvas's sessionless launch), and the platform's OIDC authorization endpoint answers the tool's authentication request", admin=True),
     Capability("lti_token_endpoint", "platform", "LTI Advantage tokens: client_credentials with a JWT client assertion"),
     Capability("ags", "platform", "Assignment and Grade Services: line items, scores, results"),
+    Capability("nrps", "platform", "Names and Role Provisioning Services: a course's memberships for a tool whose key holds the contextmembership.readonly scope"),
     Capability("canvas_conventions", "platform", "the platform answers as Canvas documents it (error bodies and messages of seeds 003 and 004, throttling headers); without it only the status of a refusal is judged", admin=True),
     Capability("mock_controls", "platform", "this project's mock platform and its test-support routes (/_mock/…); detected when not declared", default=False),
     Capability("tool_registrations_api", "tool", "the tool's platform-registrations API of seed 001 ([tool] api_key)"),

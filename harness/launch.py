@@ -1,6 +1,9 @@
 """The platform's half of an LTI 1.3 launch, as the harness performs it against a tool: OIDC
 third-party login initiation, then the id_token posted to the tool's redirect URI (ims-facts.md §3.3,
-§3.4). ``tamper`` edits the claims before signing, to try what a tool must refuse."""
+§3.4). ``tamper`` edits the claims before signing, to try what a tool must refuse. A deep-linking
+request (``settings``) is the same launch with message type ``LtiDeepLinkingRequest``; the tool's answer
+is read for what it aims at ``deep_link_return_url`` (:func:`deep_linking_return`), which nothing serves:
+the harness reads the form or redirect as it reads the other hops."""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
-from lti_harness.vocab import LEARNER, LTI_CLAIM
+from lti_harness.vocab import INSTRUCTOR, LEARNER, LTI_CLAIM
 
 from . import browser, keys
 from .client import Client
@@ -107,15 +110,74 @@ class Launch:
         return self.login_refusal() if self.answer is None else f"the tool answered {self.answer.describe()}"
 
 
-def claims_for(ident: PlatformIdentity, client_id: str, deployment_id: str, nonce: str, target: str) -> dict[str, Any]:
+DL_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/"
+DL_SETTINGS = DL_CLAIM + "deep_linking_settings"
+CONTENT_ITEM_TYPES = ("ltiResourceLink", "link", "file", "html", "image")
+
+
+def claims_for(ident: PlatformIdentity, client_id: str, deployment_id: str, nonce: str, target: str,
+               settings: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The id_token's claims: a learner's resource link launch, or with ``settings`` an instructor's
+    deep-linking request (the deep_linking_settings claim, no resource_link)."""
     now = int(time.time())
-    return {
+    claims = {
         "iss": ident.issuer, "aud": client_id, "azp": client_id, "sub": f"user-{uuid.uuid4().hex[:8]}",
         "iat": now, "exp": now + 300, "nonce": nonce,
         LTI_CLAIM + "message_type": "LtiResourceLinkRequest", LTI_CLAIM + "version": "1.3.0",
         LTI_CLAIM + "deployment_id": deployment_id, LTI_CLAIM + "target_link_uri": target,
         LTI_CLAIM + "resource_link": {"id": uuid.uuid4().hex}, LTI_CLAIM + "roles": [LEARNER],
     }
+    if settings is not None:
+        del claims[LTI_CLAIM + "resource_link"]
+        claims.update({LTI_CLAIM + "message_type": "LtiDeepLinkingRequest", LTI_CLAIM + "roles": [INSTRUCTOR], DL_SETTINGS: settings})
+    return claims
+
+
+def deep_linking_settings(ident: PlatformIdentity) -> dict[str, Any]:
+    """The deep_linking_settings of a request: a return URL of the harness's platform identity, unique to the
+    request (nothing is served there), every content item type, several items, and a fresh opaque ``data``."""
+    return {"deep_link_return_url": f"{ident.issuer.rstrip('/')}/deep_linking/return/{uuid.uuid4().hex}",
+            "accept_types": list(CONTENT_ITEM_TYPES), "accept_presentation_document_targets": ["iframe", "window"],
+            "accept_multiple": True, "accept_lineitem": True, "data": f"harness-{uuid.uuid4().hex}"}
+
+
+@dataclass
+class DeepLinkReturn:
+    """What a tool's answer aims at ``deep_link_return_url``: a form (its method and fields), or a
+    redirect or script (a GET, with the query as its fields)."""
+
+    how: str  # "form", "redirect" or "script"
+    method: str
+    url: str
+    fields: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def jwt(self) -> str:
+        """The ``JWT`` field's value ("" when the answer has none)."""
+        return self.fields.get("JWT", "")
+
+    def describe(self) -> str:
+        names = ", ".join(sorted(self.fields)) or "none"
+        return f"a {self.how} sending {self.method} {self.url[:120]!r} (fields: {names})"
+
+
+def deep_linking_return(response: httpx.Response, return_url: str) -> DeepLinkReturn | None:
+    """What ``response`` sends to ``return_url``: a redirect there, a form posting there (an auto-submitting
+    one is read without running its script), or a script that sets the location there with a ``JWT``
+    parameter; None when nothing."""
+    if response.is_redirect:
+        where = browser.location(response)
+        return DeepLinkReturn("redirect", "GET", where, dict(parse_qsl(urlsplit(where).query))) if where.startswith(return_url) else None
+    for form in browser.forms(response):
+        if form.action.startswith(return_url):
+            return DeepLinkReturn("form", form.method, form.action, dict(form.fields))
+    if "html" not in response.headers.get("content-type", ""):
+        return None
+    for found in re.finditer(re.escape(return_url) + r"""[^"'\s<>]*""", html.unescape(response.text).replace("\\/", "/")):
+        query = dict(parse_qsl(urlsplit(found.group(0)).query))
+        if "JWT" in query:  # a URL merely shown on the page is no answer
+            return DeepLinkReturn("script", "GET", found.group(0), query)
+    return None
 
 
 def authentication_request(login: httpx.Response, endpoint: str) -> dict[str, str] | None:
@@ -133,11 +195,11 @@ def authentication_request(login: httpx.Response, endpoint: str) -> dict[str, st
     return dict(parse_qsl(urlsplit(found.group(0)).query)) if found else None
 
 
-def post_id_token(client: Client, redirect_uri: str, id_token: str, state: str) -> Answer:
+def post_id_token(client: Client, redirect_uri: str, id_token: str, state: str, *, stop: Callable[[str], bool] | None = None) -> Answer:
     """Post the id_token (form_post) and follow the tool's redirects within its own origin, hop by hop,
     as a browser would. A 301 within the tool's host, or a 302 to the same path (up to a trailing slash
     or an https upgrade), makes a browser re-send the POST as a GET without the id_token: the harness
-    stops there and says so."""
+    stops there and says so. Redirects to a URL for which ``stop`` is true are not followed."""
     response = client.post(redirect_uri, data={"id_token": id_token, "state": state}, headers={"Accept": "text/html"})
     to = browser.location(response)
     same_host = urlsplit(to).hostname == urlsplit(redirect_uri).hostname
@@ -147,7 +209,7 @@ def post_id_token(client: Client, redirect_uri: str, id_token: str, state: str) 
                 else "give the URL without the trailing slash" if slash else "give the URL it redirects to")
         return Answer(response, lost_post=(f"{browser.hop(response)} — a tool that redirects POSTs loses the id_token "
                                            f"(a browser re-sends it as a GET); {hint} ([tool.launch] launch_url, or the redirect_uri the tool names)"))
-    response, hops = browser.follow(client, response)
+    response, hops = browser.follow(client, response, stop=stop)
     return Answer(response, hops)
 
 
@@ -166,12 +228,14 @@ def _initiate(client: Client, login_url: str, initiation: dict[str, str], endpoi
 
 def launch(client: Client, ident: PlatformIdentity, login_url: str, target: str, client_id: str, deployment_id: str, *,
            tamper: Callable[[dict[str, Any]], None] | None = None, signer: keys.KeyPair | None = None,
-           login_params: dict[str, str] | None = None, kid: bool | str = True, state: str | None = None) -> Launch:
+           login_params: dict[str, str] | None = None, kid: bool | str = True, state: str | None = None,
+           settings: dict[str, Any] | None = None) -> Launch:
     """Initiate login at ``login_url`` for ``target`` (the target_link_uri), then post a signed id_token
     with the tool's state and nonce to the redirect_uri the tool named. A login that answers 405 to the
     GET is initiated again with a form POST. ``login_params`` are added to the initiation; ``kid=False``
     leaves the key id out of the id_token's header, a string puts that key id there instead of the key's;
-    ``state`` is posted in place of the state the tool set."""
+    ``state`` is posted in place of the state the tool set; with ``settings`` the id_token is a deep-linking
+    request carrying them, and the tool's redirects stop at their ``deep_link_return_url``."""
     initiation = {"iss": ident.issuer, "login_hint": "harness-user", "target_link_uri": target, "client_id": client_id,
                   "lti_deployment_id": deployment_id, "lti_message_hint": uuid.uuid4().hex, **(login_params or {})}
     login, hops = _initiate(client, login_url, initiation, ident.authorization_endpoint)
@@ -183,11 +247,13 @@ def launch(client: Client, ident: PlatformIdentity, login_url: str, target: str,
         return Launch(login=login, answer=None, authorization_endpoint=ident.authorization_endpoint, login_hops=hops,
                       login_problem=f"the tool's authentication request lacks {', '.join(lacking)} (ims-facts.md §3.3: "
                                     f"nonce is REQUIRED; state and redirect_uri carry the launch back)")
-    claims = claims_for(ident, client_id, deployment_id, params["nonce"], target)
+    claims = claims_for(ident, client_id, deployment_id, params["nonce"], target, settings)
     if tamper is not None:
         tamper(claims)
     token = (signer or ident.key).sign(claims, {"kid": kid} if isinstance(kid, str) else None, kid=kid is not False)
     posted = params["state"] if state is None else state
-    answer = post_id_token(client, params["redirect_uri"], token, posted)
+    back = settings.get("deep_link_return_url") if settings else None
+    answer = post_id_token(client, params["redirect_uri"], token, posted,
+                           stop=(lambda url: url.startswith(back)) if isinstance(back, str) and back else None)
     return Launch(login=login, answer=answer, state=posted, id_token=token, redirect_uri=params["redirect_uri"],
                   authorization_endpoint=ident.authorization_endpoint, login_hops=hops)

@@ -144,3 +144,10 @@ def authenticate(client: Client, endpoint: str, request: dict[str, str], redirec
     sep = "&" if "?" in endpoint else "?"
     hop, page, hops = browse_to(client, f"{endpoint}{sep}{urlencode(request)}", redirect_uri)
     return AuthAnswer(hop, page, request, hops)
+
+
+def post_deep_link_response(client: Client, return_url: str, token: str) -> httpx.Response:
+    """The tool's answer to a deep-linking request as its page sends it through the browser: a form POST of
+    the response JWT, field ``JWT``, to the request's ``deep_link_return_url`` (ims-facts.md §3.4), with the
+    browser's cookies; the platform's answer is returned as it is."""
+    return client.post(return_url, data={"JWT": token}, headers={"Accept": "text/html"})

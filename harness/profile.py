@@ -30,6 +30,8 @@ A profile is a TOML file::
     client_id = "harness-client"
     deployment_id = "1"
     private_key = "platform.pem"                  # relative to the profile, or env:NAME holding the PEM
+    deep_linking_url = "https://api.tool.example/lti/deep_link"   # optional: where the tool takes deep-linking requests
+    jwks_url = "https://api.tool.example/lti/jwks"   # optional: the tool's keys (its deep-linking responses)
 
 Secrets are written ``env:NAME`` to read them from the environment variable ``NAME``.
 """
@@ -124,6 +126,8 @@ class ToolLaunch:
     key: keys.KeyPair = field(repr=False)  # the platform signing key whose public half the tool holds
     authorization_endpoint: str = ""  # where the tool's login redirects; default {issuer}/authorize
     login_params: dict[str, str] = field(default_factory=dict)  # added to the login initiation
+    deep_linking_url: str = ""  # the target_link_uri of deep-linking requests (the tool takes them there); default launch_url
+    jwks_url: str = ""  # the tool's public JWKS, to verify its deep-linking responses
 
 
 @dataclass
@@ -159,7 +163,7 @@ PLATFORM_FIELDS = ("base_url", "account_id", "admin_token", "issuer", "adapter",
 REGISTRATION_FIELDS = ("client_id", "private_key", "kid", "deployment_id", "token_url", "scopes", "lineitems_url")
 TOOL_FIELDS = ("base_url", "api_key", "timeout", "dynamic_registration_url", "launch")
 LAUNCH_FIELDS = ("login_url", "launch_url", "issuer", "client_id", "deployment_id", "private_key", "kid",
-                 "authorization_endpoint", "login_params")
+                 "authorization_endpoint", "login_params", "deep_linking_url", "jwks_url")
 HARNESS_FIELDS = ("public_url",)
 TABLES = ("platform", "tool", "harness", "name")
 
@@ -414,10 +418,13 @@ def _tool_launch(raw: Any, where: str, base_dir: Path) -> ToolLaunch:
     authorization_endpoint = (p.run(check_url, raw["authorization_endpoint"], f"{where} authorization_endpoint")
                               if "authorization_endpoint" in raw else f"{(issuer or '').rstrip('/')}/authorize")
     key = p.run(_private_key, private_key, kid, where, base_dir) if private_key else None
+    deep_linking_url = p.run(check_url, raw["deep_linking_url"], f"{where} deep_linking_url") if "deep_linking_url" in raw else None
+    jwks_url = p.run(check_url, raw["jwks_url"], f"{where} jwks_url") if "jwks_url" in raw else None
     p.raise_any()
     assert login_url and launch_url and issuer and client_id and deployment_id and key and authorization_endpoint
     return ToolLaunch(login_url=login_url, launch_url=launch_url, issuer=issuer, client_id=client_id, deployment_id=deployment_id,
-                      key=key, authorization_endpoint=authorization_endpoint, login_params=dict(extra))
+                      key=key, authorization_endpoint=authorization_endpoint, login_params=dict(extra),
+                      deep_linking_url=deep_linking_url or "", jwks_url=jwks_url or "")
 
 
 def _private_key(value: str, kid: str | None, where: str, base_dir: Path) -> keys.KeyPair:

@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute
 from lti_harness.harness import inbound, outbound
 from lti_harness.harness.statedb import FlushBeforeResponse
 
-from . import ags, courses_admin, devkeys, dynreg, launches, oauth, outcomes, registrations_admin, rest, testing, token_endpoint, web
+from . import ags, courses_admin, deep_linking, devkeys, dynreg, launches, nrps, oauth, outcomes, registrations_admin, rest, testing, token_endpoint, web
 from .config import Platform, PlatformConfig
 from .faults import check_names
 from .sqlstore import SqliteStore
@@ -35,6 +35,8 @@ ROUTES: list[BaseRoute] = [
     *courses_admin.ROUTES,
     *outcomes.ROUTES,
     *launches.ROUTES,
+    *deep_linking.ROUTES,
+    *nrps.ROUTES,
 ]
 
 

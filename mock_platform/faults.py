@@ -128,6 +128,36 @@ LAUNCH_HINT_REUSABLE = fault("launch-hint-reusable", "a launch can be authorized
 TARGET_LINK_URI_CHANGED = fault("target-link-uri-changed", "the id_token's target_link_uri is not the one the login initiation named")
 LINE_ITEMS_OF_ALL_TOOLS = fault("line-items-of-all-tools", "the line-item list shows every tool's line items, not only the calling tool's")
 
+# Names and Role Provisioning Services: the launch claim and the course memberships (ims-facts §4)
+NRPS_CLAIM_VERSION_STRING = fault("nrps-claim-version-string", "the launch's NRPS claim sends service_versions as the string \"2.0\" instead of an array (the form the reference implementation dropped in 2018)")
+NRPS_OLD_MEDIA_TYPE = fault("nrps-old-media-type", "memberships are answered as application/vnd.ims.lis.v2.membershipcontainer+json, the type Canvas's first NRPS release sent")
+NRPS_CONTEXT_IN_MEMBERS = fault("nrps-context-in-members", "the membership container has no top-level context; each member carries it instead (the draft form)")
+NRPS_PAGE_REPEATS_MEMBER = fault("nrps-page-repeats-member", "each page of members after the first starts with the last member of the page before")
+NRPS_PAGE_DROPS_MEMBER = fault("nrps-page-drops-member", "each page of members after the first skips one member (off by one)")
+NRPS_NO_NEXT_LINK = fault("nrps-no-next-link", "pages of members are cut at the limit but carry no Link header, so later pages cannot be reached")
+NRPS_LIMIT_IGNORED = fault("nrps-limit-ignored", "the limit parameter is ignored: every member comes on one page")
+NRPS_ROLE_FILTER_IGNORED = fault("nrps-role-filter-ignored", "the role parameter is ignored: every member is listed whatever role is asked for")
+NRPS_SHORT_ROLE_FILTER_EMPTY = fault("nrps-short-role-filter-empty", "a short role name (Learner) in the role parameter selects nobody, as real Canvas does")
+NRPS_SCOPE_NOT_ENFORCED = fault("nrps-scope-not-enforced", "any LTI token of an installed tool reads the memberships, with or without the contextmembership.readonly scope")
+NRPS_SCOPE_REFUSAL_403 = fault("nrps-scope-refusal-403", "a token without the NRPS scope is refused with 403 and a generic body instead of Canvas's 401 \"Insufficient permissions\"")
+NRPS_USER_ID_NOT_SUB = fault("nrps-user-id-not-sub", "a member's user_id is the platform's numeric user id, not the LTI user id its launches send as sub")
+NRPS_LEGACY_ID_DIFFERS = fault("nrps-legacy-id-differs", "a member's lti11_legacy_user_id is not the one its launches send")
+NRPS_SHORT_ROLE_NAMES = fault("nrps-short-role-names", "members' roles are short names (Learner) instead of LIS role URIs")
+NRPS_ROLES_IGNORE_ENROLLMENT = fault("nrps-roles-ignore-enrollment", "every member is listed as a Learner, whatever the enrolment")
+NRPS_RLID_IGNORED = fault("nrps-rlid-ignored", "the rlid parameter is ignored: members come without the message claims of the resource link")
+
+# Deep Linking: the request's settings and the checks of the tool's response (ims-facts §3.4; Canvas's DeepLinkingController)
+DL_SETTINGS_WITHOUT_ACCEPT_TYPES = fault("dl-settings-without-accept-types", "the deep-linking request's settings claim leaves out accept_types")
+DL_SIGNATURE_NOT_CHECKED = fault("dl-signature-not-checked", "a deep-linking response is taken without verifying its signature (the tool is found by iss)")
+DL_AUD_NOT_CHECKED = fault("dl-aud-not-checked", "a deep-linking response addressed to another platform (aud) is accepted")
+DL_EXP_NOT_CHECKED = fault("dl-exp-not-checked", "a deep-linking response that has expired, or has no exp, is accepted")
+DL_DATA_NOT_COMPARED = fault("dl-data-not-compared", "the response's data claim is never compared with the data the request sent")
+DL_DEPLOYMENT_NOT_CHECKED = fault("dl-deployment-not-checked", "a deep-linking response naming another deployment is accepted, as real Canvas does")
+DL_MESSAGE_TYPE_NOT_CHECKED = fault("dl-message-type-not-checked", "a response whose message_type is not LtiDeepLinkingResponse is accepted, as real Canvas does")
+DL_ACCEPT_MULTIPLE_IGNORED = fault("dl-accept-multiple-ignored", "every content item is created although the request said accept_multiple=false")
+DL_LINE_ITEM_IGNORED = fault("dl-line-item-ignored", "an ltiResourceLink's lineItem is ignored: its points, resourceId and tag never reach the assignment")
+DL_RESPONSE_REPLAYABLE = fault("dl-response-replayable", "the same deep-linking response can be posted again, and creates its items again")
+
 FAULTS: dict[str, str] = CATALOGUE.faults  # name -> what the bug does
 check_names = CATALOGUE.check
 on = CATALOGUE.on  # on(active, NAME): whether the fault NAME (one of this module's constants) is among active

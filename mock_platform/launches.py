@@ -26,7 +26,7 @@ import html
 import secrets
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlencode
 
 import jwt
@@ -36,13 +36,14 @@ from starlette.routing import Route
 
 from lti_harness.harness import keys
 from lti_harness.vocab import (AGS_SCOPE, INSTRUCTOR, LEARNER, LINEITEM_READONLY_SCOPE, LINEITEM_SCOPE, LTI_CLAIM,
-                               RESULT_READONLY_SCOPE, SCORE_SCOPE)
+                               NRPS_SCOPE, RESULT_READONLY_SCOPE, SCORE_SCOPE)
 
 from . import faults, forms, updates, web
 from .config import Platform
 from .store import Course, DeveloperKey, LineItem, User
 
 AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
 PLACEMENT_CLAIM = "https://www.instructure.com/placement"
 LEGACY_USER_CLAIM = LTI_CLAIM + "lti11_legacy_user_id"
 COURSE_OFFERING = "http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"
@@ -120,10 +121,12 @@ def auto_post(action: str, fields: dict[str, str], title: str) -> HTMLResponse:
     return _page(title, body)
 
 
-def _choose_user(course: Course, platform: Platform) -> HTMLResponse:
-    """Whom to launch as: the course's members, each a link that sets the session (a mock has no passwords)."""
+def _choose_user(course: Course, platform: Platform, request: Request | None = None) -> HTMLResponse:
+    """Whom to launch as: the course's members, each a link that sets the session (a mock has no passwords);
+    the links keep the ``request``'s other query parameters (a placement)."""
     members = [(uid, "Teacher") for uid in sorted(course.teachers)] + [(uid, "Student") for uid in sorted(course.students)]
-    items = "".join(f'<li><a href="?as_user_id={uid}">{html.escape(u.name)} ({kind})</a></li>'
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "as_user_id"] if request is not None else []
+    items = "".join(f'<li><a href="?{html.escape(urlencode([*kept, ("as_user_id", uid)]))}">{html.escape(u.name)} ({kind})</a></li>'
                     for uid, kind in members if (u := platform.store.user(uid)) is not None)
     return _page("Launch as", f"<p>Choose a member of {html.escape(course.name)} to launch as.</p><ul>{items or '<li>The course has no members.</li>'}</ul>", 401)
 
@@ -177,6 +180,12 @@ def _expand(value: str, course: Course, user: User) -> str:
     return known.get(value, value)
 
 
+def legacy_user_id(platform: Platform, user: User) -> str:
+    """The user's opaque LTI 1.1 id (Canvas's ``Lti::Asset.opaque_identifier_for``): the launch's
+    ``lti11_legacy_user_id`` claim and the NRPS member field alike."""
+    return hashlib.sha1(f"{platform.secret}:{user.id}".encode()).hexdigest()
+
+
 def launch_claims(request: Request, platform: Platform, key: DeveloperKey, course: Course, user: User, *,
                   placement: str, target: str, settings: ToolSettings, item: LineItem | None = None) -> dict[str, Any]:
     """The id_token's claims but ``nonce``, ``iat`` and ``exp``: fixed when the login initiation is sent."""
@@ -196,7 +205,7 @@ def launch_claims(request: Request, platform: Platform, key: DeveloperKey, cours
         LTI_CLAIM + "launch_presentation": {"document_target": "iframe", "locale": "en",
                                             "return_url": f"{base}/courses/{course.id}/external_content/success/external_tool_redirect"},
         LTI_CLAIM + "custom": {name: _expand(value, course, user) for name, value in settings.custom.items()},
-        LEGACY_USER_CLAIM: hashlib.sha1(f"{platform.secret}:{user.id}".encode()).hexdigest(),
+        LEGACY_USER_CLAIM: legacy_user_id(platform, user),
         PLACEMENT_CLAIM: placement,
     }
     if platform.has(faults.ID_TOKEN_WITHOUT_DEPLOYMENT_ID):
@@ -211,12 +220,17 @@ def launch_claims(request: Request, platform: Platform, key: DeveloperKey, cours
         if item is not None:
             ags["lineitem"] = f"{base}/api/lti/courses/{course.id}/line_items/{item.id}"
         claims[AGS_CLAIM] = ags
+    if NRPS_SCOPE in key.scopes:  # Canvas sends the claim to a tool whose key holds the NRPS scope (ims-facts §4)
+        claims[NRPS_CLAIM] = {"context_memberships_url": f"{base}/api/lti/courses/{course.id}/names_and_roles",
+                              "service_versions": "2.0" if platform.has(faults.NRPS_CLAIM_VERSION_STRING) else ["2.0"]}
     return claims
 
 
 def _login_initiation(request: Request, platform: Platform, key: DeveloperKey, course: Course, user: User, *,
-                      placement: str, item: LineItem | None = None) -> Response:
-    """The page that starts the launch: the login initiation posted to the tool's initiate_login_uri."""
+                      placement: str, item: LineItem | None = None,
+                      adjust: Callable[[dict[str, Any]], None] | None = None) -> Response:
+    """The page that starts the launch: the login initiation posted to the tool's initiate_login_uri;
+    ``adjust`` changes the claims of another message type (a deep-linking request) before they are fixed."""
     settings = tool_settings(platform, key)
     chosen = settings.placements.get(placement)
     if chosen is not None and not chosen.get("enabled", True):
@@ -225,6 +239,8 @@ def _login_initiation(request: Request, platform: Platform, key: DeveloperKey, c
     if not settings.login_url.startswith(("https://", "http://")) or not target:
         return _page("Tool not configured", "<p>The tool's key has no login initiation URL or target link URI.</p>", 400)
     claims = launch_claims(request, platform, key, course, user, placement=placement, target=target, settings=settings, item=item)
+    if adjust is not None:
+        adjust(claims)
     if platform.has(faults.TARGET_LINK_URI_CHANGED):
         claims[LTI_CLAIM + "target_link_uri"] = target.rstrip("/") + "/elsewhere"
     verifier = _remember(request, PendingLaunch(key_id=key.id, user_id=user.id, course_id=course.id, claims=claims))
@@ -289,7 +305,8 @@ async def assignment(request: Request) -> Response:
 @web.admin_only()
 async def sessionless_launch(request: Request, platform: Platform) -> Response:
     """GET /api/v1/courses/:course_id/external_tools/sessionless_launch?id=…|assignment_id=…&as_user_id=… (admin):
-    a one-time URL that launches the tool (course navigation) or the assignment's tool as ``as_user_id``."""
+    a one-time URL that launches the tool (course navigation, or the placement ``launch_type`` names: its
+    resource-selection page) or the assignment's tool as ``as_user_id``."""
     course = _course(platform, request.path_params["course_id"])
     q = request.query_params
     user_id = web.parse_id(q.get("as_user_id", ""))
@@ -302,6 +319,8 @@ async def sessionless_launch(request: Request, platform: Platform) -> Response:
         key, target = _installed(platform, course, item.client_id), f"/courses/{course.id}/assignments/{item.id}"
     elif q.get("id"):
         key, target = _installed(platform, course, q["id"]), f"/courses/{course.id}/external_tools/{q['id']}"
+        if q.get("launch_type", "course_navigation") != "course_navigation":  # a placement's launch (Canvas's launch_type)
+            target += "/resource_selection?" + urlencode({"placement": q["launch_type"][:MAX_PARAM]})
     else:
         raise web.api_error("id or assignment_id is required", 400)
     verifier = _remember(request, PendingLaunch(key_id=key.id, user_id=user_id, course_id=course.id, claims={"page": target}))

@@ -1,6 +1,6 @@
 """A handful of Canvas REST reads a developer key's token may reach, guarded as Canvas guards API
-requests (canvas-facts.md §3): a course, its rubrics, assignments, enrolments and tools, a user and
-a profile.
+requests (canvas-facts.md §3): a course, its rubrics, assignments, enrolments, tools and modules (with
+their items), a user and a profile.
 
 Order of the guard: token present (else 401 ``user authorization required``), token known and
 unexpired, its key active and on in this account (else 401 ``Invalid access token.``), then the
@@ -115,6 +115,35 @@ async def external_tools(request: Request) -> Response:
     return web.json_response(tools)
 
 
+def module_json(request: Request, course: Course, module: dict[str, Any], with_items: bool) -> dict[str, Any]:
+    out = {k: v for k, v in module.items() if k != "items"}
+    out.update(items_count=len(module["items"]), published=module.get("workflow_state") == "active",
+               items_url=f"{web.base_url(request)}/api/v1/courses/{course.id}/modules/{module['id']}/items")
+    if with_items:
+        out["items"] = list(module["items"])
+    return out
+
+
+async def modules(request: Request) -> Response:
+    """GET /api/v1/courses/:course_id/modules (``include[]=items`` adds each module's items): what deep links created."""
+    platform = web.platform_of(request)
+    guard(request, platform)
+    found = path_course(request, platform)
+    with_items = "items" in request.query_params.getlist("include[]")
+    return web.json_response([module_json(request, found, m, with_items) for m in found.modules])
+
+
+async def module_items(request: Request) -> Response:
+    """GET /api/v1/courses/:course_id/modules/:module_id/items."""
+    platform = web.platform_of(request)
+    guard(request, platform)
+    found = path_course(request, platform)
+    module = next((m for m in found.modules if str(m["id"]) == request.path_params["module_id"]), None)
+    if module is None:
+        raise web.api_error(web.NOT_FOUND, 404)
+    return web.json_response(list(module["items"]))
+
+
 async def user(request: Request) -> Response:
     """GET /api/v1/users/:id (``self`` is the token's user)."""
     user_id = guard(request, web.platform_of(request))
@@ -137,6 +166,8 @@ ROUTES = [
     Route("/api/v1/courses/{course_id}/assignments", assignments, methods=["GET", "HEAD"]),
     Route("/api/v1/courses/{course_id}/enrollments", enrollments, methods=["GET", "HEAD"]),
     Route("/api/v1/courses/{course_id}/external_tools", external_tools, methods=["GET", "HEAD"]),
+    Route("/api/v1/courses/{course_id}/modules", modules, methods=["GET", "HEAD"]),
+    Route("/api/v1/courses/{course_id}/modules/{module_id}/items", module_items, methods=["GET", "HEAD"]),
     Route("/api/v1/users/{id}", user, methods=["GET", "HEAD"]),
     Route("/api/v1/users/{user_id}/profile", profile, methods=["GET", "HEAD"]),
 ]

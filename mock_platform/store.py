@@ -100,6 +100,7 @@ class Course:
     teachers: set[int] = field(default_factory=set)
     resource_links: dict[str, str] = field(default_factory=dict)  # resource link id -> developer key id
     legacy_tools: dict[str, tuple[str, str]] = field(default_factory=dict)  # LTI 1.1 tool id -> (consumer key, shared secret)
+    modules: list[dict[str, Any]] = field(default_factory=list)  # Canvas's modules with their items (what deep links created)
 
 
 @dataclass

@@ -55,6 +55,20 @@ REGISTRATION_MISSING_JWKS_URI = fault("registration-missing-jwks-uri", "the tool
 NO_CLOSE_MESSAGE = fault("no-close-message", "after registering, the tool's page does not post org.imsglobal.lti.close")
 REGISTRATION_TOKEN_NOT_SENT = fault("registration-token-not-sent", "the tool posts its registration without the registration token")
 
+# the deep-linking response (ims-facts §3.4 tool-originated JWTs; LTI Deep Linking 2.0)
+DL_RESPONSE_BY_REDIRECT = fault("dl-response-by-redirect", "the deep-linking response is sent by a redirect to deep_link_return_url with the JWT in its query, not by a form POST")
+DL_RESPONSE_WITHOUT_KID = fault("dl-response-without-kid", "the deep-linking response's header has no kid")
+DL_RESPONSE_FOREIGN_KEY = fault("dl-response-foreign-key", "the deep-linking response is signed by a key the tool's JWKS does not publish (under the kid of one it does)")
+DL_ISS_NOT_CLIENT_ID = fault("dl-iss-not-client-id", "the deep-linking response's iss is the tool's URL instead of its client id")
+DL_AUD_CLIENT_ID = fault("dl-aud-client-id", "the deep-linking response's aud is the tool's client id instead of the platform's issuer")
+DL_RESPONSE_WITHOUT_EXP = fault("dl-response-without-exp", "the deep-linking response has no exp")
+DL_RESPONSE_WITHOUT_NONCE = fault("dl-response-without-nonce", "the deep-linking response has no nonce")
+DL_NONCE_REUSED = fault("dl-nonce-reused", "every deep-linking response carries the same nonce")
+DL_WRONG_MESSAGE_TYPE = fault("dl-wrong-message-type", "the deep-linking response's message_type is the request's (LtiDeepLinkingRequest)")
+DL_DEPLOYMENT_ID_MISSING = fault("dl-deployment-id-missing", "the deep-linking response has no deployment_id")
+DL_DATA_NOT_ECHOED = fault("dl-data-not-echoed", "the deep-linking response leaves out the data claim the request's settings carried")
+DL_LINE_ITEM_WITHOUT_SCORE_MAXIMUM = fault("dl-line-item-without-score-maximum", "the ltiResourceLink's lineItem has no scoreMaximum")
+
 
 FAULTS: dict[str, str] = CATALOGUE.faults  # name -> what the bug does
 check_names = CATALOGUE.check

@@ -1,6 +1,6 @@
 """A client for a tool's platform-registrations API (seed 001) that deletes what a check created,
 registration bodies with a unique issuer and client ID, the documented error envelope, and the harness
-registered in the tool as a platform (once per run) to launch it."""
+registered in the tool as a platform (once per run) to launch it, and to send it deep-linking requests."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 
 from lti_harness.harness import keys, results
 from lti_harness.harness.client import TargetError, json_body
-from lti_harness.harness.launch import Answer, Launch, PlatformIdentity, launch
+from lti_harness.harness.launch import Answer, DeepLinkReturn, Launch, PlatformIdentity, deep_linking_return, deep_linking_settings, launch
 from lti_harness.harness.plugin import not_applicable
 from lti_harness.harness.session import HarnessSession
 
@@ -129,11 +129,37 @@ class Registered:
     deployment_id: str
     reg: dict[str, Any] = field(default_factory=dict)  # the registration object, when made through the API
     login_params: dict[str, str] = field(default_factory=dict)
+    deep_linking_url: str = ""  # where deep-linking requests go; "" = launch_url
+    tool_jwks_url: str = ""  # the tool's public JWKS ("" when the harness knows none)
+    deep_linking_declared: bool = False  # the profile names where the tool takes deep-linking requests
 
     def launch(self, tamper: Callable[[dict[str, Any]], None] | None = None, signer: keys.KeyPair | None = None,
                kid: bool | str = True, state: str | None = None) -> Launch:
         return launch(self.session.client, self.ident, self.login_url, self.launch_url, self.client_id, self.deployment_id,
                       tamper=tamper, signer=signer, login_params=self.login_params, kid=kid, state=state)
+
+    def deep_link(self) -> DeepLinked:
+        """A deep-linking request (a fresh return URL and ``data``), and what the tool aimed at the return URL."""
+        settings = deep_linking_settings(self.ident)
+        target = self.deep_linking_url or self.launch_url
+        sent = launch(self.session.client, self.ident, self.login_url, target, self.client_id, self.deployment_id,
+                      login_params=self.login_params, settings=settings)
+        found = deep_linking_return(sent.answer.response, settings["deep_link_return_url"]) if sent.answer is not None else None
+        return DeepLinked(sent, settings, target, found)
+
+
+@dataclass
+class DeepLinked:
+    """A deep-linking request the harness sent, and what the tool's answer aims at its return URL."""
+
+    launch: Launch
+    settings: dict[str, Any]
+    target: str  # the request's target_link_uri
+    answer: DeepLinkReturn | None  # None when the tool's answer sends nothing to deep_link_return_url
+
+    @property
+    def jwt(self) -> str:
+        return self.answer.jwt if self.answer is not None else ""
 
 
 def register_as_platform(session: HarnessSession, api: ToolApi) -> Registered:
@@ -153,7 +179,8 @@ def register_as_platform(session: HarnessSession, api: ToolApi) -> Registered:
     results.precondition(isinstance(reg, dict) and reg.get("id") and reg.get("toolLoginUrl") and reg.get("toolLaunchUrl"),
                          f"the tool's answer to the harness's registration lacks id, toolLoginUrl or toolLaunchUrl: {response.text[:200]!r}")
     api.created.append(reg["id"])
-    return Registered(session, ident, reg["toolLoginUrl"], reg["toolLaunchUrl"], reg["clientId"], reg.get("deploymentId") or sent["deploymentId"], reg)
+    return Registered(session, ident, reg["toolLoginUrl"], reg["toolLaunchUrl"], reg["clientId"], reg.get("deploymentId") or sent["deploymentId"], reg,
+                      tool_jwks_url=reg.get("toolJwksUrl") if isinstance(reg.get("toolJwksUrl"), str) else "")
 
 
 def configured_registration(session: HarnessSession) -> Registered:
@@ -162,7 +189,8 @@ def configured_registration(session: HarnessSession) -> Registered:
     assert tool is not None and tool.launch is not None
     given = tool.launch
     return Registered(session, session.as_platform, given.login_url, given.launch_url, given.client_id, given.deployment_id,
-                      login_params=given.login_params)
+                      login_params=given.login_params, deep_linking_url=given.deep_linking_url, tool_jwks_url=given.jwks_url,
+                      deep_linking_declared=bool(given.deep_linking_url))
 
 
 def control(registered: Registered) -> Launch:

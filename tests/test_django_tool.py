@@ -9,7 +9,9 @@ the signature, iss, aud, exp and iat it compares only the state, the nonce, the 
 of the certification suite's missing claims it refuses a token without version or deployment_id (TOOL-026,
 TOOL-028) but accepts one without message_type, roles, a resource link id or sub (TOOL-025, TOOL-027, TOOL-029,
 TOOL-030: required, failed); it never reads azp, the age of iat or the target_link_uri (TOOL-021, TOOL-023,
-TOOL-024: recommended, failed). The harness is configured in it beforehand as a platform ([tool.launch]).
+TOOL-024: recommended, failed). It has no deep linking (its registration offers only LtiResourceLinkRequest) and
+answers a deep-linking request like a resource link launch, so the deep-linking checks (TOOL-033 … TOOL-043) are
+not applicable. The harness is configured in it beforehand as a platform ([tool.launch]).
 
 A variant that lets the id_token's verification error escape (Django answers 500) shows refusal apart
 from refusal quality: the security check passes, the 4xx-refusal check fails."""
@@ -191,7 +193,9 @@ def test_django_tool_passes_dynamic_registration_and_launch(tmp_path, serve_djan
     outcomes = result.outcomes()
     accepted = (20, 21, 23, 24, 25, 27, 29, 30, 31)  # what this tool never looks at (see the module's docstring)
     expected = {f"TOOL-0{n:02d}": "failed" if n in accepted else "passed" for n in (*range(1, 4), *range(10, 33))}
+    expected.update({f"TOOL-0{n}": "not_applicable" for n in range(33, 44)})  # no deep linking: its request is launched like a resource link
     assert outcomes == expected, result.stdout[-3000:]
+    assert "with 200: 'launched for" in result.messages("TOOL-033") and "sends nothing to deep_link_return_url" in result.messages("TOOL-033")
     assert "an id_token without kid in its header was accepted" in result.messages("TOOL-020"), result.messages("TOOL-020")
     assert "whose header kid is not in the platform's JWKS was accepted" in result.messages("TOOL-031"), result.messages("TOOL-031")
     for cid, claim in (("TOOL-025", "message_type"), ("TOOL-027", "roles"), ("TOOL-030", "sub")):

@@ -1,6 +1,7 @@
 """The harness's half of a launch against the ways tools answer the login initiation: a redirect, an
-auto-submitting form, a script that sets the location, a login that only takes POST; and a launch
-answered by a redirect within the tool."""
+auto-submitting form, a script that sets the location, a login that only takes POST; a launch
+answered by a redirect within the tool; and a deep-linking request, whose answer is read for what it
+sends to the return URL."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import json
 from html import escape
 from urllib.parse import urlencode
 
+import httpx
 import jwt
 import pytest
 from starlette.applications import Starlette
@@ -18,9 +20,10 @@ from starlette.routing import Route
 
 from lti_harness.harness import keys
 from lti_harness.harness.client import Client
-from lti_harness.harness.launch import PlatformIdentity, launch
+from lti_harness.harness.launch import DL_SETTINGS, PlatformIdentity, deep_linking_return, deep_linking_settings, launch
 
 ISSUER = "https://platform.example"
+LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 
 
 def tool(mode: str, seen: list[dict[str, str]]) -> Starlette:
@@ -188,3 +191,55 @@ def test_dr_login_page_is_not_submitted(serve):
     with Client(timeout=5) as client:
         done = tool_dr.initiate(client, f"{base}/register/", "http://127.0.0.1:1/oidc", "tok")
     assert "login" in done.blocked and not done.closes() and done.steps == []
+
+
+@pytest.mark.parametrize("page, how, method", [
+    ('<form id="f" action="{back}" method="post"><input type="hidden" name="JWT" value="a.b.c"></form><script>f.submit()</script>', "form", "POST"),
+    ('<script>window.location = "{back}?JWT=a.b.c";</script>', "script", "GET"),
+    (None, "redirect", "GET"),
+])
+def test_deep_linking_return_reads_a_form_a_script_or_a_redirect(page, how, method):
+    back = f"{ISSUER}/deep_linking/return/r-1"
+    request = httpx.Request("POST", "http://127.0.0.1:9/launch")
+    if page is None:
+        response = httpx.Response(302, headers={"location": f"{back}?JWT=a.b.c"}, request=request)
+    else:
+        response = httpx.Response(200, html=page.format(back=back), request=request)
+    found = deep_linking_return(response, back)
+    assert found is not None and (found.how, found.method, found.jwt) == (how, method, "a.b.c")
+
+
+def test_deep_linking_return_is_none_for_a_page_that_sends_nothing_back():
+    back = f"{ISSUER}/deep_linking/return/r-1"
+    request = httpx.Request("POST", "http://127.0.0.1:9/launch")
+    for page in ("<p>launched</p>", f'<p>your platform is at <a href="{back}">{back}</a></p>',
+                 f'<form action="{ISSUER}/elsewhere" method="post"><input name="JWT" value="a.b.c"></form>'):
+        assert deep_linking_return(httpx.Response(200, html=page, request=request), back) is None
+
+
+def test_a_deep_linking_request_carries_its_settings_and_stops_at_the_return_url(serve):
+    """The id_token is an LtiDeepLinkingRequest without resource_link; the tool's redirect to the return URL
+    is read, never followed."""
+    seen: list[dict[str, str]] = []
+
+    async def login(request: Request) -> Response:
+        p = dict(request.query_params)
+        return RedirectResponse(f"{ISSUER}/authorize?" + urlencode({"state": "s-1", "nonce": "n-1", "redirect_uri": p["target_link_uri"]}), 302)
+
+    async def launched(request: Request) -> Response:
+        form = dict(await request.form())
+        seen.append(form)
+        back = keys.unverified_claims(form["id_token"])[DL_SETTINGS]["deep_link_return_url"]
+        return RedirectResponse(f"{back}?JWT=x.y.z", status_code=303)
+
+    base = serve(Starlette(routes=[Route("/login", login), Route("/launch", launched, methods=["POST"])]))
+    ident = PlatformIdentity(key=keys.generate(), issuer=ISSUER, jwks_url="")
+    settings = deep_linking_settings(ident)
+    with Client(timeout=5) as client:
+        result = launch(client, ident, f"{base}/login", f"{base}/launch", "c", "d", settings=settings)
+    claims = keys.unverified_claims(seen[0]["id_token"])
+    assert claims[LTI + "message_type"] == "LtiDeepLinkingRequest" and LTI + "resource_link" not in claims
+    assert claims[DL_SETTINGS] == settings and settings["deep_link_return_url"].startswith(f"{ISSUER}/deep_linking/return/")
+    assert result.answer is not None and result.answer.hops == [] and result.response is not None and result.response.status_code == 303
+    found = deep_linking_return(result.response, settings["deep_link_return_url"])
+    assert found is not None and found.how == "redirect" and found.jwt == "x.y.z"

@@ -11,7 +11,14 @@ reads ``azp`` (it takes the client id from ``aud``: TOOL-021), PyJWT refuses onl
 not one an hour old (TOOL-023), and the id_token's ``target_link_uri`` is never compared with the login
 initiation's (TOOL-024); the app-level checks of ``strict_app`` make all three pass. Every other case of the
 certification list (unknown nonce, an unknown kid, another state, each missing required claim) is refused.
-The library has no dynamic registration and no platform-registrations API: those checks are not applicable."""
+The library has no dynamic registration and no platform-registrations API: those checks are not applicable.
+
+Deep linking: the basic app answers a deep-linking request like a resource link launch (a page, no response
+to deep_link_return_url), so TOOL-033 … TOOL-043 are not applicable, never failed. With ``deep_linking`` the
+app answers as PyLTI1p3's documentation shows (``get_deep_link().output_response_form([...])``, its JWKS
+served from ``get_jwks()``): every deep-linking check passes, aud being a list holding the issuer. A resource
+left without a title is sent with ``"title": null`` (and without a url, ``"url": null``), which TOOL-043
+refuses: the content item schema allows a string, or no member."""
 
 from __future__ import annotations
 
@@ -27,7 +34,9 @@ from flask import Flask, session as flask_session
 from markupsafe import escape
 from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskOIDCLogin, FlaskRequest
 from pylti1p3.contrib.flask.session import FlaskSessionService
+from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.exception import LtiException, OIDCException
+from pylti1p3.lineitem import LineItem
 from pylti1p3.tool_config import ToolConfDict
 from werkzeug.serving import make_server
 
@@ -40,6 +49,7 @@ DEPLOYMENT = "deployment-1"
 LAUNCH_CHECKS = ["TOOL-010", "TOOL-011", "TOOL-012", "TOOL-013", "TOOL-014", "TOOL-015", "TOOL-016", "TOOL-017", "TOOL-020", "TOOL-022",
                  "TOOL-025", "TOOL-026", "TOOL-027", "TOOL-028", "TOOL-029", "TOOL-030", "TOOL-031", "TOOL-032"]
 TIMESTAMP_CHECKS = ["TOOL-018", "TOOL-019"]  # a token without exp, without iat: PyLTI1p3 accepts both
+DL_CHECKS = [f"TOOL-0{n}" for n in range(33, 44)]  # the deep-linking response
 UNCHECKED = ["TOOL-021", "TOOL-023", "TOOL-024"]  # a wrong azp, an hour-old iat, another target_link_uri: PyLTI1p3 has no code for them
 MAX_AGE = 600  # seconds: how old an id_token the strict app takes
 
@@ -52,18 +62,28 @@ class SingleUseNonce(FlaskSessionService):
 
 
 def tool_app(platform_jwks: dict[str, Any], *, many_clients: bool = False, single_use_nonce: bool = False, check_cookies: bool = False,
-             require_timestamps: bool = False, strict_app: bool = False) -> Flask:
+             require_timestamps: bool = False, strict_app: bool = False, deep_linking: keys.KeyPair | None = None,
+             untitled: bool = False) -> Flask:
     """A Flask tool built on PyLTI1p3 that trusts the harness as the platform ``ISSUER``. PyLTI1p3 takes
     an issuer's settings as one table (one client id per issuer) or as a list (many client ids).
     ``require_timestamps`` passes PyJWT's ``require`` option through ``set_jwt_verify_options``;
     ``strict_app`` adds, after the library's validation, the checks it lacks: azp (when present) is the
     client id, iat at most ``MAX_AGE`` seconds old, and target_link_uri the one the login was asked for
-    (handed from login to launch with the library's ``pass_params_to_launch``)."""
+    (handed from login to launch with the library's ``pass_params_to_launch``). With ``deep_linking`` (the
+    tool's key) a deep-linking request is answered with one resource link and a line item, picked without a
+    user, its JWKS served at /jwks; ``untitled`` leaves the resource's title and url unset."""
     app = Flask("pylti1p3-tool")
     app.secret_key = secrets.token_hex(16)
     settings = {"default": True, "client_id": CLIENT_ID, "auth_login_url": f"{ISSUER}/authorize", "auth_token_url": f"{ISSUER}/token",
                 "key_set_url": None, "key_set": platform_jwks, "deployment_ids": [DEPLOYMENT]}
     conf = ToolConfDict({ISSUER: [settings] if many_clients else settings})
+    if deep_linking is not None:
+        conf.set_private_key(ISSUER, deep_linking.private_pem.decode(), client_id=CLIENT_ID)
+        conf.set_public_key(ISSUER, deep_linking.public_pem.decode(), client_id=CLIENT_ID)
+
+    @app.route("/jwks")
+    def jwks() -> Any:
+        return conf.get_jwks(ISSUER, CLIENT_ID)
 
     @app.route("/login", methods=["GET", "POST"])
     def login() -> Any:
@@ -89,6 +109,11 @@ def tool_app(platform_jwks: dict[str, Any], *, many_clients: bool = False, singl
             data = message_launch.validate().get_launch_data()
         except LtiException as exc:
             return f"launch refused: {escape(str(exc))}", 400
+        if deep_linking is not None and message_launch.is_deep_link_launch():
+            resource = DeepLinkResource().set_lineitem(LineItem().set_score_maximum(10).set_label("Quiz").set_tag("quiz"))
+            if not untitled:
+                resource = resource.set_url(data["https://purl.imsglobal.org/spec/lti/claim/target_link_uri"]).set_title("Quiz")
+            return message_launch.get_deep_link().output_response_form([resource])
         if strict_app:
             asked = (message_launch.get_params_from_login() or {}).get("target_link_uri")
             if data.get("azp", CLIENT_ID) != CLIENT_ID or time.time() - data["iat"] > MAX_AGE \
@@ -152,6 +177,9 @@ def test_pylti1p3_verdicts(tmp_path, serve_wsgi, run_harness):
     assert "an id_token without exp was accepted — the tool answered 200" in result.messages("TOOL-018"), result.messages("TOOL-018")
     assert "an id_token without iat was accepted — the tool answered 200" in result.messages("TOOL-019"), result.messages("TOOL-019")
     assert "FAILED TOOL-018 [required]" in result.stdout
+    for cid in DL_CHECKS:  # the app answers a deep-linking request like a resource link launch: not judged
+        assert outcomes[cid] == "not_applicable", (cid, result.messages(cid))
+        assert "with 200: 'launched for" in result.messages(cid) and "sends nothing to deep_link_return_url" in result.messages(cid), result.messages(cid)
     for cid in ("TOOL-001", "TOOL-002", "TOOL-003"):
         assert outcomes[cid] == "not_applicable" and "dynamic_registration_url" in result.messages(cid), (cid, result.messages(cid))
     treg = [cid for cid in outcomes if cid.startswith("TREG-")]
@@ -162,6 +190,43 @@ def test_pylti1p3_verdicts(tmp_path, serve_wsgi, run_harness):
     assert_no_secrets(result.report_dir)  # the id_tokens posted are redacted …
     report = (result.report_dir / "report.html").read_text(encoding="utf-8")
     assert "session=[REDACTED]" in report and not re.search(r"session=(?!\[REDACTED\])", report)  # … and the tool's session cookie
+
+
+def dl_profile(tmp_path: Path, base: str, pair: keys.KeyPair) -> Path:
+    return profile_for(tmp_path, base, pair, f'deep_linking_url = "{base}/launch"\njwks_url = "{base}/jwks"\n')
+
+
+def test_pylti1p3_deep_linking_response_passes_every_deep_linking_check(tmp_path, serve_wsgi, run_harness):
+    pair = keys.generate()
+    base = serve_wsgi(tool_app(keys.jwks(pair), deep_linking=keys.generate()))
+    selection = [arg for cid in ["TOOL-010", *DL_CHECKS] for arg in ("--check", cid)]
+    result = run_harness("--profile", str(dl_profile(tmp_path, base, pair)), *selection)
+    assert result.outcomes() == dict.fromkeys(["TOOL-010", *DL_CHECKS], "passed"), result.stdout[-3000:]
+    assert result.code == 0
+    assert_no_secrets(result.report_dir)  # the response JWTs in the tool's forms are redacted
+
+
+def test_pylti1p3_untitled_resource_is_sent_with_null_title_and_url(tmp_path, serve_wsgi, run_harness):
+    """PyLTI1p3 writes every resource's title and url, null when the app set none: the content items fail
+    their schema (TOOL-043, required); the rest of the response is right."""
+    pair = keys.generate()
+    base = serve_wsgi(tool_app(keys.jwks(pair), deep_linking=keys.generate(), untitled=True))
+    result = run_harness("--profile", str(dl_profile(tmp_path, base, pair)), "--check", "TOOL-042", "--check", "TOOL-043")
+    assert result.outcomes() == {"TOOL-042": "passed", "TOOL-043": "failed"}, result.stdout[-3000:]
+    why = result.messages("TOOL-043")
+    assert "item 0 (ltiResourceLink)" in why and "title: None is not of type 'string'" in why and "url: None" in why, why
+    assert result.code == 1
+
+
+def test_a_deep_linking_url_the_tool_does_not_answer_there_ends_error(tmp_path, serve_wsgi, run_harness):
+    """The profile says the tool answers deep-linking requests at its launch URL, but it answers them like a
+    resource link launch: the harness could not get a response (error), which is no verdict on the tool."""
+    pair = keys.generate()
+    base = serve_wsgi(tool_app(keys.jwks(pair)))
+    result = run_harness("--profile", str(dl_profile(tmp_path, base, pair)), "--check", "TOOL-033", "--check", "TOOL-038")
+    assert result.outcomes() == {"TOOL-033": "error", "TOOL-038": "error"}, result.stdout[-3000:]
+    assert "deep_linking_url says the tool answers deep-linking requests there" in result.messages("TOOL-033")
+    assert result.code == 3
 
 
 def test_pylti1p3_many_clients_settings_answer_500_for_another_client(tmp_path, serve_wsgi, run_harness):

@@ -582,6 +582,12 @@ EXPECTED_OPERATIONS = {
     ("/api/lti/courses/{course_id}/line_items/{id}/scores", "post"),
     ("/api/lti/courses/{course_id}/line_items/{id}/results", "get"),
     ("/api/lti/courses/{course_id}/line_items/{id}/results/{result_id}", "get"),
+    # Deep Linking: the return endpoint, and the modules its items become (tests/test_mock_deep_linking.py)
+    ("/courses/{course_id}/deep_linking_response", "post"),
+    ("/api/v1/courses/{course_id}/modules", "get"),
+    ("/api/v1/courses/{course_id}/modules/{module_id}/items", "get"),
+    # Names and Role Provisioning Services (tests/test_mock_nrps.py)
+    ("/api/lti/courses/{course_id}/names_and_roles", "get"),
 }
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 

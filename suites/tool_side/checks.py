@@ -1,6 +1,6 @@
-"""Checks of the tool-side suite: the tool's half of dynamic registration, and a launch the tool must
-accept or refuse. Levels follow the source's words: MUST (or the certification suite's "must reject")
-→ required; SHOULD or silence → recommended."""
+"""Checks of the tool-side suite: the tool's half of dynamic registration, a launch the tool must
+accept or refuse, and the tool's response to a deep-linking request. Levels follow the source's words:
+MUST (or the certification suite's "must reject") → required; SHOULD or silence → recommended."""
 
 from functools import partial
 
@@ -304,3 +304,74 @@ define(
     needs=DYNREG,
     description="Recommended: the sources describe the close message but state no MUST for it.",
 )
+
+# Deep Linking: the tool's response to a deep-linking request (TOOL-033 … TOOL-043)
+TOOL_JWT = "ims-facts.md §3.4 (tool-originated JWTs such as the Deep Linking response: iss = the tool's client_id, aud = the platform issuer, exp, iat and nonce required, azp optional and equal to aud; sent as a form POST field named JWT)"
+DL_CERT = "ims-facts.md §5.1 (certification, tool tests: 'Deep Linking. The suite sends a request; it checks the response's format, timestamps, signature and required claims')"
+DL_SPEC = ("LTI Deep Linking 2.0 (1EdTech), deep linking response message, as platform guides and tool libraries document it "
+           "(Anthology's 'Building the JWT token with the content': deployment_id the one of the request, message_type "
+           "LtiDeepLinkingResponse, version 1.3.0; ltix's DeepLinkingSettings: data is an opaque value the tool must echo back)")
+DL_HOW = ("The harness acts as the platform and sends a deep-linking request: the launch of TOOL-010 with message type "
+          "LtiDeepLinkingRequest, no resource_link, and deep_linking_settings (a deep_link_return_url of the harness's platform "
+          "identity unique to the request, every content item type, accept_multiple, accept_lineitem and a fresh opaque data), to "
+          "[tool.launch] deep_linking_url (default launch_url) or the toolLaunchUrl of the registration made through the tool's API. "
+          "Nothing is served at the return URL: the tool's answer is read, without running its scripts, for what it sends there (a "
+          "form, a redirect, or a script setting the location with a JWT parameter). A tool whose answer sends nothing there (a "
+          "refusal, or a page like a resource link launch's) is not judged: Deep Linking is an optional service (a tool declares the "
+          "message types it supports, ims-facts.md §1; the certification suite tests it as an area of its own, §5.1), so the check is "
+          "not applicable, with what the tool answered; it ends error instead when the profile names deep_linking_url (the tool was "
+          "said to answer there: a selection page that needs a user cannot be driven), when the tool answers with a 5xx, or when the "
+          "login does not lead to the id_token.")
+DL_CLAIMS = " The claims are read from the JWT's payload whatever its signature (TOOL-034 judges that)."
+
+
+def deep_linking(cid: str, title: str, source: str, level: str, faults: list[str], description: str = "",
+                 error_faults: tuple[str, ...] = ()) -> None:
+    """A check of the tool's deep-linking response."""
+    define(id=cid, title=title, source=source, level=level, faults=faults, needs=LAUNCH, error_faults=CONTROL + error_faults,
+           description=(description + " " if description else "") + DL_HOW)
+
+
+deep_linking("TOOL-033", "The tool answers a deep-linking request by posting a JWT, as the form field JWT, to deep_link_return_url",
+             f"{TOOL_JWT}; {DL_CERT} (format)", "required", ["dl-response-by-redirect"],
+             "Required: the fact sheet states the form POST and the field name. A redirect or a script carrying the JWT in the "
+             "URL (a GET, which also puts the token in logs and browser history) fails, as does a form without a JWT field or "
+             "whose JWT field is not a JWS.")
+deep_linking("TOOL-034", "The deep-linking response is signed with RS256 by a key of the tool's JWKS, named by the kid in its header",
+             "ims-facts.md §3.2 (key sets MUST identify keys by kid; receivers pick the key from the kid header) and §3.1 (RSA keys "
+             f"MUST use at least RS256; the certification suite allows only RS256); {DL_CERT} (signature)", "required",
+             ["dl-response-without-kid", "dl-response-foreign-key"],
+             "The tool's JWKS is the toolJwksUrl of the registration the harness made through the tool's API, or [tool.launch] "
+             "jwks_url; without one the check is not applicable (the harness cannot verify), and a JWKS that cannot be fetched "
+             "or read ends it error.")
+deep_linking("TOOL-035", "The deep-linking response's iss is the tool's client id", f"{TOOL_JWT}; {DL_CERT} (required claims)",
+             "required", ["dl-iss-not-client-id"], DL_CLAIMS.strip())
+deep_linking("TOOL-036", "The deep-linking response's aud is the platform's issuer (a string, or an array holding it), and azp, if present, is the issuer too",
+             f"{TOOL_JWT}; {DL_CERT} (required claims)", "required", ["dl-aud-client-id"], DL_CLAIMS.strip())
+deep_linking("TOOL-037", "The deep-linking response has iat and exp (JSON numbers): iat not in the future, exp after iat and not yet passed",
+             f"{TOOL_JWT}; {DL_CERT} (timestamps)", "required", ["dl-response-without-exp"],
+             "A minute of clock skew is allowed for iat." + DL_CLAIMS)
+deep_linking("TOOL-038", "The deep-linking response has a nonce", f"{TOOL_JWT}; {DL_CERT} (required claims)", "required",
+             ["dl-response-without-nonce"], DL_CLAIMS.strip())
+deep_linking("TOOL-039", "Two deep-linking responses carry different nonces",
+             f"{TOOL_JWT}; {SEC} step 9 (the receiver SHOULD reject replays within a window it chooses)", "recommended",
+             ["dl-nonce-reused"],
+             "Recommended: no source sentence says the tool's nonce must be unique, but a platform that rejects replays, as the "
+             "Security Framework recommends, refuses the second response of a tool that repeats its nonce. Two requests are sent."
+             + DL_CLAIMS, error_faults=("dl-response-without-nonce",))
+deep_linking("TOOL-040", "The deep-linking response's message_type is LtiDeepLinkingResponse and its version 1.3.0",
+             f"ims-facts.md §3.4 (message_type and version: required claims of an LTI message, version \"1.3.0\"); {DL_SPEC}; {DL_CERT}",
+             "required", ["dl-wrong-message-type"], DL_CLAIMS.strip())
+deep_linking("TOOL-041", "The deep-linking response's deployment_id is the request's",
+             f"ims-facts.md §3.4 (deployment_id: required, stable within the issuer); {DL_SPEC}; {DL_CERT} (required claims)",
+             "required", ["dl-deployment-id-missing"], DL_CLAIMS.strip())
+deep_linking("TOOL-042", "The deep-linking response echoes the data of the request's deep_linking_settings unchanged",
+             f"{DL_SPEC}; {DL_CERT} (required claims)", "required", ["dl-data-not-echoed"],
+             "The request carries a fresh opaque data value; the response's https://purl.imsglobal.org/spec/lti-dl/claim/data must "
+             "be that string." + DL_CLAIMS)
+deep_linking("TOOL-043", "The deep-linking response's content items conform to their schema (schemas/lti_dl_content_items.json)",
+             "schemas/lti_dl_content_items.json (LTI Deep Linking 2.0 content item types: link, file and image need url, html needs "
+             f"html, an ltiResourceLink's lineItem needs scoreMaximum above 0); {DL_CERT} (format)", "required",
+             ["dl-line-item-without-score-maximum"],
+             "content_items, when present, must be an array; each item is validated by its type (items of other types need only "
+             "a type). A response without the claim returns no items and has nothing to judge." + DL_CLAIMS)
