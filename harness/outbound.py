@@ -189,15 +189,18 @@ async def fetch(
     method: str = "GET",
     headers: dict[str, str] | None = None,
     json_body: Any = None,
+    form: dict[str, str] | None = None,
     loopback_only: bool = True,
     max_bytes: int = MAX_BYTES,
     deadline: float = DEADLINE,
     via: Fetcher | None = None,
 ) -> Fetched:
     """One request to ``url`` under the rules of this module, through ``via``'s client (else a client
-    of its own); ``FetchRefused`` says why it did not succeed. A redirect is returned as it is (never followed)."""
+    of its own); ``FetchRefused`` says why it did not succeed. A redirect is returned as it is (never followed).
+    The body is ``json_body`` as JSON, or ``form`` form-encoded (an OAuth2 token request)."""
+    body = (json_body, form)
     try:
-        return await asyncio.wait_for(_fetch(url, method, dict(headers or {}), json_body, loopback_only, max_bytes, deadline, via), deadline)
+        return await asyncio.wait_for(_fetch(url, method, dict(headers or {}), body, loopback_only, max_bytes, deadline, via), deadline)
     except asyncio.TimeoutError:
         raise FetchRefused(f"no complete answer within {deadline:g} s") from None
 
@@ -216,24 +219,25 @@ def addressed(url: str, host: str, address: str | None, headers: dict[str, str])
     return target.copy_with(host=address), {"sni_hostname": host}
 
 
-async def _fetch(url: str, method: str, headers: dict[str, str], json_body: Any, loopback_only: bool, max_bytes: int, deadline: float,
-                 via: Fetcher | None) -> Fetched:
+async def _fetch(url: str, method: str, headers: dict[str, str], body: tuple[Any, dict[str, str] | None], loopback_only: bool, max_bytes: int,
+                 deadline: float, via: Fetcher | None) -> Fetched:
     _, host, port = check_url(url)
     address = await resolve(host, port, loopback_only) if loopback_only else None
     target, extensions = addressed(url, host, address, headers)
     headers.setdefault("Accept-Encoding", "identity")
     try:
         if via is not None:
-            return await _exchange(via.client(), method, target, headers, json_body, extensions, max_bytes, deadline)
+            return await _exchange(via.client(), method, target, headers, body, extensions, max_bytes, deadline)
         async with new_client() as client:
-            return await _exchange(client, method, target, headers, json_body, extensions, max_bytes, deadline)
+            return await _exchange(client, method, target, headers, body, extensions, max_bytes, deadline)
     except (httpx.HTTPError, OSError, zlib.error) as exc:
         raise FetchRefused(f"{host} could not be reached or answered badly ({type(exc).__name__})") from None
 
 
-async def _exchange(client: httpx.AsyncClient, method: str, target: httpx.URL, headers: dict[str, str], json_body: Any,
+async def _exchange(client: httpx.AsyncClient, method: str, target: httpx.URL, headers: dict[str, str], body: tuple[Any, dict[str, str] | None],
                     extensions: dict[str, Any], max_bytes: int, deadline: float) -> Fetched:
-    request = client.build_request(method, target, headers=headers, json=json_body, extensions=extensions, timeout=deadline)
+    json_body, form = body
+    request = client.build_request(method, target, headers=headers, json=json_body, data=form, extensions=extensions, timeout=deadline)
     response = await client.send(request, stream=True)
     try:
         declared = response.headers.get("content-length", "")

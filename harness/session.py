@@ -14,6 +14,7 @@ from .client import Client, Exchange
 from .profile import PlatformTarget, Profile, ToolTarget
 
 MAX_EXCHANGES_PER_TEST = 40
+COUNTERPART_NRPS_PAGE_SIZE = 3  # the counterpart platform's NRPS page: a course of a few members spans several pages
 
 
 @dataclass
@@ -122,7 +123,8 @@ class HarnessSession:
 
     @property
     def counterpart_platform(self) -> tuple[str, str]:
-        """A mock platform of the harness's own, for a tool to register with: (base URL, admin token)."""
+        """A mock platform of the harness's own, for a tool to register with (and be launched from, its NRPS
+        paged by ``COUNTERPART_NRPS_PAGE_SIZE``): (base URL, admin token)."""
         if "counterpart" not in self.cache:
             import secrets as _secrets
 
@@ -132,7 +134,8 @@ class HarnessSession:
 
             token = _secrets.token_urlsafe(24)
             redact.register_secret(token)
-            server = servers.start(mock_platform.create_app(mock_platform.PlatformConfig(admin_token=token)))
+            config = mock_platform.PlatformConfig(admin_token=token, nrps_page_size=COUNTERPART_NRPS_PAGE_SIZE)
+            server = servers.start(mock_platform.create_app(config))
             self.started.append(server)
             self.cache["counterpart"] = (server.url, token)
         return self.cache["counterpart"]

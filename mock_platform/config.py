@@ -29,6 +29,9 @@ class PlatformConfig:
     # Every update applied to a registration, and every one ignored, invalidates its key's access tokens,
     # so a check that reuses a token from before the change gets 401.
     invalidate_tokens_on_update: bool = False
+    # Not a fault: the default and largest NRPS page (Canvas's MembershipsProvider::MAX_PAGE_SIZE, 50). A smaller
+    # one makes a course of a few members span several pages (the tool-side NRPS check's counterpart platform).
+    nrps_page_size: int = 50
     db: str | None = None  # a SQLite state file (``serve --db``): state, ids and keys survive a restart; None keeps all in memory
 
 
@@ -36,7 +39,8 @@ class PlatformConfig:
 class Platform:
     """One app's platform: its settings, its state, the registration-token secret and its signing key;
     what it has worked out once and serves again: registration tokens it verified (token -> claims)
-    and its rendered OpenID configurations (per base URL and settings)."""
+    and its rendered OpenID configurations (per base URL and settings); and the memberships requests
+    tools made (test support, bounded by ``nrps.LOG_MAX``)."""
 
     config: PlatformConfig
     store: Store
@@ -44,6 +48,7 @@ class Platform:
     signing_key: keys.KeyPair
     verified_tokens: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
     openid_documents: dict[tuple[Any, ...], bytes] = field(default_factory=dict, repr=False)
+    nrps_requests: list[dict[str, Any]] = field(default_factory=list, repr=False)  # the NRPS log (GET /_mock/recorded/names_and_roles)
 
     def has(self, fault: str) -> bool:
         """Whether the fault switch ``fault`` (a constant of ``faults``) is on."""

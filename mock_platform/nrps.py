@@ -15,7 +15,8 @@ What the mock follows from Canvas's code (its controller, ``MembershipsProvider`
   ``Active``, ``name``/``given_name``/``family_name`` as the launch sends them, ``user_id`` = the launch's
   ``sub`` and ``lti11_legacy_user_id`` = the launch's claim. The mock's users have no email address and no
   avatar, so ``email`` and ``picture`` are left out (Canvas sends them by the tool's privacy level);
-- ``limit`` sets the page size, default and cap 50 (``MAX_PAGE_SIZE``); the ``Link`` header carries
+- ``limit`` sets the page size, default and cap 50 (``MAX_PAGE_SIZE``; ``PlatformConfig.nrps_page_size`` sets
+  another, a setting rather than a fault); the ``Link`` header carries
   ``page`` and ``per_page`` (Canvas drops ``limit`` from its links) with rel ``current``, ``next``,
   ``prev``, ``first`` and ``last``;
 - ``role``: a full LIS membership URI selects the enrolments it maps to; a role with no enrolment kind
@@ -28,12 +29,17 @@ What the mock follows from Canvas's code (its controller, ``MembershipsProvider`
   to those with a submission; every student of the mock has one. Another tool's link or an unknown one
   answers 400 ``Invalid 'rlid' parameter``.
 
+Each request is logged for the tests (``GET /_mock/recorded/names_and_roles``, the last ``LOG_MAX``): when it
+came, the calling tool's client id (None when the token was refused), the course, the query, the page served,
+its size, the number of pages and the status, so a check can tell whether a tool read every page.
+
 Left out, as Canvas has it or the mock cannot: the group route (``/api/lti/groups/:group_id/names_and_roles``;
 the mock has no groups) and ``rel="differences"`` (Canvas has no differences service)."""
 
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -50,6 +56,7 @@ from .store import Course, DeveloperKey, LineItem, User
 MEMBERSHIP_TYPE = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
 OLD_MEMBERSHIP_TYPE = "application/vnd.ims.lis.v2.membershipcontainer+json"  # Canvas's first NRPS release
 MAX_PAGE = 50  # Canvas's MembershipsProvider::MAX_PAGE_SIZE: the default page size and its cap
+LOG_MAX = 200  # memberships requests kept for GET /_mock/recorded/names_and_roles
 CANVAS_USER_ID = "https://www.instructure.com/canvas_user_id"
 ROLE_KINDS = {LEARNER: "students", INSTRUCTOR: "teachers"}  # membership role URI -> the enrolments it selects
 SHORT_ROLES = {uri.rsplit("#", 1)[-1]: uri for uri in ROLE_KINDS}
@@ -78,15 +85,17 @@ def _course(request: Request, platform: Platform, key: DeveloperKey) -> Course:
 
 
 def _page_size(request: Request, platform: Platform) -> int:
-    """``limit`` (or Canvas's own ``per_page``), at most ``MAX_PAGE``; a value that is not a positive number is ignored."""
+    """``limit`` (or Canvas's own ``per_page``), at most the platform's page size (``MAX_PAGE`` unless set
+    otherwise); a value that is not a positive number is ignored."""
     q = request.query_params
+    largest = max(1, platform.config.nrps_page_size)
     if platform.has(faults.NRPS_LIMIT_IGNORED):
-        return MAX_PAGE
+        return largest
     for name in ("limit", "per_page"):
         raw = q.get(name, "")
         if raw.isascii() and raw.isdigit() and int(raw) > 0:
-            return min(int(raw), MAX_PAGE)
-    return MAX_PAGE
+            return min(int(raw), largest)
+    return largest
 
 
 def _page_number(request: Request) -> int:
@@ -192,6 +201,7 @@ async def course_memberships(request: Request) -> Response:
     members. As on the AGS routes, every answer after the throttle carries its headers."""
     platform = web.platform_of(request)
     headers: dict[str, str] = {}
+    key = None
     try:
         key = _access_key(request, platform)
         headers = ags.throttle_headers(request, platform, key.id)
@@ -199,7 +209,17 @@ async def course_memberships(request: Request) -> Response:
     except web.Refusal as refusal:
         response = refusal.response()
     web.add_headers(response, headers)
+    _log(request, platform, key, response.status_code)
     return response
+
+
+def _log(request: Request, platform: Platform, key: DeveloperKey | None, status: int) -> None:
+    """Keep the request in the platform's NRPS log (test support), bounded by ``LOG_MAX``."""
+    served = getattr(request.state, "nrps_page", None) or {}
+    log = platform.nrps_requests
+    log.append({"at": time.time(), "client_id": key.id if key is not None else None, "course_id": request.path_params["course_id"][:40],
+                "query": request.url.query[:2000], "status": status, **served})
+    del log[:-LOG_MAX]
 
 
 def _memberships(request: Request, platform: Platform, key: DeveloperKey) -> Response:
@@ -213,6 +233,7 @@ def _memberships(request: Request, platform: Platform, key: DeveloperKey) -> Res
             raise ags.ags_error("Invalid 'rlid' parameter", 400)
     chosen = _selected(platform, course, q.get("role") or None)
     per_page, page = _page_size(request, platform), _page_number(request)
+    request.state.nrps_page = {"page": page, "per_page": per_page, "pages": max(1, math.ceil(len(chosen) / per_page))}
     start = (page - 1) * per_page
     if page > 1 and platform.has(faults.NRPS_PAGE_REPEATS_MEMBER):
         start -= 1

@@ -1,6 +1,6 @@
 """Test support under ``/_mock/``, not Canvas routes: an expired registration token, the active fault
-switches, the throttle bucket's size, what tools sent to the registration routes, and the LTI 1.1
-sourcedid a launch would carry."""
+switches, the throttle bucket's size, what tools sent to the registration routes, the memberships (NRPS)
+requests tools made, and the LTI 1.1 sourcedid a launch would carry."""
 
 from __future__ import annotations
 
@@ -57,6 +57,14 @@ async def recorded(request: Request, platform: Platform) -> Response:
 
 
 @web.admin_only()
+async def recorded_memberships(request: Request, platform: Platform) -> Response:
+    """GET /_mock/recorded/names_and_roles: the memberships requests tools made, oldest first (admin only): each
+    with the token's client id (None when it was refused), course id, query, status and, when a page was served,
+    its number, size and the number of pages."""
+    return web.json_response(platform.nrps_requests)
+
+
+@web.admin_only()
 async def sourced_id(request: Request, platform: Platform) -> Response:
     """GET /_mock/lti11/sourcedid?tool_id&course_id&assignment_id&user_id: what an LTI 1.1 launch would carry."""
     q = request.query_params
@@ -71,5 +79,6 @@ ROUTES = [
     Route("/_mock/faults", active_faults, methods=["GET"]),
     Route("/_mock/throttle", throttle_settings, methods=["PUT"]),
     Route("/_mock/recorded", recorded, methods=["GET"]),
+    Route("/_mock/recorded/names_and_roles", recorded_memberships, methods=["GET"]),
     Route("/_mock/lti11/sourcedid", sourced_id, methods=["GET"]),
 ]

@@ -27,7 +27,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from lti_harness.harness import outbound
-from lti_harness.vocab import LINEITEM_SCOPE, SCORE_SCOPE, TOOL_CONFIG
+from lti_harness.vocab import LINEITEM_SCOPE, NRPS_SCOPE, SCORE_SCOPE, TOOL_CONFIG
 
 from . import faults
 from .config import ToolConfig, config_of
@@ -84,7 +84,7 @@ def registration_body(base: str, active: Collection[str]) -> dict[str, Any]:
         "redirect_uris": [f"{base}/v1/platform/lti/launch"],
         "jwks_uri": f"{base}/v1/platform/lti/.well-known/jwks.json",
         "token_endpoint_auth_method": "private_key_jwt",
-        "scope": f"{LINEITEM_SCOPE} {SCORE_SCOPE}",
+        "scope": f"{LINEITEM_SCOPE} {SCORE_SCOPE} {NRPS_SCOPE}",
         TOOL_CONFIG: {
             "domain": urlsplit(base).netloc,
             "target_link_uri": f"{base}/v1/platform/lti/launch",

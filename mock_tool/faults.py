@@ -69,6 +69,9 @@ DL_DEPLOYMENT_ID_MISSING = fault("dl-deployment-id-missing", "the deep-linking r
 DL_DATA_NOT_ECHOED = fault("dl-data-not-echoed", "the deep-linking response leaves out the data claim the request's settings carried")
 DL_LINE_ITEM_WITHOUT_SCORE_MAXIMUM = fault("dl-line-item-without-score-maximum", "the ltiResourceLink's lineItem has no scoreMaximum")
 
+# the tool as an NRPS client (ims-facts §4: paging by Link rel="next")
+NRPS_NEXT_NOT_FOLLOWED = fault("nrps-next-not-followed", "at launch the tool reads only the first page of its course's memberships: the Link header's rel=\"next\" is not followed")
+
 
 FAULTS: dict[str, str] = CATALOGUE.faults  # name -> what the bug does
 check_names = CATALOGUE.check

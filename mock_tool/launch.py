@@ -8,13 +8,15 @@ platform's JWKS) and the RS256 signature, ``iss``, ``aud``, ``exp`` and ``iat`` 
 without ``exp`` never expires; one issued more than ``MAX_TOKEN_AGE`` seconds ago is too old), the nonce
 (the login's, single use), the required claims (``REQUIRED_CLAIMS``; a resource link's id), the deployment
 id, the message type, the LTI version and the ``target_link_uri`` (the login's). A deleted registration
-never launches. A verified deep-linking request is answered by :mod:`mock_tool.deep_linking`. Login states live ``STATE_LIFETIME`` seconds, at most
+never launches. A resource link launch carrying the NRPS claim first reads the course's members
+(:mod:`mock_tool.nrps`, every page). A verified deep-linking request is answered by :mod:`mock_tool.deep_linking`. Login states live ``STATE_LIFETIME`` seconds, at most
 ``MAX_STATES`` of them (the oldest go first); a used state is kept until it expires, so a replay is told
 apart from an unknown state.
 """
 
 from __future__ import annotations
 
+import html
 import secrets
 import time
 from typing import Any
@@ -30,7 +32,7 @@ from lti_harness.harness import outbound
 from lti_harness.harness.keys import public_key_from_jwks
 from lti_harness.vocab import LTI_CLAIM
 
-from . import deep_linking, faults
+from . import deep_linking, faults, nrps
 from .config import config_of
 
 MESSAGE_TYPES = ("LtiResourceLinkRequest", "LtiDeepLinkingRequest")
@@ -211,10 +213,17 @@ async def launch(request: Request) -> Response:
         return _refuse(400, "LTI version must be 1.3.0")
     if claims.get(TARGET_LINK_URI) != issued.get("target_link_uri") and not config.has(faults.TARGET_LINK_URI_NOT_CHECKED):
         return _refuse(400, "target_link_uri is not the one the login initiation named")
-    request.app.state.launches.append({"registration": reg["id"], "sub": claims.get("sub"), "message_type": message_type})
+    launched: dict[str, Any] = {"registration": reg["id"], "sub": claims.get("sub"), "message_type": message_type}
+    request.app.state.launches.append(launched)
     if message_type == "LtiDeepLinkingRequest":
         return deep_linking.respond(request, reg, claims)
-    return HTMLResponse(f"<html><body><h1>Launched</h1><p>registration {reg['id']}</p></body></html>", 200)
+    roster = ""
+    members_url = nrps.memberships_url(claims)
+    if members_url is not None:  # a roster page: the course's members, read through NRPS before answering
+        read = await nrps.read_members(request.app.state.outbound, reg, members_url, config)
+        launched["nrps"] = read.as_dict()
+        roster = f"<p>{read.members} members on {read.pages} pages{html.escape(': ' + read.error) if read.error else ''}</p>"
+    return HTMLResponse(f"<html><body><h1>Launched</h1><p>registration {reg['id']}</p>{roster}</body></html>", 200)
 
 
 ROUTES = [

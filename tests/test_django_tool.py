@@ -194,7 +194,9 @@ def test_django_tool_passes_dynamic_registration_and_launch(tmp_path, serve_djan
     accepted = (20, 21, 23, 24, 25, 27, 29, 30, 31)  # what this tool never looks at (see the module's docstring)
     expected = {f"TOOL-0{n:02d}": "failed" if n in accepted else "passed" for n in (*range(1, 4), *range(10, 33))}
     expected.update({f"TOOL-0{n}": "not_applicable" for n in range(33, 44)})  # no deep linking: its request is launched like a resource link
+    expected["TOOL-044"] = "not_applicable"  # its registration asks for no NRPS scope, so it cannot read memberships
     assert outcomes == expected, result.stdout[-3000:]
+    assert "does not hold the NRPS scope" in result.messages("TOOL-044"), result.messages("TOOL-044")
     assert "with 200: 'launched for" in result.messages("TOOL-033") and "sends nothing to deep_link_return_url" in result.messages("TOOL-033")
     assert "an id_token without kid in its header was accepted" in result.messages("TOOL-020"), result.messages("TOOL-020")
     assert "whose header kid is not in the platform's JWKS was accepted" in result.messages("TOOL-031"), result.messages("TOOL-031")

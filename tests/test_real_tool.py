@@ -18,7 +18,15 @@ to deep_link_return_url), so TOOL-033 … TOOL-043 are not applicable, never fai
 app answers as PyLTI1p3's documentation shows (``get_deep_link().output_response_form([...])``, its JWKS
 served from ``get_jwks()``): every deep-linking check passes, aud being a list holding the issuer. A resource
 left without a title is sent with ``"title": null`` (and without a url, ``"url": null``), which TOOL-043
-refuses: the content item schema allows a string, or no member."""
+refuses: the content item schema allows a string, or no member.
+
+Names and roles (TOOL-044): the library has no dynamic registration, so the check, which launches the tool from
+the harness's counterpart platform the tool registered with, is not applicable to the basic app. ``dr_app`` adds
+the few lines a PyLTI1p3 tool needs for it (fetch the OpenID configuration, post a registration asking for the
+NRPS scope, keep the answer as the library's settings; any deployment of the registered client is taken, as the
+answer names none) and reads its course's members at launch with the library's ``get_nrps().get_members()``,
+which follows ``rel="next"``: TOOL-044 passes. An app that reads one page with ``get_members_page()`` fails it; one
+that reads no members at launch is not judged."""
 
 from __future__ import annotations
 
@@ -30,11 +38,13 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from flask import Flask, session as flask_session
+import requests
+from flask import Flask, request as http_request, session as flask_session
 from markupsafe import escape
 from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskOIDCLogin, FlaskRequest
 from pylti1p3.contrib.flask.session import FlaskSessionService
 from pylti1p3.deep_link_resource import DeepLinkResource
+from pylti1p3.deployment import Deployment
 from pylti1p3.exception import LtiException, OIDCException
 from pylti1p3.lineitem import LineItem
 from pylti1p3.tool_config import ToolConfDict
@@ -52,6 +62,9 @@ TIMESTAMP_CHECKS = ["TOOL-018", "TOOL-019"]  # a token without exp, without iat:
 DL_CHECKS = [f"TOOL-0{n}" for n in range(33, 44)]  # the deep-linking response
 UNCHECKED = ["TOOL-021", "TOOL-023", "TOOL-024"]  # a wrong azp, an hour-old iat, another target_link_uri: PyLTI1p3 has no code for them
 MAX_AGE = 600  # seconds: how old an id_token the strict app takes
+NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
+TOOL_CONFIG = "https://purl.imsglobal.org/spec/lti-tool-configuration"
+CLOSE = '<script>(window.opener || window.parent).postMessage({subject: "org.imsglobal.lti.close"}, "*");</script>'
 
 
 class SingleUseNonce(FlaskSessionService):
@@ -124,6 +137,105 @@ def tool_app(platform_jwks: dict[str, Any], *, many_clients: bool = False, singl
     return app
 
 
+class RegisteredSettings(ToolConfDict):
+    """PyLTI1p3's dict settings, filled in by the app's dynamic registration (the library has none). The
+    platform's registration answer names no deployment, so any deployment of a registered client is taken."""
+
+    def __init__(self, key: keys.KeyPair) -> None:
+        super().__init__({})
+        self.key = key
+
+    def add(self, issuer: str, settings: dict[str, Any]) -> None:
+        self._config[issuer] = settings  # type: ignore[index]
+        self.set_iss_has_one_client(issuer)
+        self.set_private_key(issuer, self.key.private_pem.decode(), client_id=settings["client_id"])
+        self.set_public_key(issuer, self.key.public_pem.decode(), client_id=settings["client_id"])
+
+    def _get_deployment(self, iss_conf: Any, deployment_id: str) -> Deployment:
+        return Deployment().set_deployment_id(deployment_id)
+
+
+def dr_app(*, roster: str = "all") -> Flask:
+    """A PyLTI1p3 tool that registers through dynamic registration (GET /register) asking for the NRPS scope, and
+    at launch reads its course's members with ``get_members()`` (``roster="all"``: every page), or
+    ``get_members_page()`` once (``"first"``), or not at all (``"none"``)."""
+    app = Flask("pylti1p3-dr-tool")
+    app.secret_key = secrets.token_hex(16)
+    conf = RegisteredSettings(keys.generate())
+
+    @app.route("/register")
+    def register() -> Any:
+        base = http_request.host_url.rstrip("/")
+        platform = requests.get(http_request.args["openid_configuration"], timeout=5).json()
+        body = {"application_type": "web", "client_name": "PyLTI1p3 tool", "grant_types": ["client_credentials", "implicit"],
+                "response_types": ["id_token"], "initiate_login_uri": f"{base}/login", "redirect_uris": [f"{base}/launch"],
+                "jwks_uri": f"{base}/jwks", "token_endpoint_auth_method": "private_key_jwt", "scope": NRPS_SCOPE,
+                TOOL_CONFIG: {"domain": http_request.host, "target_link_uri": f"{base}/launch", "claims": ["iss", "sub"],
+                              "messages": [{"type": "LtiResourceLinkRequest", "placements": ["course_navigation"]}]}}
+        answer = requests.post(platform["registration_endpoint"], json=body, timeout=5,
+                               headers={"Authorization": f"Bearer {http_request.args['registration_token']}"}).json()
+        conf.add(platform["issuer"], {"client_id": answer["client_id"], "auth_login_url": platform["authorization_endpoint"],
+                                      "auth_token_url": platform["token_endpoint"], "key_set_url": platform["jwks_uri"], "deployment_ids": []})
+        return f"<p>Registered as client {escape(answer['client_id'])}.</p>{CLOSE}"
+
+    @app.route("/jwks")
+    def jwks() -> Any:
+        return conf.get_jwks()
+
+    @app.route("/login", methods=["GET", "POST"])
+    def login() -> Any:
+        request = FlaskRequest()
+        return FlaskOIDCLogin(request, conf).redirect(request.get_param("target_link_uri"))
+
+    @app.route("/launch", methods=["POST"])
+    def launch() -> Any:
+        message_launch = FlaskMessageLaunch(FlaskRequest(), conf)
+        message_launch.validate()
+        if not message_launch.has_nrps() or roster == "none":
+            return "launched; no roster read", 200
+        service = message_launch.get_nrps()
+        members = service.get_members_page()[0] if roster == "first" else service.get_members()
+        return f"launched: {len(members)} members", 200
+
+    return app
+
+
+def dr_profile(tmp_path: Path, base: str) -> Path:
+    path = tmp_path / "pylti1p3-dr.toml"
+    path.write_text(f'[tool]\nbase_url = "{base}"\ntimeout = 5\ndynamic_registration_url = "{base}/register"\n', encoding="utf-8")
+    return path
+
+
+DR_SELECTION = [arg for cid in ("TOOL-001", "TOOL-002", "TOOL-003", "TOOL-044") for arg in ("--check", cid)]
+
+
+def test_pylti1p3_reads_every_nrps_page_from_the_counterpart_platform(tmp_path, serve_wsgi, run_harness):
+    """Registered through the app's dynamic registration, launched from the counterpart platform: the library's
+    get_members() follows rel="next" through the three pages of the course (TOOL-044 passes)."""
+    base = serve_wsgi(dr_app())
+    result = run_harness("--profile", str(dr_profile(tmp_path, base)), *DR_SELECTION)
+    assert result.outcomes() == dict.fromkeys(["TOOL-001", "TOOL-002", "TOOL-003", "TOOL-044"], "passed"), result.stdout[-3000:]
+    assert result.code == 0
+    assert_no_secrets(result.report_dir)
+
+
+def test_pylti1p3_app_reading_one_nrps_page_fails(tmp_path, serve_wsgi, run_harness):
+    base = serve_wsgi(dr_app(roster="first"))
+    result = run_harness("--profile", str(dr_profile(tmp_path, base)), *DR_SELECTION)
+    assert result.outcomes() == {"TOOL-001": "passed", "TOOL-002": "passed", "TOOL-003": "passed", "TOOL-044": "failed"}, result.stdout[-3000:]
+    assert "3 pages of 3: page(s) 2, 3 never requested" in result.messages("TOOL-044"), result.messages("TOOL-044")
+    assert result.code == 0  # TOOL-044 is recommended
+
+
+def test_pylti1p3_app_reading_no_members_is_not_judged(tmp_path, serve_wsgi, run_harness):
+    """A tool that makes no memberships request at launch may call NRPS later or never: not applicable, never passed."""
+    base = serve_wsgi(dr_app(roster="none"))
+    result = run_harness("--profile", str(dr_profile(tmp_path, base)), "--check", "TOOL-044")
+    assert result.outcomes() == {"TOOL-044": "not_applicable"}, result.stdout[-3000:]
+    assert "made no memberships (NRPS) request within 5 s" in result.messages("TOOL-044"), result.messages("TOOL-044")
+    assert "launched; no roster read" in result.messages("TOOL-044")
+
+
 @pytest.fixture
 def serve_wsgi() -> Iterator[Any]:
     """Serve WSGI apps on free loopback ports; all are shut down afterwards."""
@@ -180,7 +292,7 @@ def test_pylti1p3_verdicts(tmp_path, serve_wsgi, run_harness):
     for cid in DL_CHECKS:  # the app answers a deep-linking request like a resource link launch: not judged
         assert outcomes[cid] == "not_applicable", (cid, result.messages(cid))
         assert "with 200: 'launched for" in result.messages(cid) and "sends nothing to deep_link_return_url" in result.messages(cid), result.messages(cid)
-    for cid in ("TOOL-001", "TOOL-002", "TOOL-003"):
+    for cid in ("TOOL-001", "TOOL-002", "TOOL-003", "TOOL-044"):  # no dynamic registration (see dr_app for TOOL-044)
         assert outcomes[cid] == "not_applicable" and "dynamic_registration_url" in result.messages(cid), (cid, result.messages(cid))
     treg = [cid for cid in outcomes if cid.startswith("TREG-")]
     assert len(treg) == 14

@@ -26,8 +26,11 @@ def test_two_runs_against_the_same_tool_agree(tmp_path: Path, serve, run_harness
         created = run.summary["created_on_target"]
         assert sum("dynamic registration" in c for c in created) == 1  # one initiation serves TOOL-001 … TOOL-003
         assert not [c for c in created if "not deleted" in c], created
-    # every launch check of a run used the one registration; TREG-013 makes (and deletes) its own
-    assert len({launch["registration"] for launch in app.state.launches}) == 2 * 2
+    # every launch check of a run used the one registration; TREG-013 makes (and deletes) its own; TOOL-044 launches
+    # through the registration the run's dynamic registration made (and the tool read every NRPS page there)
+    assert len({launch["registration"] for launch in app.state.launches}) == 2 * 3
+    read = [launch["nrps"] for launch in app.state.launches if "nrps" in launch]
+    assert read == [{"pages": 3, "members": 8, "error": ""}] * 2, read
     # what is left on the tool: the registration each run's dynamic registration made, nothing of the harness's own
     left = list(app.state.registrations.items.values())
     assert len(left) == 2 and all(r["name"].startswith("Dynamic registration") for r in left), [r["name"] for r in left]

@@ -375,3 +375,27 @@ deep_linking("TOOL-043", "The deep-linking response's content items conform to t
              ["dl-line-item-without-score-maximum"],
              "content_items, when present, must be an array; each item is validated by its type (items of other types need only "
              "a type). A response without the claim returns no items and has nothing to judge." + DL_CLAIMS)
+
+# Names and Role Provisioning: the tool as a client of the platform's memberships service (TOOL-044)
+define(
+    id="TOOL-044",
+    title="A tool that reads its course's members through NRPS at launch follows Link rel=\"next\" to the last page",
+    source="ims-facts.md §4 (NRPS 2.0: paging by a Link header with rel=\"next\"); §2.5 (AGS paging, as NRPS pages: the tool uses "
+    "the next URL unchanged)",
+    level="recommended",
+    faults=["nrps-next-not-followed"],
+    needs=DYNREG,
+    error_faults=CONTROL + ("registration-missing-jwks-uri", "registration-token-not-sent"),
+    description="Recommended: the sources describe NRPS paging by rel=\"next\" but state no MUST for the tool (only AGS's paging "
+    "section says the tool uses the next URL). The tool is launched from the harness's counterpart platform, which it "
+    "registered with in TOOL-001 (one initiation per run); the registration must hold the NRPS scope the tool asked for "
+    "in its registration request, else the check is not applicable. The counterpart serves memberships three to a page; "
+    "the harness installs the tool in a course of one teacher and seven students (three pages) and, playing the browser, "
+    "launches it as the teacher: the launch page, the login initiation posted to the tool's initiate_login_uri, the tool's "
+    "authentication request to the counterpart's authorization endpoint, the id_token posted to the tool. The counterpart "
+    "records every memberships request (client, course, query, page); the check reads that record for up to 5 seconds "
+    "after the tool answered and passes when, for one set of filters, the tool requested every page from the first to "
+    "the last. A tool that made no memberships request in that time is not judged (not applicable): a tool may call NRPS "
+    "later, in the background, or never. A launch the tool does not accept, or memberships requests that were all "
+    "refused, end error (TOOL-010 and the token endpoint's checks judge those).",
+)
