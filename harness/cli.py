@@ -208,6 +208,7 @@ def _serve(ns: argparse.Namespace) -> int:
 
 
 def _checks(ns: argparse.Namespace) -> int:
+    from . import sources
     from .checks import load_all
 
     try:
@@ -215,14 +216,17 @@ def _checks(ns: argparse.Namespace) -> int:
     except KeyError as exc:
         print(f"lti-harness: {exc.args[0]}", file=sys.stderr)
         return 2
-    if ns.format == "json":
-        print(json.dumps([c.to_dict() for c in items], indent=2))
+    if ns.format == "json":  # "documents": where each cited source document and section is (harness.sources)
+        print(json.dumps([{**c.to_dict(), "documents": [d.to_dict(absolute=True) for d in sources.cite(c.source)]}
+                          for c in items], indent=2))
         return 0
     for c in items:
         print(f"{c.id:<10} {c.level:<12} {c.title}")
         print(f"{'':<10} source: {c.source}")
+        print(f"{'':<10} where:  {sources.describe(c.source, titles=False) or '(no document of the package)'}")
         print(f"{'':<10} faults: {', '.join(c.faults)}")
         print(f"{'':<10} needs:  {', '.join(c.needs) or '(nothing beyond a target)'}")
+    print(f"the cited documents (where: file:line) are in {sources.sources_dir()}")
     print(f"{len(items)} checks")
     return 0
 
@@ -334,7 +338,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     s.set_defaults(func=_serve)
 
-    c = sub.add_parser("checks", help="list the conformance checks: id, level, title, source, faults, needs")
+    c = sub.add_parser("checks", help="list the conformance checks: id, level, title, source (and where "
+                         "its documents are), faults, needs")
     c.add_argument("--format", choices=["table", "json"], default="table")
     c.add_argument("--suite", action="append", metavar="NAME")
     c.set_defaults(func=_checks)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Iterable, Protocol
 
 from lti_harness.harness import baseline as baselines
-from lti_harness.harness import redact, results
+from lti_harness.harness import redact, results, sources
 from lti_harness.harness.baseline import stale_message
 
 LABELS = {results.FAILED: "FAILED", results.ERROR: "ERROR ", results.NOT_APPLICABLE: "N/A   "}
@@ -25,11 +25,15 @@ def build(checks: Iterable[CheckOutcome], *, target: str, seed: Any, strict: boo
           unlinked_failures: list[str], created: list[str] | None = None,
           changed: list[str] | None = None, cleanup: dict[str, Any] | None = None,
           baseline: list[Any] | None = None, baseline_file: str = "", today: Any = None) -> dict[str, Any]:
-    """``{"passed", "failed", "error", "not_applicable", "exit_code", …, "checks": [{"id", "outcome", …}]}``,
+    """``{"passed", "failed", "error", "not_applicable", "exit_code", …, "checks": [{"id", "outcome", …}]}``
+    (each check's ``"documents"`` say where the documents its source cites are: :mod:`harness.sources`),
     every string in it redacted (messages quote what targets answered). With ``baseline`` (entries of
     :mod:`harness.baseline`), known failures keep the outcome ``failed`` and carry ``"known"``, and
     ``"baseline"`` lists the stale entries (expired, or their check now passes)."""
     items = sorted((redact.strings(c.to_dict()) for c in checks), key=lambda d: d["id"])
+    for it in items:  # where the check's cited documents and sections are, inside the installed package
+        if "source" in it:
+            it["documents"] = [d.to_dict() for d in sources.cite(it["source"])]
     stale: list[dict[str, Any]] = []
     if baseline is not None:
         stale = redact.strings(baselines.apply(items, baseline, today=today))

@@ -1,5 +1,5 @@
 """The distribution: ``python -m build`` makes an sdist and a wheel (built from the sdist) that hold every
-package, the JSON schemas and ``harness/run.ini``, all under the one import name ``lti_harness``; a clean
+package, the JSON schemas, the source documents and ``harness/run.ini``, all under the one import name ``lti_harness``; a clean
 install of the wheel into a fresh venv, outside the repository, runs ``lti-harness run``, and beside a
 project with its own ``harness``, ``suites``, ``reports`` and ``schemas`` packages neither shadows the other.
 
@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ["harness", "mock_platform", "mock_tool", "suites", "reports", "schemas"]
+PACKAGES = ["harness", "mock_platform", "mock_tool", "suites", "reports", "schemas", "sources"]
 STEP_TIMEOUT = 600  # a hang guard for one build or install step, not a performance assertion
 
 
@@ -39,11 +39,12 @@ def _step(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subp
 
 
 def _expected_files() -> set[str]:
-    """Every module, schema and data file of the installed packages, as paths inside the distribution."""
+    """Every module, schema and data file (the source documents too) of the installed packages, as paths
+    inside the distribution."""
     found = set()
     for package in PACKAGES:
         for path in (ROOT / package).rglob("*"):
-            if path.is_file() and "__pycache__" not in path.parts and path.suffix in (".py", ".json", ".ini"):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix in (".py", ".json", ".ini", ".md", ".txt"):
                 found.add(path.relative_to(ROOT).as_posix())
     return found
 
@@ -61,6 +62,7 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def test_wheel_and_sdist_hold_every_package_schema_and_run_ini(dist):
     expected = _expected_files()
     assert "harness/run.ini" in expected and "schemas/openapi/platform.json" in expected and "schemas/profile.json" in expected
+    assert {"sources/canvas-facts.md", "sources/ims-facts.md", "sources/seeds/README.md"} <= expected
     in_wheel = set(zipfile.ZipFile(dist["wheel"]).namelist())
     in_wheel_pkg = {name.removeprefix("lti_harness/") for name in in_wheel if name.startswith("lti_harness/")}
     assert not expected - in_wheel_pkg, f"missing from the wheel: {sorted(expected - in_wheel_pkg)}"
@@ -86,6 +88,9 @@ def test_clean_install_of_the_wheel_runs_lti_harness(dist, tmp_path):
     assert version.stdout.startswith("lti-harness ")
     origin = _step([str(bin_dir / "python"), "-c", "from lti_harness import harness, suites; print(harness.__file__); print(suites.__file__)"], cwd=work)
     assert all(str(venv) in line for line in origin.stdout.split()), f"imported from outside the venv: {origin.stdout}"
+    listing = json.loads(_step([str(bin_dir / "lti-harness"), "checks", "--format", "json"], cwd=work).stdout)
+    cited = [d["path"] for item in listing for d in item["documents"]]  # every citation opens in the installed package
+    assert cited and all(str(venv) in path and Path(path).is_file() for path in cited), cited[:5]
     run = _step([str(bin_dir / "lti-harness"), "run", "--suite", "registration", "--examples", "2", "--report-dir", "out"], cwd=work)
     summary = json.loads((work / "out" / "summary.json").read_text(encoding="utf-8"))
     assert summary["exit_code"] == 0 and summary["passed"] > 0 and summary["failed"] == 0, run.stdout[-2000:]

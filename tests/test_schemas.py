@@ -1,13 +1,15 @@
-"""Tests for the JSON Schema files in ``schemas/`` and the OpenAPI document ``schemas/openapi/platform.json``.
+"""Tests for the JSON Schema files in ``schemas/`` and the platform's OpenAPI document (``schemas/openapi/platform.json``
+with one file per area in ``schemas/openapi/platform/``, merged by ``harness.openapi``).
 
 * Every schema is a valid draft 2020-12 schema and every ``$ref`` resolves inside the local registry.
 * The documented examples (verbatim copies of the seed examples kept in ``tests/schema_examples/``) validate,
-  and, when the seeds folder is present, the copies are checked against the seed files themselves.
+  and the copies are checked against the seed files themselves (shipped in ``sources/seeds/``).
 * Targeted mutations of valid documents fail validation.
-* The OpenAPI document is a valid OpenAPI 3.1 document, its relative file ``$ref``s resolve, and schemathesis
-  can generate requests from it and validate responses with it.
+* The OpenAPI document is a valid OpenAPI 3.1 document, its relative file ``$ref``s resolve, its shared
+  parameters and responses are written once, and schemathesis can generate requests from it and validate
+  responses with it.
 
-The seeds folder is ``<repo>/../shared/seeds`` unless the ``LTI_HARNESS_SEEDS`` environment variable names another.
+The seeds folder is the package's ``sources/seeds`` unless the ``LTI_HARNESS_SEEDS`` environment variable names another.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from lti_harness.harness import dynreg
+from lti_harness.harness import dynreg, openapi, sources
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
@@ -117,22 +119,20 @@ def errors_of(schema: str, instance: Any) -> list:
     return list(validator(schema).iter_errors(instance))
 
 
-def seeds_dir() -> Path | None:
+def seeds_dir() -> Path:
     configured = os.environ.get("LTI_HARNESS_SEEDS")
     if configured:
         path = Path(configured)
         if not path.is_dir():
             pytest.fail(f"LTI_HARNESS_SEEDS names a folder that does not exist: {configured}")
         return path
-    path = Path(__file__).resolve().parents[2] / "shared" / "seeds"
-    return path if path.is_dir() else None
+    return sources.sources_dir() / "seeds"
 
 
 def require_seed(name: str) -> Path:
-    folder = seeds_dir()
-    if folder is None or not (folder / name).is_file():
-        pytest.skip(f"seed {name} not available; the copies in tests/schema_examples are used instead")
-    return folder / name
+    path = seeds_dir() / name
+    assert path.is_file(), f"seed {name} is missing from {seeds_dir()}: the package ships every seed document"
+    return path
 
 
 def iter_refs(node: Any):
@@ -588,20 +588,30 @@ EXPECTED_OPERATIONS = {
     ("/api/v1/courses/{course_id}/modules/{module_id}/items", "get"),
     # Names and Role Provisioning Services (tests/test_mock_nrps.py)
     ("/api/lti/courses/{course_id}/names_and_roles", "get"),
+    # routes the mock served without a description (tests/test_openapi_drift.py): the admin surface, the
+    # REST reads the suites use, LTI 1.1 outcomes and the submissions they grade
+    ("/api/v1/accounts/{account_id}/users", "post"),
+    ("/api/v1/courses/{course_id}/enrollments", "get"),
+    ("/api/v1/courses/{course_id}/enrollments", "post"),
+    ("/api/v1/courses/{course_id}/external_tools", "get"),
+    ("/api/v1/courses/{id}", "delete"),
+    ("/api/lti/v1/tools/{tool_id}/grade_passback", "post"),
+    ("/api/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}", "get"),
+    ("/api/v1/courses/{course_id}/assignments/{assignment_id}/submissions/{user_id}", "put"),
 }
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
 
 @functools.cache
 def openapi_raw() -> dict:
-    return _load_json(OPENAPI)
+    """The document as written (area files merged), each operation complete."""
+    return openapi.source("platform")
 
 
 @functools.cache
 def openapi_schema():
-    import schemathesis
-
-    return schemathesis.openapi.from_path(str(OPENAPI))
+    """The bundled document as schemathesis sees it."""
+    return openapi.load("platform")
 
 
 def test_openapi_refs_resolve():
@@ -641,6 +651,78 @@ def test_openapi_operations():
     for path, method in found:
         for ref in iter_refs(doc["paths"][path][method]):
             assert ref.startswith("#/components/"), (path, method, ref)
+
+
+def _written_operations(doc: dict) -> list[tuple[str, str, dict]]:
+    return [(path, m, op) for path, item in doc["paths"].items() for m, op in item.items() if m in HTTP_METHODS]
+
+
+def test_openapi_area_files_hold_every_path_once():
+    """Each path is in exactly one area file; the root file holds info and the shared components only."""
+    root = _load_json(OPENAPI)
+    assert not root.get("paths")
+    areas = openapi.area_files("platform")
+    assert areas and all(a.parent == OPENAPI.parent / "platform" for a in areas)
+    seen: dict[str, str] = {}
+    for area in areas:
+        part = _load_json(area)
+        assert set(part) <= {"paths", "components"}, area.name
+        for path in part.get("paths", {}):
+            assert path not in seen, (path, area.name, seen.get(path))
+            seen[path] = area.name
+    assert set(seen) == set(openapi_raw()["paths"])
+
+
+def test_openapi_shared_parameters_and_responses_are_written_once():
+    """No parameter or response is written out in an operation with the shape (descriptions aside) of a
+    shared one or of another operation's: a repeated one belongs in components, referred to from each
+    operation. Shared ones differ (in shape or meaning), every one is used, and every reference resolves."""
+    doc = openapi.source("platform", expand=False)
+    components = doc["components"]
+    shapes: dict[str, dict[str, str]] = {kind: {} for kind in ("parameters", "responses")}
+    for kind in shapes:
+        written = [json.dumps(shared, sort_keys=True) for shared in components.get(kind, {}).values()]
+        assert len(set(written)) == len(written), f"two components/{kind} are the same"
+        for name, shared in components.get(kind, {}).items():
+            shape = json.dumps({k: v for k, v in shared.items() if k != "description"}, sort_keys=True)
+            shapes[kind].setdefault(shape, f"components/{kind}/{name}")
+    used: set[str] = set()
+    for path, method, op in _written_operations(doc):
+        written = [("parameters", p) for p in op.get("parameters", [])] + [("responses", r) for r in op["responses"].values()]
+        for kind, node in written:
+            if "$ref" in node:
+                assert set(node) <= {"$ref", "description", "summary"}, (path, method, node)
+                _, _, ref_kind, name = node["$ref"].split("/", 3)
+                assert ref_kind == kind and name in components.get(kind, {}), (path, method, node)
+                used.add(f"components/{kind}/{name}")
+                continue
+            if "links" in node:
+                continue  # a reference cannot carry links: a response with links is written out
+            shape = json.dumps({k: v for k, v in node.items() if k != "description"}, sort_keys=True)
+            assert shape not in shapes[kind], f"{method.upper()} {path}: {kind[:-1]} written out again; refer to {shapes[kind].get(shape)}"
+            shapes[kind][shape] = f"{method.upper()} {path}"
+    assert used == {f"components/{kind}/{name}" for kind in shapes for name in components.get(kind, {})}
+
+
+def test_openapi_expansion_keeps_each_operation_whole():
+    """A reference's own description overrides the shared one; everything else comes from the component."""
+    doc = openapi.source("platform", expand=False)
+    expanded = openapi_raw()
+    checked = 0
+    for path, method, op in _written_operations(doc):
+        for index, node in enumerate(op.get("parameters", [])):
+            if "$ref" in node:
+                shared = doc["components"]["parameters"][node["$ref"].rsplit("/", 1)[1]]
+                assert expanded["paths"][path][method]["parameters"][index] == {**shared, **{k: v for k, v in node.items() if k != "$ref"}}
+                checked += 1
+        for status, node in op["responses"].items():
+            if "$ref" in node:
+                shared = doc["components"]["responses"][node["$ref"].rsplit("/", 1)[1]]
+                assert expanded["paths"][path][method]["responses"][status] == {**shared, **{k: v for k, v in node.items() if k != "$ref"}}
+                checked += 1
+    assert checked > 100
+    left = json.dumps(expanded["paths"]).replace('"$ref": "#/components/schemas/', "").replace('"$ref": "#/components/headers/', "")
+    assert "$ref" not in left
 
 
 def test_openapi_is_valid_openapi_3_1():

@@ -21,7 +21,7 @@ from jsonschema import Draft202012Validator
 from schemathesis.core.failures import FailureGroup
 from schemathesis.core.transport import Response
 
-from lti_harness.harness import dynreg, openapi, schemas
+from lti_harness.harness import dynreg, openapi, schemas, sources
 
 SEED = "001_f676ab90b81a9d23.txt"
 STEMS = ["tool_registration_create", "tool_registration_update", "tool_registration", "tool_registration_summary",
@@ -98,9 +98,7 @@ def test_valid_document(stem, doc):
 
 
 def test_examples_match_seed():
-    folder = Path(os.environ.get("LTI_HARNESS_SEEDS") or Path(__file__).resolve().parents[2] / "shared" / "seeds")
-    if not (folder / SEED).is_file():
-        pytest.skip(f"seed {SEED} not available; the copies in this file are used instead")
+    folder = Path(os.environ.get("LTI_HARNESS_SEEDS") or sources.sources_dir() / "seeds")
     text, decoder, bodies, at = (folder / SEED).read_text(encoding="utf-8"), json.JSONDecoder(), [], 0
     while (at := text.find("{", at)) != -1:
         body, end = decoder.raw_decode(text, at) if text[at - 1] == "\n" or text[at - 4:at] == "-d '" else (None, at + 1)
@@ -173,7 +171,8 @@ def test_error_without_envelope_is_rejected(doc):
 
 # The OpenAPI document ------------------------------------------------------------------------------------------------
 STATUSES = {(REG, "post"): "200 201 400 401 409", (REG, "get"): "200 400 401", (ONE, "get"): "200 401 404",
-            (ONE, "put"): "200 400 401 404 409", (ONE, "delete"): "200 401 404"}
+            (ONE, "put"): "200 400 401 404 409", (ONE, "delete"): "200 401 404",
+            ("/v1/platform/lti/.well-known/jwks.json", "get"): "200", ("/.well-known/jwks.json", "get"): "200"}  # the tool's JWKS
 OPERATIONS = set(STATUSES)
 
 
@@ -189,7 +188,7 @@ def test_openapi_document_shape_and_file_refs():
     assert found == OPERATIONS
     assert len({raw["paths"][p][m]["operationId"] for p, m in found}) == len(found)
     targets = {c["$ref"].partition("#")[0] for c in raw["components"]["schemas"].values()}
-    assert targets == {f"../{stem}.json" for stem in STEMS} and all((OPENAPI_FILE.parent / t).is_file() for t in targets)
+    assert targets == {f"../{stem}.json" for stem in STEMS} | {"../jwks.json"} and all((OPENAPI_FILE.parent / t).is_file() for t in targets)
     for (path, method), statuses in STATUSES.items():
         assert set(raw["paths"][path][method]["responses"]) == set(statuses.split()), (path, method)
 

@@ -24,7 +24,7 @@ import pytest
 from lti_harness.harness import dynreg
 from jsonschema import Draft202012Validator
 
-from lti_harness.harness import openapi, schemas
+from lti_harness.harness import openapi, schemas, sources
 
 HERE = Path(__file__).resolve().parent
 EXAMPLES = HERE / "schema_examples"
@@ -380,12 +380,9 @@ def test_not_an_object(name):
 
 
 # (4) Seed 000 examples against the PUT configuration operation -------------------------------------------------
-def seeds_dir() -> Path | None:
-    configured = os.environ.get("LTI_HARNESS_SEEDS")
-    if configured:
-        return Path(configured) if Path(configured).is_dir() else None
-    path = HERE.parents[1] / "shared" / "seeds"
-    return path if path.is_dir() else None
+def seeds_dir() -> Path:
+    """The seed documents: the package's ``sources/seeds`` unless ``LTI_HARNESS_SEEDS`` names another folder."""
+    return Path(os.environ.get("LTI_HARNESS_SEEDS") or sources.sources_dir() / "seeds")
 
 
 CONF = "/api/lti/registrations/{registration_id}/configuration"
@@ -407,7 +404,7 @@ def put_body_validator() -> Draft202012Validator:
 def test_seed_000_update_request_is_a_registration_request():
     body = load_example(PUT_REQ)
     assert schemas.errors("registration_request", body) == []
-    raw = json.loads((schemas.schema_dir() / "openapi" / "platform.json").read_text(encoding="utf-8"))
+    raw = openapi.source("platform")  # the document as written, area files merged, each operation complete
     put_schema = raw["paths"][CONF]["put"]["requestBody"]["content"]["application/json"]["schema"]
     assert put_schema == {"$ref": "#/components/schemas/RegistrationRequest"}
     assert raw["components"]["schemas"]["RegistrationRequest"] == {"$ref": "../registration_request.json"}
@@ -419,10 +416,7 @@ def test_seed_000_update_request_is_a_registration_request():
 
 
 def test_seed_000_bodies_straight_from_the_seed():
-    folder = seeds_dir()
-    if folder is None or not (folder / SEED_000).is_file():
-        pytest.skip("seed 000 not available; the copies in tests/schema_examples are checked instead")
-    text = (folder / SEED_000).read_text(encoding="utf-8")
+    text = (seeds_dir() / SEED_000).read_text(encoding="utf-8")
     start = text.index("{", text.index("-d '"))
     body, _ = json.JSONDecoder().raw_decode(text, start)
     assert schemas.errors("registration_request", body) == []
@@ -470,7 +464,7 @@ def test_openapi_loads_and_validates():
 
 @pytest.mark.parametrize(("path", "method"), NEW_OPERATIONS)
 def test_new_operation_is_documented(path, method):
-    raw = json.loads((schemas.schema_dir() / "openapi" / "platform.json").read_text(encoding="utf-8"))
+    raw = openapi.source("platform")  # the document as written, area files merged, each operation complete
     op = raw["paths"][path][method.lower()]
     assert op["operationId"]
     responses = op["responses"]
