@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute
 from lti_harness.harness import inbound, outbound
 from lti_harness.harness.statedb import FlushBeforeResponse
 
-from . import ags, courses_admin, deep_linking, devkeys, dynreg, launches, nrps, oauth, outcomes, registrations_admin, rest, testing, token_endpoint, web
+from . import ags, courses_admin, deep_linking, devkeys, dynreg, launches, nrps, oauth, outcomes, registrations_admin, rest, testing, token_endpoint, validation, web
 from .config import Platform, PlatformConfig
 from .faults import check_names
 from .sqlstore import SqliteStore
@@ -46,9 +46,10 @@ def create_app(config: PlatformConfig | None = None, store: Store | None = None)
     config.faults = check_names(config.faults)
     oauth.forget_jwks()  # a port an earlier platform fetched from may serve another JWKS now
     limits = Middleware(inbound.InputLimits, limits=web.LIMITS, error=lambda status, message: web.api_error(message, status).response())
+    schema = Middleware(validation.RequestValidation, name="platform", reply=lambda status, body: web.Refusal(status, body).response())
     app = Starlette(
         routes=list(ROUTES),
-        middleware=[limits],
+        middleware=[limits, schema],  # the body is read under the limits, then judged by the operation's schemas
         exception_handlers={
             web.Refusal: web.refusal_response,
             HTTPException: web.http_error_response,
