@@ -2,6 +2,8 @@
 
 - the embedded run (``lti-harness run`` with its default processes, and with ``-n 1``): wall time, CPU
   seconds (user + sys of the whole process tree), peak memory of its largest process, HTTP requests sent;
+- the start-up cost: a one-check run (``lti-harness run -n 1 --check DR-001``), whose time is almost all
+  fixed cost (interpreter, imports, collection, starting and stopping the mocks); the median of 5;
 - the mock platform's requests per second on three routes (OpenID configuration, AGS line-item list,
   score POST) against a bare Starlette app answering the same bytes, both on the same uvicorn on
   127.0.0.1 in one server process, driven by the same client loop; the ratio per route;
@@ -72,6 +74,32 @@ def embedded_run(workers: int | None, examples: int | None, seed: int) -> dict[s
         "checks": len(summary["checks"]),
         "passed": summary["passed"],
     }
+
+
+STARTUP_CHECK = "DR-001"  # one quick example-based check: the run is almost all start-up
+
+
+def startup_run(rounds: int, seed: int) -> dict[str, Any]:
+    """A one-check run, ``rounds`` times in turn: the medians of its wall time and CPU seconds (whole
+    process tree, from ``wait4``) and of its peak memory."""
+    measured = []
+    with tempfile.TemporaryDirectory() as tmp:
+        command = [sys.executable, "-m", "lti_harness.harness.cli", "run", "-n", "1", "--check", STARTUP_CHECK,
+                   "--report-dir", tmp, "--seed", str(seed)]
+        for _ in range(rounds + 1):  # the first one warms the file cache and is not counted
+            started = time.perf_counter()
+            child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            output = child.stdout.read() if child.stdout else b""
+            _, status, usage = os.wait4(child.pid, 0)
+            wall = time.perf_counter() - started
+            if os.waitstatus_to_exitcode(status) != 0:
+                raise SystemExit(f"the one-check run failed:\n{output.decode(errors='replace')[-3000:]}")
+            measured.append((wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024))
+    counted = measured[1:]
+    return {"check": STARTUP_CHECK, "rounds": rounds,
+            "wall_s": round(statistics.median(m[0] for m in counted), 2),
+            "cpu_s": round(statistics.median(m[1] for m in counted), 2),
+            "peak_rss_mib": round(statistics.median(m[2] for m in counted), 1)}
 
 
 # --- the served apps (a child process) ---------------------------------------------------------
@@ -348,6 +376,10 @@ def report(result: dict[str, Any]) -> str:
     for run in result.get("embedded_run", []):
         lines.append(f"embedded run, processes {run['processes']!s:>7}: {run['wall_s']:6.1f} s wall  {run['cpu_s']:6.1f} CPU-s  "
                      f"peak {run['peak_rss_mib']:.0f} MiB  {run['requests']} requests  {run['passed']}/{run['checks']} checks passed")
+    if "startup" in result:
+        s = result["startup"]
+        lines.append(f"start-up, a one-check run (-n 1 --check {s['check']}), median of {s['rounds']}: {s['wall_s']:.2f} s wall  "
+                     f"{s['cpu_s']:.2f} CPU-s  peak {s['peak_rss_mib']:.0f} MiB")
     lines.append("mock platform vs bare Starlette (same uvicorn, same client loop; req/s wall and per server CPU-s):")
     for name, row in result["mock_vs_bare"].items():
         lines.append(f"  {name:22s} {row['response_bytes']:5d} B  mock {row['mock']['rps']:7.0f} /s ({row['mock']['rps_per_server_cpu_s']:6.0f} /CPU-s)"
@@ -375,6 +407,7 @@ def main(argv: list[str] | None = None) -> int:
     if not ns.no_run:
         examples = 5 if ns.quick else None
         result["embedded_run"] = [embedded_run(None, examples, seed=1), embedded_run(1, examples, seed=1)]
+        result["startup"] = startup_run(3 if ns.quick else 5, seed=1)
     served = start_served()
     try:
         result["mock_vs_bare"] = mock_vs_bare(served, rounds, requests, seconds, connections=4)

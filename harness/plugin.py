@@ -10,8 +10,9 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -19,11 +20,14 @@ from lti_harness import suites
 from lti_harness.reports import summary as report_summary
 
 from . import checks as registry
-from . import profile as profiles
 from . import redact, results
-from .adapters import AdminActionFailed, NotSupported
-from .client import TargetError
-from .session import HarnessSession, open_session
+
+if TYPE_CHECKING:
+    from .session import HarnessSession
+
+# The session, its servers, client and adapters (httpx, uvicorn, jwt, jsonschema) are imported when a
+# harness test first needs them, not when pytest loads the plugin: a process that runs none (pytest-xdist's
+# controller, a project's own tests, a refused command line) does not pay for them.
 
 NOT_APPLICABLE = "not applicable: "
 _RESULTS = pytest.StashKey["Results"]()
@@ -39,7 +43,28 @@ _SECRETS_KEY = "lti_harness_secrets"  # a worker's learnt secrets, for the contr
 DEADLINE_PASSED = "the run's deadline passed"
 HYPOTHESIS_PROFILE = "lti-harness"  # registered in pytest_configure, loaded only around the harness's own tests
 _SUITES_DIR = Path(suites.__file__).resolve().parent
-PLAIN_ERRORS = (TargetError, NotSupported, AdminActionFailed, profiles.ProfileError, results.CannotTest)
+
+
+@lru_cache(maxsize=1)
+def plain_errors() -> tuple[type[BaseException], ...]:
+    """The exceptions whose text alone says why a check could not be tested (no traceback is shown)."""
+    from .adapters import AdminActionFailed, NotSupported
+    from .client import TargetError
+    from .profile import ProfileError
+
+    return (TargetError, NotSupported, AdminActionFailed, ProfileError, results.CannotTest)
+
+
+def __getattr__(name: str) -> Any:
+    """``open_session`` (which a project's conftest may wrap by assigning it here) and ``PLAIN_ERRORS``,
+    imported on first use."""
+    if name == "open_session":
+        from .session import open_session
+
+        return open_session
+    if name == "PLAIN_ERRORS":
+        return plain_errors()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def not_applicable(reason: str) -> None:
@@ -170,6 +195,22 @@ def pytest_itemcollected(item: pytest.Item) -> None:
         item.add_marker(pytest.mark.xdist_group(registry.REGISTRY[marker.args[0]].suite))
 
 
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """``--lti-check ID``: a suites test module whose source shows it holds no test of the named checks is
+    not imported (see :mod:`harness.testscan`); the tests it would have given are deselected anyway."""
+    wanted = set(config.getoption("--lti-check") or [])
+    name = collection_path.name
+    if not wanted or not (name.startswith("test_") and name.endswith(".py")) or not _in_suites(collection_path):
+        return None
+    if not wanted <= set(registry.REGISTRY):
+        registry.load_all()
+        if not wanted <= set(registry.REGISTRY):
+            return None  # an unknown id is refused after collection, with its name
+    from . import testscan
+
+    return None if testscan.may_verify(collection_path.resolve(), _SUITES_DIR, wanted) else True
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """``--lti-check ID``: keep only the tests that verify the named checks."""
     wanted = set(config.getoption("--lti-check") or [])
@@ -212,6 +253,8 @@ def pytest_configure(config: pytest.Config) -> None:
     )  # used by the harness's own tests only (see harness_settings); never loaded for the whole run
     path = config.getoption("--lti-profile")
     if path:
+        from . import profile as profiles
+
         try:
             profiles.load(path)
         except profiles.ProfileError as exc:
@@ -257,7 +300,10 @@ def lti_session(request: pytest.FixtureRequest) -> Any:
     """The harness session: profile, recording client, adapter, and any servers it started."""
     config = request.config
     path = config.getoption("--lti-profile")
-    session = open_session(profiles.load(path) if path else None, faults=config.getoption("--lti-fault"))
+    from . import profile as profiles
+
+    opener = globals().get("open_session") or __getattr__("open_session")  # a conftest's wrapper when it set one
+    session = opener(profiles.load(path) if path else None, faults=config.getoption("--lti-fault"))
     session.client.run_deadline = config.stash.get(_DEADLINE, None)
     config.stash[_SESSION] = session
     platform, tool = session.profile.platform, session.profile.tool
@@ -318,7 +364,7 @@ def _lti_check_context(request: pytest.FixtureRequest) -> Any:
 def _plain_error(exc: BaseException | None) -> BaseException | None:
     if exc is None:
         return None
-    if isinstance(exc, PLAIN_ERRORS):
+    if isinstance(exc, plain_errors()):
         return exc
     if isinstance(exc, BaseExceptionGroup):
         for inner in exc.exceptions:
@@ -612,6 +658,8 @@ def target_name(config: pytest.Config) -> str:
     path = config.getoption("--lti-profile")
     if not path:
         return "the embedded mocks"
+    from . import profile as profiles
+
     try:
         prof = profiles.load(path)
     except profiles.ProfileError:

@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from . import profile as profiles
-
 from .results import EXIT_FAILED, EXIT_OK, EXIT_UNTESTED, EXIT_USAGE
 
 EXIT_ERROR = EXIT_USAGE
@@ -54,11 +52,19 @@ def worker_count(opts: RunOptions, suites: list[str]) -> int:
         wanted = int(opts.workers)
     else:
         raise ValueError(f"-n/--workers must be a whole number of processes (1 or more) or 'auto', not {opts.workers!r}")
-    if opts.checks:
-        from .checks import load_all
+    return max(1, min(wanted, len(collected_suites(opts, suites))))
 
-        suites = sorted({c.suite for c in load_all(suites) if c.id in set(opts.checks)}) or suites
-    return max(1, min(wanted, len(suites)))
+
+def collected_suites(opts: RunOptions, suites: list[str]) -> list[str]:
+    """The suites pytest is given: ``suites``, narrowed by ``--check`` to the suites of the named checks
+    (the others' tests would all be deselected, so they are not imported at all)."""
+    if not opts.checks:
+        return suites
+    from .checks import load_all
+
+    wanted = set(opts.checks)
+    theirs = {c.suite for c in load_all(suites) if c.id in wanted}
+    return [s for s in suites if s in theirs] or suites
 
 
 def pytest_args(opts: RunOptions) -> list[str]:
@@ -73,8 +79,10 @@ def pytest_args(opts: RunOptions) -> list[str]:
     ini = Path(str(resources.files("lti_harness.harness") / "run.ini"))
     args = [
         "-c", str(ini), "--rootdir", str(Path.cwd()),
-        "-p", "no:cacheprovider", "-W", "ignore::pytest.PytestAssertRewriteWarning",
-        "--pyargs", *[f"lti_harness.suites.{s}" for s in chosen],
+        # schemathesis's pytest plugin serves its own parametrized tests; the suites call schemathesis as a
+        # library, and loading the plugin (most of schemathesis) cost every process about 0.15 s
+        "-p", "no:cacheprovider", "-p", "no:schemathesis", "-W", "ignore::pytest.PytestAssertRewriteWarning",
+        "--pyargs", *[f"lti_harness.suites.{s}" for s in collected_suites(opts, chosen)],
         "--tb=no" if not opts.verbose else "--tb=short", "-rN" if not opts.verbose else "-rfE",
         "-v" if opts.verbose else "-q",
         f"--html={out / 'report.html'}", "--self-contained-html",
@@ -196,6 +204,8 @@ def usage_problems(opts: RunOptions) -> list[str]:
             if name not in known:
                 problems.append(f"--fault {name}: unknown fault{_hint(name, known)}; see 'lti-harness faults'")
     if opts.profile:
+        from . import profile as profiles  # keys, jwt and cryptography: only a profile needs them this early
+
         try:
             profiles.load(opts.profile)
         except profiles.ProfileError as exc:
@@ -249,10 +259,21 @@ def run(opts: RunOptions) -> int:
     return EXIT_ERROR
 
 
-def _imported_per_run(module: str) -> bool:
+def _imported_per_run(name: str, module: object) -> bool:
     """A suites test module or conftest: pytest imports it while collecting, and a ``@given`` in it takes the
-    run's hypothesis settings (``--examples``, ``--no-shrink``) as it is imported."""
-    return module.startswith("lti_harness.suites.") and module.rsplit(".", 1)[-1].startswith(("test_", "conftest"))
+    run's hypothesis settings (``--examples``, ``--no-shrink``) as it is imported. Known by its file: pytest
+    names it after the folders above it (``lti_harness.suites.…`` installed, another name in a checkout)."""
+    if not name.rsplit(".", 1)[-1].startswith(("test_", "conftest")):
+        return False
+    file = getattr(module, "__file__", None)
+    if not file:
+        return False
+    from lti_harness import suites
+
+    try:
+        return Path(file).resolve().is_relative_to(Path(suites.__file__).resolve().parent)
+    except (OSError, ValueError):
+        return False
 
 
 def run_in_process(opts: RunOptions) -> int:
@@ -262,7 +283,7 @@ def run_in_process(opts: RunOptions) -> int:
     lookup). Exit codes as :func:`run`."""
     from . import redact
 
-    for module in [m for m in sys.modules if _imported_per_run(m)]:
-        del sys.modules[module]
+    for name in [n for n, m in list(sys.modules.items()) if _imported_per_run(n, m)]:
+        del sys.modules[name]
     redact.forget_secrets()
     return run(opts)
