@@ -20,7 +20,7 @@ from lti_harness import suites
 from lti_harness.reports import summary as report_summary
 
 from . import checks as registry
-from . import redact, results
+from . import redact, results, sources
 
 if TYPE_CHECKING:
     from .session import HarnessSession
@@ -433,7 +433,7 @@ def _extras_html(item: pytest.Item, report: pytest.TestReport, message: str, exc
         c = registry.REGISTRY[cid]
         parts.append(
             f"<p><b>{html.escape(cid)}</b> [{html.escape(c.level)}] {html.escape(c.title)}<br>"
-            f"<i>source:</i> {html.escape(c.source)}</p>"
+            f"<i>source:</i> {html.escape(c.source)}<br><i>where:</i> {html.escape(sources.describe(c.source) or '(no document of the package)')}</p>"
         )
         if c.description:
             parts.append(f"<p>{html.escape(c.description)}</p>")
