@@ -472,7 +472,9 @@ def redact_report(report: pytest.TestReport) -> None:
     """The redaction boundary of a test report: its failure text (``longrepr``, which JUnit XML's
     failure message, report.html and the console show), captured output, message and exchanges."""
     longrepr = report.longrepr
-    if longrepr is not None and not isinstance(longrepr, str):
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:  # a skip's (path, line, reason): JUnit XML needs the tuple
+        longrepr = (redact.text(str(longrepr[0])), longrepr[1], redact.text(str(longrepr[2])))
+    elif longrepr is not None and not isinstance(longrepr, str):
         try:
             text = str(longrepr)
         except Exception:  # noqa: BLE001 - a representation that cannot render is replaced below

@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Iterable, Mapping
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote_plus
 
+import jwt
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from starlette.responses import Response
@@ -151,6 +153,7 @@ class Operation:
     bodies: dict[str, tuple[Draft202012Validator, Callable[[Any], bool]]] = field(default_factory=dict)  # media type -> validator, fast check
     left: frozenset[str] = frozenset()
     refusals: dict[str, tuple[int, Shape]] = field(default_factory=dict)  # problem kind -> status, body shape
+    schemes: frozenset[str] = frozenset()  # the security schemes that admit a request (empty: no credentials needed)
 
     @property
     def checks_anything(self) -> bool:
@@ -250,7 +253,8 @@ def operations(name: str = "platform") -> list[Operation]:
                     if "schema" in content and (media == FORM or media == "application/json" or media.endswith("+json")):
                         compiled = _compile(content["schema"], components)
                         bodies[media] = (compiled, _fast(compiled))
-            out.append(Operation(key, _template_pattern(template), tuple(query), bodies, left, _refusals(op, doc, components)))
+            schemes = frozenset(name for requirement in op.get("security", doc.get("security") or []) for name in requirement)
+            out.append(Operation(key, _template_pattern(template), tuple(query), bodies, left, _refusals(op, doc, components), schemes))
     # a literal segment beats a parameter: "/line_items/{id}/results" before "/line_items/{id}"
     out.sort(key=lambda o: (-o.key.count("/"), o.key.count("{")))
     return out
@@ -405,6 +409,44 @@ def body_problem(op: Operation, content_type: str, body: bytes) -> Problem | Non
     return Problem(f"{where or 'the body'} is invalid: {err.message}"[:500])
 
 
+def _bearer(scope: Scope) -> str:
+    """The request's bearer token (the Authorization header, else Canvas's access_token parameter), or ""."""
+    for k, v in scope["headers"]:
+        if k == b"authorization":
+            kind, _, token = v.decode("latin-1").partition(" ")
+            return token.strip() if kind.lower() == "bearer" else ""
+    for pair in scope.get("query_string", b"").split(b"&"):
+        if pair.startswith(b"access_token="):
+            return unquote_plus(pair[len(b"access_token="):].decode("latin-1"))
+    return ""
+
+
+def _authenticated(scope: Scope, schemes: frozenset[str]) -> bool:
+    """Whether the request's credentials pass one of ``schemes`` (signature and expiry only; the route
+    judges scopes, bindings and contexts). Canvas authenticates before it reads parameters, so a request
+    that would be refused 401 is left to the route."""
+    if "oauth1Signature" in schemes:
+        return True  # the outcomes route verifies the OAuth 1.0a signature of its XML body itself
+    token, platform = _bearer(scope), getattr(scope.get("app"), "state", None)
+    platform = getattr(platform, "platform", None)
+    if not token or platform is None:
+        return False
+    if {"adminBearer", "apiAccessToken"} & schemes and secrets.compare_digest(token, platform.config.admin_token):
+        return True
+    if "apiAccessToken" in schemes and platform.store.user_token(token) is not None:
+        return True
+    try:
+        if "ltiAccessToken" in schemes:
+            jwt.decode(token, platform.signing_key.public_key, algorithms=["RS256"], options={"verify_aud": False})
+            return True
+        if "registrationToken" in schemes:
+            jwt.decode(token, platform.secret, algorithms=["HS256"], options={"verify_aud": False})
+            return True
+    except jwt.PyJWTError:
+        return False
+    return False
+
+
 class RequestValidation:
     """ASGI middleware: refuses a request outside its operation of the document ``name`` with the
     documented refusal, answered by ``reply(status, body)``; anything else goes on to the app."""
@@ -432,6 +474,8 @@ class RequestValidation:
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
             op = self.operation(scope["method"], scope["path"])
+            if op is not None and op.schemes and not _authenticated(scope, op.schemes):
+                op = None  # Canvas authenticates before it reads parameters: the route answers its 401
             if op is not None:
                 problem = query_problem(op, scope.get("query_string", b""))
                 if problem is None:

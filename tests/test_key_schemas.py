@@ -341,7 +341,7 @@ def test_mock_answers_conform_to_the_document(world, path, method):
         generated.validate_response(response, checks=CHECKS)
         if scheme:  # the same request without a token: a documented 401
             anonymous = _send(c, generated, {})
-            assert anonymous.status_code == 401
+            assert anonymous.status_code == 401, (sorted(anonymous.request.headers), anonymous.text[:300])
             generated.validate_response(anonymous, checks=CHECKS)
     assert statuses
 
