@@ -73,6 +73,7 @@ class Exchange:
     response_body: str | None = None
     elapsed_ms: float = 0.0
     error: str | None = None
+    violations: list[str] = field(default_factory=list)  # how the answer breaks the target's document (harness.conformance)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -101,10 +102,12 @@ class Exchange:
             lines += [f"< {k}: {v}" for k, v in self.response_headers.items()]
             if self.response_body:
                 lines += ["<", *("< " + line for line in self.response_body.splitlines()[:60])]
+        lines += [f"! not as documented: {v}" for v in self.violations]
         return "\n".join(lines)
 
 
 Recorder = Callable[[Exchange], None]
+Inspector = Callable[[httpx.Response], list[str]]  # an answer's violations of its document, each a redacted sentence
 
 
 PARSE_BODY_BYTES = 256 * 1024  # larger bodies are recorded from their start, not parsed
@@ -297,6 +300,7 @@ class Client:
             headers={"User-Agent": "lti-harness"},
         )
         self.recorder = recorder
+        self.inspector: Inspector | None = None  # judges every answer before it is recorded (the session's response validation)
         self.on_created: Callable[[str], None] | None = None  # told of every object created on a target
         self.max_body_bytes = max_body_bytes
         self.run_deadline: float | None = None  # time.monotonic() value after which no request is sent
@@ -361,7 +365,10 @@ class Client:
         exchange.status = response.status_code
         exchange.response_headers = redact.headers(dict(response.headers))
         exchange.response_body = _redacted_body(response.content, response.headers.get("content-type", ""))
-        self._record(exchange, started)
+        ended = time.perf_counter()
+        if self.inspector is not None:
+            exchange.violations = self.inspector(response)
+        self._record(exchange, started, ended)
         return response
 
     def _deadline_for_request(self) -> tuple[float, bool]:
@@ -430,8 +437,8 @@ class Client:
         response._content = b"".join(chunks)
         return response
 
-    def _record(self, exchange: Exchange, started: float) -> None:
-        exchange.elapsed_ms = (time.perf_counter() - started) * 1000
+    def _record(self, exchange: Exchange, started: float, ended: float | None = None) -> None:
+        exchange.elapsed_ms = ((ended if ended is not None else time.perf_counter()) - started) * 1000
         if self.recorder is not None:
             self.recorder(exchange)
 

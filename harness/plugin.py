@@ -33,6 +33,7 @@ NOT_APPLICABLE = "not applicable: "
 _RESULTS = pytest.StashKey["Results"]()
 _SESSION = pytest.StashKey["HarnessSession"]()
 _ITEM_EXCHANGES = pytest.StashKey[list]()
+_ITEM_VIOLATIONS = pytest.StashKey[list]()  # the check's answers outside their documents (harness.conformance)
 _DEADLINE = pytest.StashKey["float | None"]()  # time.monotonic() after which checks are no longer run
 _BASELINE = pytest.StashKey["list | None"]()  # --lti-baseline: the known failures (harness.baseline.Known)
 _IS_HARNESS = pytest.StashKey[bool]()
@@ -100,6 +101,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="the run's deadline: checks not finished by then end as error, and the reports are still written")
     group.addoption("--lti-cleanup", action="store_true", help="at the end, delete or deactivate what the run created on the "
                     "target where the adapter can (developer keys, registrations, courses) and list what it could not undo")
+    group.addoption("--lti-no-response-validation", action="store_true", help="do not hold the bodies a target answers "
+                    "with to its OpenAPI document (by default a check that receives a body outside it fails)")
     group.addoption("--lti-baseline", metavar="FILE", help="TOML baseline of known failures: they do not fail the run; "
                     "an entry whose check now passes, or that expired, does")
 
@@ -305,6 +308,8 @@ def lti_session(request: pytest.FixtureRequest) -> Any:
     opener = globals().get("open_session") or __getattr__("open_session")  # a conftest's wrapper when it set one
     session = opener(profiles.load(path) if path else None, faults=config.getoption("--lti-fault"))
     session.client.run_deadline = config.stash.get(_DEADLINE, None)
+    if config.getoption("--lti-no-response-validation"):
+        session.client.inspector = None
     config.stash[_SESSION] = session
     platform, tool = session.profile.platform, session.profile.tool
     config.stash[_RESULTS].target = platform.base_url if platform else tool.base_url if tool else ""
@@ -343,6 +348,8 @@ def _lti_check_context(request: pytest.FixtureRequest) -> Any:
     session: HarnessSession = request.getfixturevalue("lti_session")
     session.exchanges = []
     request.node.stash[_ITEM_EXCHANGES] = session.exchanges
+    session.violations = []
+    request.node.stash[_ITEM_VIOLATIONS] = session.violations
     for cid in marker.args:
         for need in registry.REGISTRY[cid].needs:
             reason = session.missing(need)
@@ -423,6 +430,7 @@ def check_reproduce_command(config: pytest.Config, ids: tuple[str, ...] | list[s
         strict=bool(config.getoption("--lti-strict")),
         shrink=not config.getoption("--lti-no-shrink"),
         faults=list(config.getoption("--lti-fault") or []),
+        response_validation=not config.getoption("--lti-no-response-validation"),
     ))
 
 
@@ -540,8 +548,25 @@ def _location(item: pytest.Item) -> tuple[str, int]:
     return module, line + 1 if isinstance(line, int) else 0
 
 
+def _violations_text(item: pytest.Item, report: pytest.TestReport) -> str:
+    """For a check's call phase: the answers it received outside their OpenAPI documents, as one sentence
+    ("" when there were none). A check that otherwise passed is made to fail with it."""
+    found = item.stash.get(_ITEM_VIOLATIONS, None)
+    if report.when != "call" or not found or item.get_closest_marker("lti_check") is None:
+        return ""
+    from . import conformance
+
+    text = redact.text(conformance.describe(found))
+    if report.passed:
+        report.outcome = "failed"
+        report.longrepr = text
+    return text
+
+
 def _make_report(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
     marker = item.get_closest_marker("lti_check")
+    was_passed = report.passed
+    violations = _violations_text(item, report)
     exc = call.excinfo.value if call.excinfo is not None else None
     plain = _plain_error(exc)
     verdict = results.classify(exc) if report.failed else None
@@ -565,6 +590,8 @@ def _make_report(item: pytest.Item, call: pytest.CallInfo[None], report: pytest.
         message = _short(plain or exc) + shrink_note(report)
     elif report.skipped and isinstance(report.longrepr, tuple):
         message = str(report.longrepr[2]).removeprefix("Skipped: ")
+    if violations:  # the check failed for its answers alone, or ended otherwise and they are a note
+        message = violations if was_passed else f"{message} (note: {violations})"
     report.lti_message = message  # type: ignore[attr-defined]
     for cid in marker.args:
         c = registry.REGISTRY[cid]

@@ -36,6 +36,7 @@ class RunOptions:
     cleanup: bool = False  # at the end, remove what the run created on the target (harness.cleanup)
     level: str | None = None  # run only the checks of this level (pytest's -m required|recommended)
     max_failures: int | None = None  # stop after N failed tests (pytest's --maxfail)
+    response_validation: bool = True  # hold every answer of a target to its OpenAPI document (harness.conformance)
 
 
 def worker_count(opts: RunOptions, suites: list[str]) -> int:
@@ -78,7 +79,9 @@ def pytest_args(opts: RunOptions) -> list[str]:
     out = Path(opts.report_dir)
     ini = Path(str(resources.files("lti_harness.harness") / "run.ini"))
     args = [
-        "-c", str(ini), "--rootdir", str(Path.cwd()),
+        # the package's own folder as rootdir: test ids keep their suite folder (suites/ags/test_contract.py::…), so
+        # same-named test files of two suites never collapse into one id (under -n, xdist keys tests by id)
+        "-c", str(ini), "--rootdir", str(Path(str(resources.files("lti_harness")))),
         # schemathesis's pytest plugin serves its own parametrized tests; the suites call schemathesis as a
         # library, and loading the plugin (most of schemathesis) cost every process about 0.15 s
         "-p", "no:cacheprovider", "-p", "no:schemathesis", "-W", "ignore::pytest.PytestAssertRewriteWarning",
@@ -110,6 +113,8 @@ def pytest_args(opts: RunOptions) -> list[str]:
         args.append(f"--lti-baseline={opts.baseline}")
     if opts.cleanup:
         args.append("--lti-cleanup")
+    if not opts.response_validation:
+        args.append("--lti-no-response-validation")
     workers = worker_count(opts, chosen)
     if workers > 1:  # each suite's tests stay in one process: suites that switch account-wide state never overlap themselves
         args += ["-n", str(workers), "--dist", "loadgroup"]
@@ -155,6 +160,8 @@ def reproduce_command(opts: RunOptions) -> str:
         args += ["--shrink-budget", f"{opts.shrink_budget:g}"]
     if opts.cleanup:
         args.append("--cleanup")
+    if not opts.response_validation:
+        args.append("--no-response-validation")
     if opts.extra:
         args += ["--", *opts.extra]
     return redact.text(shlex.join(args))

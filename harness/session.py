@@ -14,6 +14,7 @@ from .client import Client, Exchange
 from .profile import PlatformTarget, Profile, ToolTarget
 
 MAX_EXCHANGES_PER_TEST = 40
+MAX_VIOLATIONS_PER_TEST = 100  # answers outside their documents kept for one check's message
 COUNTERPART_NRPS_PAGE_SIZE = 3  # the counterpart platform's NRPS page: a course of a few members spans several pages
 
 
@@ -39,6 +40,8 @@ class HarnessSession:
     changed: list[str] = field(default_factory=list)  # what it changed there (flags, key states), filled by harness.cleanup
     cleanup: dict[str, Any] | None = None  # with --cleanup: {"undone": n, "left": [...]} (harness.cleanup)
     run_id: str = field(default_factory=lambda: secrets.token_hex(4))  # makes invented names unique per run
+    violations: list[Any] = field(default_factory=list)  # the current check's answers outside their documents (harness.conformance)
+    _conformance: Any = None
     _adapter: Adapter | None = None
     _harness_tool: ToolIdentity | None = None
     _as_platform: Any = None
@@ -47,6 +50,18 @@ class HarnessSession:
         self.exchanges.append(exchange)
         if len(self.exchanges) > MAX_EXCHANGES_PER_TEST:
             del self.exchanges[0]
+
+    def inspect(self, response: Any) -> list[str]:
+        """Hold one answer to its target's OpenAPI document (:mod:`harness.conformance`): its violations,
+        kept for the check that received it and returned as sentences for the exchange's record."""
+        if self._conformance is None:
+            from . import conformance
+
+            self._conformance = conformance.for_profile(self.profile, judge_platform_errors=self.missing("canvas_conventions") is None)
+        found = self._conformance.judge(response.request.method, str(response.request.url), response.status_code,
+                                        response.headers.get("content-type", ""), response.content)
+        self.violations.extend(found[: max(0, MAX_VIOLATIONS_PER_TEST - len(self.violations))])
+        return [v.describe() for v in found]
 
     def missing(self, capability: str) -> str | None:
         """Why the target lacks ``capability`` (the profile's word, or the adapter's), or None."""
@@ -193,5 +208,6 @@ def open_session(profile: Profile | None, faults: list[str] | None = None, **cli
     timeout = profile.platform.timeout if profile.platform else profile.tool.timeout if profile.tool else 10.0
     session = HarnessSession(profile=profile, client=Client(timeout=timeout, **client_args), started=started)
     session.client.recorder = session.record
+    session.client.inspector = session.inspect  # every answer held to its document; the plugin's switch turns it off
     session.client.on_created = session.note_created
     return session

@@ -298,6 +298,8 @@ def result_json(request: Request, platform: Platform, item: LineItem, result: Re
     if result.score_given is not None:
         out["resultScore"] = result.score_given
         out["resultMaximum"] = result.score_maximum
+        if platform.has(faults.RESULT_SCORE_AS_STRING):
+            out["resultScore"], out["resultMaximum"] = str(result.score_given), str(result.score_maximum)
     if result.comment:
         out["comment"] = result.comment
     return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from functools import lru_cache
 from typing import Any
 
 from starlette.requests import Request
@@ -116,7 +117,17 @@ def _public_jwk(raw: Any) -> Any:
             raise _invalid("public_jwk must be a JSON object") from None
     if raw is not None and (not isinstance(raw, dict) or raw.get("kty") != "RSA" or not raw.get("n") or not raw.get("e")):
         raise _invalid("public_jwk must be an RSA public JWK with kty, n and e")
+    if raw is not None and not _JWK().is_valid(raw):  # Canvas builds the key: n and e must be base64url, no private members
+        raise _invalid("public_jwk must be an RSA public JWK with kty, n and e")
     return raw
+
+
+@lru_cache(maxsize=1)
+def _JWK() -> Any:  # noqa: N802 - a cached validator
+    """The validator of the public JWK a developer key holds (``schemas/developer_key.json`` ``$defs/rsa_public_jwk``)."""
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(schemas.load("developer_key")["$defs"]["rsa_public_jwk"])
 
 
 @web.admin_only(account=True, body=True)
@@ -157,6 +168,8 @@ async def create_key(request: Request, platform: Platform, params: dict[str, Any
 
 def _key(request: Request, platform: Platform) -> DeveloperKey:
     """The path's developer key unless deleted, else 404."""
+    if platform.has(faults.DEVELOPER_KEY_ID_500):
+        int(request.path_params["key_id"])  # the bug: a non-numeric id raises, an unhandled error (500)
     key = platform.store.developer_key(request.path_params["key_id"])
     if key is None or key.workflow_state == "deleted":
         raise web.api_error(web.NOT_FOUND, 404)

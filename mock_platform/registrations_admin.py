@@ -44,6 +44,8 @@ def _update_request(request: Request, platform: Platform) -> tuple[Registration,
     """The path's registration and its update request, else 404."""
     reg = _registration(request, platform)
     raw = request.path_params["update_request_id"]
+    if platform.has(faults.UPDATE_REQUEST_ID_500):
+        int(raw)  # the bug: a non-numeric id raises, an unhandled error (500)
     found = next((u for u in reg.update_requests if str(u.id) == raw), None)
     if found is None:
         raise web.api_error(web.NOT_FOUND, 404)
@@ -82,18 +84,15 @@ def _accepted(params: dict[str, Any]) -> bool:
     return accepted
 
 
-@web.admin_only(account=True)
-async def apply_update_request(request: Request, platform: Platform) -> Response:
-    """PUT …/update_requests/:id/apply with ``accepted`` (true applies, false ignores), ``overlay``, ``comment``."""
-    reg, found = _update_request(request, platform)
-    params = await web.params(request)
-    accepted = _accepted(params)
-    overlay = params.get("overlay")
+async def decide(platform: Platform, reg: Registration, found: UpdateRequest, *, accepted: bool,
+                 overlay: Any = None, comment: Any = None) -> None:
+    """Accept (with ``overlay``) or ignore the update request ``found``, with ``comment``, as the apply
+    route does: its checks in its order, the feature flag, the faults, the history entry. The admin API
+    and the admin pages both decide through here; a refusal raises :class:`web.Refusal`."""
     if overlay is not None:
         problems = schemas.errors("overlay", overlay)
         if problems:
             raise web.Refusal(422, {"errors": [f"overlay {p}" for p in problems]})
-    comment = params.get("comment")
     if comment is not None and (not isinstance(comment, str) or len(comment) > 2000):
         raise web.Refusal(422, {"errors": ["comment must be a string of at most 2000 characters"]})
     if not flag_on(platform, reg.account_id) and not platform.has(faults.FLAG_IGNORED):
@@ -121,6 +120,14 @@ async def apply_update_request(request: Request, platform: Platform) -> Response
         found.updated_by = admin_user(platform)
         if platform.config.invalidate_tokens_on_update:
             updates.invalidate(platform.store.developer_key(reg.client_id))
+
+
+@web.admin_only(account=True)
+async def apply_update_request(request: Request, platform: Platform) -> Response:
+    """PUT …/update_requests/:id/apply with ``accepted`` (true applies, false ignores), ``overlay``, ``comment``."""
+    reg, found = _update_request(request, platform)
+    params = await web.params(request)
+    await decide(platform, reg, found, accepted=_accepted(params), overlay=params.get("overlay"), comment=params.get("comment"))
     return web.json_response(updates.request_json(reg, found, platform.config.faults))
 
 

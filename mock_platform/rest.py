@@ -51,6 +51,8 @@ def guard(request: Request, platform: Platform) -> int:
 
 def path_course(request: Request, platform: Platform, name: str = "course_id", *, deleted: bool = False) -> Course:
     """The course the path names (a deleted one only with ``deleted``), else 404."""
+    if platform.has(faults.COURSE_ID_500):
+        int(request.path_params.get(name, ""))  # the bug: a non-numeric id raises, an unhandled error (500)
     course_id = web.parse_id(request.path_params.get(name, ""))
     course = platform.store.course(course_id) if course_id is not None else None
     if course is None or (course.workflow_state == "deleted" and not deleted):

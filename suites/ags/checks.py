@@ -33,7 +33,7 @@ define(
     title="A posted score answers 200 and the result reflects it; results filter by user_id",
     source=f'{IMS} §2.6 and §2.7; {F4} "Routes and media types" (scores → 200 {{"resultUrl"}}, results ?user_id=)',
     level="required",
-    faults=["score-not-stored"],
+    faults=["score-not-stored", "result-score-as-string"],
     needs=ADMIN,
 )
 define(
@@ -60,7 +60,7 @@ define(
     title="Answers carry the AGS media types (lineitem, lineitemcontainer, resultcontainer, score)",
     source=f'{IMS} §2.2; {F4} "Routes and media types" (Response Content-Type)',
     level="required",
-    faults=["wrong-media-type"],
+    faults=["wrong-media-type", "result-score-as-string"],
     needs=LTI,
     description="The score and result media types need a student to score (a course the harness creates); in a hand-registered "
     "context only the line item and container types are checked." + HAND,
@@ -95,7 +95,7 @@ define(
     title="A score older than the result's last update: 400 \"Provided timestamp of … before last updated timestamp of …\"",
     source=f'{ERR}; {F4} "The requested error strings"; {IMS} §2.7 (timestamps strictly increase)',
     level="required",
-    faults=["out-of-order-timestamps-accepted", "score-not-stored"],
+    faults=["out-of-order-timestamps-accepted", "score-not-stored", "result-score-as-string"],
     needs=ADMIN,
 )
 define(
@@ -235,7 +235,7 @@ define(
     title="Property: for generated sequences of score timestamps, older ones are refused (400, documented message) and the result always equals the newest accepted score",
     source=f'{ERR}; {IMS} §2.7 (timestamp)',
     level="required",
-    faults=["out-of-order-timestamps-accepted", "score-not-stored"],
+    faults=["out-of-order-timestamps-accepted", "score-not-stored", "result-score-as-string"],
     needs=ADMIN,
     kind="property",
 )
@@ -244,7 +244,7 @@ define(
     title="Property: generated score bodies: scoreGiven without scoreMaximum → 422, negative scoreMaximum → 422, valid → 200, never a 5xx",
     source=f'{ERR}; {IMS} §2.7 (score fields)',
     level="required",
-    faults=["missing-score-maximum-500", "negative-score-maximum-accepted", "score-not-stored"],
+    faults=["missing-score-maximum-500", "negative-score-maximum-accepted", "score-not-stored", "result-score-as-string"],
     needs=ADMIN,
     kind="property",
 )
@@ -323,4 +323,31 @@ define(
     description="Recommended: the AGS text the fact sheets quote does not say whose line items the container lists; Canvas lists "
     "only the calling tool's, and refuses another tool's line item (AGS-018). Another tool installed in the same course "
     "creates a line item; the harness's tool then lists the container (following its pages) and must not see it.",
+)
+define(
+    id="AGS-066",
+    title="The AGS routes keep their OpenAPI contract: no server errors, documented statuses, media types and bodies",
+    source="schemas/openapi/platform/ags.json (the AGS operations, built from "
+    f"{IMS} §2.4–§2.7 and {F4} \"Routes and media types\")",
+    level="required",
+    faults=["missing-line-item-500", "wrong-media-type"],
+    needs=ADMIN,
+    kind="contract",
+    description="A schemathesis run over every operation of the AGS area (line items, scores, results), positive data for "
+    "each and negative data for the writes, with an LTI token of every AGS scope, in a course the harness creates; ids "
+    "name the harness's own line item and result on one example in three (their parents on another). Required: each status, media type and body "
+    "the document lists is one the sources state. An operation answered 404 or 405 to every request is not applicable.",
+)
+define(
+    id="AGS-067",
+    title="Stateful: line items → scores → results, following the document's links, keep the contract at every step",
+    source="schemas/openapi/platform/ags.json, links of createLineItem, postScore and listResults (the line item's id, "
+    f"the score's resultUrl: {IMS} §2.6 and §2.7)",
+    level="required",
+    faults=["missing-line-item-500", "wrong-media-type"],
+    needs=ADMIN,
+    kind="contract",
+    description="schemathesis's state machine built from the document's links: a scenario creates a line item and uses "
+    "the ids its answers give to read, update, delete, score it and read its results, every answer checked as AGS-066 "
+    "does. Bounded: the run's --examples scenarios (at most 5) of at most 6 steps each.",
 )

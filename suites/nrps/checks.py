@@ -39,7 +39,7 @@ define(
     title="The memberships URL answers 200 in the membership container media type (application/vnd.ims.lti-nrps.v2.membershipcontainer+json)",
     source=f"{NRPS} (media type); {CANVAS} (\"Response Content-Type is application/vnd.ims.lti-nrps.v2.membershipcontainer+json\")",
     level="required",
-    faults=["nrps-old-media-type"],
+    faults=["nrps-old-media-type", "nrps-context-in-members"],
     description=SETUP + " The request asks for the media type in Accept. Canvas's first NRPS release answered "
     "application/vnd.ims.lis.v2.membershipcontainer+json; that fails.",
 )
@@ -59,7 +59,7 @@ define(
     source=f"{NRPS} (limit; paging by Link rel=\"next\"); {CANVAS} (\"Return active NamesAndRoleMemberships in the given course\"; "
     "limit: \"May be used to limit the number of NamesAndRoleMemberships returned in a page\")",
     level="required",
-    faults=["nrps-page-repeats-member", "nrps-page-drops-member"],
+    faults=["nrps-page-repeats-member", "nrps-page-drops-member", "nrps-context-in-members"],
     error_faults=("nrps-no-next-link",),
     description="The five members are read two a page, following each next link (at most ten pages). A user_id listed twice, "
     "a course member missing or a member the course does not have fails. A first page that holds fewer members than the "
@@ -71,7 +71,7 @@ define(
     title="A page that holds limit members while more remain carries Link rel=\"next\", and the next links end",
     source=f"{NRPS} (paging: Link with rel=\"next\"); ims-facts.md §2.5 (RFC 8288 Link headers, as AGS pages)",
     level="required",
-    faults=["nrps-no-next-link"],
+    faults=["nrps-no-next-link", "nrps-context-in-members"],
     description="With limit=2: a full page (two members or more) read before every course member has been seen must carry a "
     "Link header with rel=\"next\"; following next must end within ten pages. A platform that ignores the limit and "
     "answers every member at once passes (NRPS-006 judges the limit)." + SETUP_NOTE,
@@ -81,7 +81,7 @@ define(
     title="The limit parameter is honoured: a page holds at most limit members",
     source=f"{NRPS} (limit); {CANVAS} (limit); {PROVIDER} (limit is the page size, capped at 50)",
     level="recommended",
-    faults=["nrps-limit-ignored"],
+    faults=["nrps-limit-ignored", "nrps-context-in-members"],
     description="Recommended: the fact sheet names limit but not whether a platform must honour it. With limit=2 the first "
     "page must hold two members or fewer." + SETUP_NOTE,
 )
@@ -91,7 +91,7 @@ define(
     source=f"{NRPS} (role: a full URI or a short name); {CANVAS} (role: \"only NamesAndRoleMemberships having this role in the "
     "given Course will be included. Value must be a fully-qualified LTI/LIS role URN\")",
     level="required",
-    faults=["nrps-role-filter-ignored"],
+    faults=["nrps-role-filter-ignored", "nrps-context-in-members"],
     description="Both filters are read whole (following next links); the members are compared with the course's students and "
     "teacher." + SETUP_NOTE,
 )
@@ -101,7 +101,7 @@ define(
     source=f"{NRPS} (role: \"a full URI or a short name such as Learner\"); {PROVIDER} (real Canvas maps only full URIs: a short "
     "name selects nobody)",
     level="recommended",
-    faults=["nrps-short-role-filter-empty"],
+    faults=["nrps-short-role-filter-empty", "nrps-context-in-members"],
     description="Recommended: real Canvas answers a short name with no members (it maps only full URIs to enrolments); the fact "
     "sheet allows both forms." + SETUP_NOTE,
 )
@@ -133,7 +133,7 @@ define(
     source=f"{NRPS} (member user_id); {CANVAS} (user_id: \"Member's unique LTI identifier\"); ims-facts.md §3.4 (sub: the user's "
     "LTI id)",
     level="required",
-    faults=["nrps-user-id-not-sub"],
+    faults=["nrps-user-id-not-sub", "nrps-context-in-members"],
     needs=LAUNCH,
     description="A student and the teacher are launched (course navigation); each launch's sub must be the user_id of that "
     "user's member (found by name where members carry names; else the sub must be among the user_ids)." + SETUP_NOTE,
@@ -144,7 +144,7 @@ define(
     source=f"{NRPS} (optional member field lti11_legacy_user_id); Canvas's NamesAndRolesSerializer and launches (both "
     "Lti::Asset.opaque_identifier_for the user)",
     level="recommended",
-    faults=["nrps-legacy-id-differs"],
+    faults=["nrps-legacy-id-differs", "nrps-context-in-members"],
     needs=LAUNCH,
     description="Recommended: the fact sheet lists the field without saying what it must equal. A member without the field, or "
     "a launch without the claim, leaves nothing to compare: the check is not applicable." + SETUP_NOTE,
@@ -155,7 +155,7 @@ define(
     source=f"{CANVAS} (roles: \"Member's roles in the current Context, expressed as LTI/LIS URNs\"); ims-facts.md §3.4 (roles: "
     "role URIs)",
     level="required",
-    faults=["nrps-short-role-names"],
+    faults=["nrps-short-role-names", "nrps-context-in-members"],
     description=SETUP_NOTE.strip(),
 )
 define(
@@ -163,7 +163,7 @@ define(
     title="Members' roles follow their enrolment: each student has membership#Learner (not Instructor), the teacher membership#Instructor",
     source=f"{CANVAS} (roles: the member's roles in the context); ims-facts.md §5.1 (certification: correct roles)",
     level="required",
-    faults=["nrps-roles-ignore-enrollment"],
+    faults=["nrps-roles-ignore-enrollment", "nrps-context-in-members"],
     description="Membership roles are matched by their name (membership#Learner, membership#Instructor), so a short role name "
     "does not fail this check (NRPS-013 judges the form). Users are told apart by name, else by their launches' sub; "
     "without either the check ends error." + SETUP_NOTE,
@@ -174,9 +174,21 @@ define(
     source=f"{NRPS} (rlid; message: per-member launch claims, returned when rlid is used); {CANVAS} (rlid \"causes the member "
     "array to be included\"; model NamesAndRoleMessage)",
     level="recommended",
-    faults=["nrps-rlid-ignored"],
+    faults=["nrps-rlid-ignored", "nrps-context-in-members"],
     needs=LAUNCH,
     description="Recommended: the fact sheet says what rlid returns, not that a platform must support it. The rlid is the "
     "resource_link id of a student's launch of the assignment; the answer must list course members only, at least one, each "
     "with a non-empty message array of objects (a message_type there must be LtiResourceLinkRequest)." + SETUP_NOTE,
+)
+define(
+    id="NRPS-016",
+    title="The memberships route keeps its OpenAPI contract: no server errors, documented statuses, media type and body",
+    source=f"schemas/openapi/platform/nrps.json (the memberships route, built from {NRPS} and {CANVAS})",
+    level="required",
+    faults=["nrps-old-media-type"],
+    kind="contract",
+    description="A schemathesis run over the memberships route with an LTI token holding contextmembership.readonly, in "
+    "the course the suite sets up, positive and negative query parameters (limit, role, rlid): every answer must be a "
+    "status the document lists, with its media type and a conforming body. Required: the container's media type and "
+    "shape are the specification's MUSTs. A route answered 404 or 405 to every request is not applicable.",
 )

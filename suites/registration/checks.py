@@ -24,7 +24,7 @@ define(
     title="A registration token expires within one hour",
     source="canvas-facts.md §1a (REGISTRATION_TOKEN_EXPIRATION = 1.hour)",
     level="recommended",
-    faults=["token-without-expiry"],
+    faults=["token-without-expiry", "token-response-missing-uuid"],
     needs=NEEDS,
     description="The seed shows a token with an 'exp' claim but states no lifetime; Canvas's code uses one hour. "
     "The harness decodes the token without verifying it and checks 'exp' lies in (now, now + 1 h].",
@@ -34,7 +34,7 @@ define(
     title="The OpenID configuration conforms to its schema and names the registration, token, JWKS and authorization endpoints",
     source="ims-facts.md §1.2 (DR §3.4 Discovery and openid Configuration); canvas-facts.md §1b",
     level="required",
-    faults=["openid-config-missing-jwks-uri"],
+    faults=["openid-config-missing-jwks-uri", "token-response-missing-uuid"],
     needs=NEEDS,
 )
 define(
@@ -42,7 +42,7 @@ define(
     title="The OpenID configuration is refused (401) without a registration token",
     source="canvas-facts.md §1b (missing registration_token → 401)",
     level="recommended",
-    faults=["openid-config-without-token"],
+    faults=["openid-config-without-token", "token-response-missing-uuid"],
     needs=NEEDS,
     description="The seeds are silent; Canvas reads the token only from the registration_token query parameter "
     "and answers 401 without it. A platform serving its configuration to anyone leaks nothing secret, so this is recommended.",
@@ -52,7 +52,7 @@ define(
     title="The platform JWKS holds RSA keys, each with a kid",
     source="ims-facts.md §3.2 (Keys and JWKS: every key in a key set MUST have a kid)",
     level="required",
-    faults=["jwks-key-without-kid"],
+    faults=["jwks-key-without-kid", "openid-config-missing-jwks-uri", "token-response-missing-uuid"],
     needs=NEEDS,
 )
 define(
@@ -80,7 +80,7 @@ define(
     title="The granted scope is the requested known scopes plus openid",
     source=f'{SEED}, example create response; {UPD}, "Success Response"; canvas-facts.md §1c (openid is always added)',
     level="required",
-    faults=["scope-without-openid"],
+    faults=["scope-without-openid", "drop-claims-from-echo", "no-client-id", "openid-config-missing-jwks-uri", "token-response-missing-uuid"],
     needs=NEEDS,
     description="Canvas's code grants the registration's scopes plus openid (canvas-facts.md §1c \"Response 200\"), as "
     "seed 000's example shows; OIDC-Reg lets a platform grant a subset (ims-facts.md §1.4), so a platform that is "
@@ -91,7 +91,7 @@ define(
     title="registration_client_uri is issued and the configuration is readable there with a registration-scoped LTI token",
     source=f'{UPD}, "API Reference Summary" (GET …/configuration) and "Success Response" (registration_client_uri); canvas-facts.md §2',
     level="required",
-    faults=["no-registration-client-uri", "drop-claims-from-echo"],
+    faults=["no-registration-client-uri", "drop-claims-from-echo", "openid-config-missing-jwks-uri", "token-response-missing-uuid"],
     needs=(*NEEDS, "lti_token_endpoint"),
     error_faults=("no-client-id",),
     description="The harness registers with its own JWKS (served by the mock tool on loopback or at [harness] public_url), "
@@ -115,7 +115,7 @@ define(
     title="A registration asking for an unknown scope is refused, not silently trimmed",
     source="canvas-facts.md §1c \"Scopes\" (invalid scopes → 422)",
     level="required",
-    faults=["ignore-unknown-scopes", "invalid-body-500"],
+    faults=["ignore-unknown-scopes", "invalid-body-500", "openid-config-missing-jwks-uri", "token-response-missing-uuid"],
     needs=NEEDS,
 )
 define(
@@ -123,7 +123,7 @@ define(
     title="An expired registration token is refused with 401",
     source="canvas-facts.md §1c step 1 (expired tokens get 401)",
     level="required",
-    faults=["accept-expired-token", "token-without-expiry"],
+    faults=["accept-expired-token", "token-without-expiry", "openid-config-missing-jwks-uri", "token-response-missing-uuid"],
     needs=NEEDS,
     description="Needs a token whose hour is over: [platform] expired_registration_token, or the mock's test-support route.",
 )
@@ -132,7 +132,7 @@ define(
     title="A missing, malformed or forged registration token is refused with 401",
     source="canvas-facts.md §1c steps 1–2; ims-facts.md §1.5 (RFC 6750: 401 invalid_token)",
     level="required",
-    faults=["accept-forged-token"],
+    faults=["accept-forged-token", "openid-config-missing-jwks-uri", "token-response-missing-uuid"],
     needs=NEEDS,
 )
 define(
@@ -140,7 +140,7 @@ define(
     title="A registration token cannot register a second tool",
     source="ims-facts.md §1.2 (registration_endpoint \"may be one-time-use\"); canvas-facts.md §1c \"Reused registration token\"",
     level="recommended",
-    faults=["accept-reused-token"],
+    faults=["accept-reused-token", "drop-claims-from-echo", "no-client-id", "openid-config-missing-jwks-uri", "token-response-missing-uuid"],
     needs=NEEDS,
     description="Real Canvas does not mark registration tokens as used: within its hour a token registers any number "
     "of tools. The DR spec allows one-time use and Moodle enforces it; the harness recommends it.",
@@ -150,7 +150,7 @@ define(
     title="A form-encoded registration (Rails bracket notation) is accepted like the JSON one",
     source=f'{SEED}, example "POST /api/lti/registrations" (content_type application/x-www-form-urlencoded)',
     level="recommended",
-    faults=["form-encoded-rejected", "drop-claims-from-echo"],
+    faults=["form-encoded-rejected", "drop-claims-from-echo", "no-client-id", "openid-config-missing-jwks-uri", "token-response-missing-uuid"],
     needs=NEEDS,
     description="The seed labels its request example form-encoded but does not say how nested objects are encoded; "
     "Canvas (Rails) reads bracket notation such as messages[][type]. Tools send JSON (ims-facts.md §1.3).",
@@ -179,7 +179,7 @@ define(
     source='ims-facts.md §1.4 (the platform answers with "the new client_id"); canvas-facts.md §1c '
     '(each POST creates another developer key; client_id is that key\'s global id)',
     level="required",
-    faults=["same-client-id"],
+    faults=["same-client-id", "drop-claims-from-echo", "openid-config-missing-jwks-uri", "token-response-missing-uuid"],
     needs=NEEDS,
     error_faults=("no-client-id",),
     description="The harness registers its tool twice, each time with a fresh registration token, and compares the "

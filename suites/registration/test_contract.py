@@ -6,16 +6,15 @@ from typing import Any
 
 import pytest
 from hypothesis import given, note
-from schemathesis import checks as sc
 from schemathesis.generation import GenerationMode
 
-from lti_harness.harness import dynreg, openapi
+from lti_harness.harness import contract, dynreg, openapi
 from lti_harness.harness.checks import check
 from lti_harness.harness.client import json_body
 from lti_harness.harness.plugin import not_applicable
 from lti_harness.harness.pbt import TargetGuard
 
-CHECKS = [sc.not_a_server_error, sc.status_code_conformance, sc.content_type_conformance, sc.response_schema_conformance]
+CHECKS = contract.CHECKS
 SCHEMA = openapi.load("platform")
 # (path, method, generation mode): negative data only where the platform validates a body.
 OPERATIONS = [
@@ -34,37 +33,6 @@ def _strategy(path: str, method: str, mode: GenerationMode, account_id: str) -> 
     if "{account_id}" in path:
         kwargs["path_parameters"] = {"account_id": account_id}
     return op.as_strategy(mode, **kwargs)
-
-
-def _send(platform, case, base_url: str, headers: dict[str, str]):
-    kw = case.as_transport_kwargs(base_url=base_url, headers=headers)
-    send_headers = {
-        k: v.strip() for k, v in kw["headers"].items()
-        if k.lower() not in ("accept-encoding", "connection", "user-agent") and _sendable(k, v)
-    }
-    body: dict[str, Any] = {}
-    if "json" in kw:
-        body["json"] = kw["json"]
-    elif "data" in kw:
-        data = kw["data"]
-        body["content"] = data if isinstance(data, (str, bytes)) else openapi_form(data)
-    return platform.client.request(kw["method"], kw["url"], headers=send_headers, params=kw.get("params") or None, **body)
-
-
-def _sendable(name: str, value: Any) -> bool:
-    """Header names/values HTTP can carry (generated ones may hold control or non-latin-1 characters)."""
-    try:
-        text = f"{name}{value}"
-        text.encode("latin-1")
-    except UnicodeEncodeError:
-        return False
-    return isinstance(value, str) and name.strip() != "" and all(32 <= ord(c) < 127 or c == "\t" for c in text)
-
-
-def openapi_form(data: Any) -> str:
-    from lti_harness.harness.dynreg import form_encode
-
-    return form_encode(data) if isinstance(data, dict) else str(data)
 
 
 def _label(path: str, method: str) -> str:
@@ -147,6 +115,6 @@ def _one_case(platform, target, case, path: str, mode: GenerationMode) -> None:
         headers["Authorization"] = f"Bearer {platform.adapter.registration_token().token}"
     elif path.endswith("openid-configuration") and mode is GenerationMode.POSITIVE:
         case.query = {**(case.query or {}), "registration_token": platform.adapter.registration_token().token}
-    response = _send(platform, case, target.base_url, headers)
+    response = contract.send(platform.client, case, target.base_url, headers)
     note(f"{case.method} {case.formatted_path} -> {response.status_code}")
     case.validate_response(response, checks=CHECKS)

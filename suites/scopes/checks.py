@@ -269,3 +269,46 @@ define(
     "Recommended: RFC 7523 lets the server reject it (\"may\") and the Security Framework only says typically 5 minutes; "
     "real Canvas accepts it. " + ASSERTION,
 )
+define(
+    id="KEY-025",
+    title="The developer-key routes and the token endpoint keep their OpenAPI contract: no server errors, documented statuses and bodies",
+    source="schemas/openapi/platform/developer_keys.json (developer keys, account bindings, the user's authorize step and "
+    f"the token endpoint, built from {DOC}, {F3} and {SEC})",
+    level="required",
+    faults=["bad-assertion-500", "developer-key-id-500"],
+    needs=(*KEYS, *LTI),
+    kind="contract",
+    description="A schemathesis run over every operation of the developer-keys area, the admin's token on the admin routes "
+    "and none on the token endpoint and the authorize step (their credentials are in the form or the query); positive "
+    "data for each, negative data for the POSTs and PUTs; ids name a key the harness made on one example in three (their parents on another). "
+    "Required: the statuses and bodies the document lists are Canvas's documented ones and RFC 6749 §5.2's. An "
+    "operation answered 404 or 405 to every request is not applicable.",
+)
+define(
+    id="KEY-026",
+    title="Stateful: developer keys → update / delete / binding / authorize, following the document's links, keep the contract",
+    source="schemas/openapi/platform/developer_keys.json, links of createDeveloperKey and listDeveloperKeys "
+    f"({DOC}; {F3})",
+    level="required",
+    faults=["developer-key-id-500"],
+    needs=(*KEYS, *LTI),
+    kind="contract",
+    description="schemathesis's state machine built from the document's links, with the admin's token: a scenario creates "
+    "or lists keys and uses the id an answer gives to change, bind, delete or authorize with the key, every answer "
+    "checked as KEY-025 does. Bounded: the run's --examples scenarios (at most 5) of at most 6 steps each.",
+)
+define(
+    id="KEY-027",
+    title="The REST routes of courses and users keep their OpenAPI contract: no server errors, documented statuses and bodies",
+    source="schemas/openapi/platform/courses.json (courses, users, enrolments, assignments, tools, modules, rubrics, built "
+    f"from {DOC} and {F3})",
+    level="recommended",
+    faults=["course-id-500"],
+    needs=(*KEYS, *COURSE),
+    kind="contract",
+    description="A schemathesis run over every operation of the courses area with the admin's token (an unscoped API "
+    "token), positive data for each and negative data for the POSTs and PUTs, in a course and with a user the run makes. "
+    "Recommended: these routes are the Canvas REST API the scoped keys reach, which the sources describe only by example "
+    "(their statuses and bodies are the document's reading of Canvas's API pages). An operation answered 404 or 405 to "
+    "every request is not applicable.",
+)

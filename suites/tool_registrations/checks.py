@@ -42,7 +42,7 @@ define(
     title="The status filter lists only registrations with that status",
     source=f'{DOC}, "GET /v1/platform/lti/registrations" (status: active or inactive)',
     level="required",
-    faults=["status-filter-ignored"],
+    faults=["status-filter-ignored", "update-replaces-instead-of-patch"],
     needs=API,
 )
 define(
@@ -134,7 +134,20 @@ define(
     title="The 400 for a missing field names the field in its message",
     source=f'{DOC}, "Error Responses" (example message "platformIssuer is required")',
     level="recommended",
-    faults=["missing-field-not-named"],
+    faults=["missing-field-not-named", "wrong-error-envelope"],
     needs=API,
     description="Recommended: only the document's example shows the field named; the status and code are TREG-006.",
+)
+define(
+    id="TREG-015",
+    title="Stateful: registrations create → read → update → delete, following the document's links, keep the contract",
+    source=f'schemas/openapi/tool.json, links of createToolRegistration and listToolRegistrations ({DOC}, "LTI Registrations")',
+    level="required",
+    faults=["unknown-id-500", "wrong-error-envelope"],
+    needs=API,
+    kind="contract",
+    description="schemathesis's state machine built from the document's links, with the Platform API key: a scenario "
+    "creates a registration (an issuer and client ID of its own) and uses the id the answer gives to read, update and "
+    "delete it, every answer checked for no 5xx, a documented status, content type and a conforming body. Bounded: the "
+    "run's --examples scenarios (at most 5) of at most 6 steps each; what it created is deleted afterwards.",
 )

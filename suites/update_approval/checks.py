@@ -185,3 +185,31 @@ define(
     description="A hypothesis RuleBasedStateMachine keeps the expected configuration, pending request and history length "
     "and compares them with the target after every step; failures shrink to a short sequence of steps.",
 )
+define(
+    id="UPD-020",
+    title="The admin's review routes keep their OpenAPI contract: no server errors, documented statuses and bodies",
+    source="schemas/openapi/platform/update_approval.json (registrations, update requests, apply, history and the feature "
+    f"flag, built from {DOC} \"Step 2\"/\"Step 3\" and canvas-facts.md §2)",
+    level="required",
+    faults=["update-request-id-500"],
+    needs=FLAG,
+    kind="contract",
+    description="A schemathesis run over every operation of the update-approval area with the admin's token, positive data "
+    "for each and negative data for the PUTs; ids name a registration of the harness's with a pending update request on "
+    "one example in three, their parents on another (each apply gets a fresh pending request). Required: the statuses and bodies the document lists "
+    "are Canvas's documented ones. The flag is switched on again after the run. An operation answered 404 or 405 to "
+    "every request is not applicable.",
+)
+define(
+    id="UPD-021",
+    title="Stateful: registrations → update request → apply → history, following the document's links, keep the contract",
+    source="schemas/openapi/platform/update_approval.json, links of listLtiRegistrations, getLtiRegistration, "
+    f"getRegistrationUpdateRequest and applyRegistrationUpdateRequest ({DOC} \"Step 2\"/\"Step 3\")",
+    level="required",
+    faults=["update-request-id-500"],
+    needs=FLAG,
+    kind="contract",
+    description="schemathesis's state machine built from the document's links, with the admin's token: a scenario reads "
+    "the account's registrations, follows one to its pending update request, applies it and reads the history, every "
+    "answer checked as UPD-020 does. Bounded: the run's --examples scenarios (at most 5) of at most 6 steps each.",
+)

@@ -1,0 +1,42 @@
+"""The tool's registrations API followed through the document's links by schemathesis's state machine:
+create → read → update → delete (TREG-015). Each operation alone is TREG-012."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from lti_harness.harness import contract
+from lti_harness.harness.checks import check
+
+from lti_harness.suites.toolapi import PATH, ToolApi
+
+OPERATIONS = [(PATH, "POST"), (PATH, "GET"), (f"{PATH}/{{id}}", "GET"), (f"{PATH}/{{id}}", "PUT"), (f"{PATH}/{{id}}", "DELETE")]
+SCHEMA = contract.subset("tool", OPERATIONS)
+
+
+def _area(api: ToolApi) -> contract.Area:
+    """The tool's API with its Platform API key; each generated registration gets its own issuer and client
+    ID (a repeated pair is a 409, which would end every chain at its first step), and is deleted afterwards."""
+
+    def prepare(case: Any) -> None:
+        if case.method == "POST" and isinstance(case.body, dict):
+            tag = uuid.uuid4().hex[:10]
+            case.body = {**case.body, "platformIssuer": f"https://gen-{tag}.harness.invalid", "clientId": f"gen-{tag}"}
+
+    def after(case: Any, response: Any) -> None:
+        if case.method == "POST" and response.status_code in (200, 201):
+            try:
+                made = response.json()
+            except ValueError:
+                return
+            if isinstance(made, dict) and isinstance(made.get("id"), str):
+                api.created.append(made["id"])
+
+    return contract.Area(client=api.session.client, base_url=api.base_url, schema=SCHEMA,
+                         credentials={"platformApiKey": lambda: api.api_key}, prepare=prepare, after=after)
+
+
+@check("TREG-015")
+def test_tool_registration_links(api):
+    contract.run_stateful(_area(api))
