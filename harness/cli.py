@@ -178,7 +178,9 @@ def _serve(ns: argparse.Namespace) -> int:
         print(f"mock platform on {url}  faults: {', '.join(sorted(faults)) or 'none'}  state: {ns.db or 'in memory (lost on exit)'}")
         token_line = 'admin_token = "mock-admin-token"' if ns.admin_token == "mock-admin-token" else 'admin_token = "env:LTI_ADMIN_TOKEN"   # export LTI_ADMIN_TOKEN=<your --admin-token>'
         print("a profile for it:")
-        print(f'  [platform]\n  base_url = "{url}"\n  account_id = "{ns.account_id}"\n  {token_line}', flush=True)
+        print(f'  [platform]\n  base_url = "{url}"\n  account_id = "{ns.account_id}"\n  {token_line}')
+        signin = "mock-admin-token" if ns.admin_token == "mock-admin-token" else "your --admin-token"
+        print(f"admin pages (review update requests, developer keys, registration tokens): {url}/admin  (sign in with {signin})", flush=True)
     else:
         from lti_harness import mock_tool
         from lti_harness.mock_tool.faults import check_names as check_tool_faults

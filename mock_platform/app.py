@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute
 from lti_harness.harness import inbound, outbound
 from lti_harness.harness.statedb import FlushBeforeResponse
 
-from . import ags, courses_admin, deep_linking, devkeys, dynreg, launches, nrps, oauth, outcomes, registrations_admin, rest, testing, token_endpoint, validation, web
+from . import admin_pages, ags, courses_admin, deep_linking, devkeys, dynreg, launches, nrps, oauth, outcomes, registrations_admin, rest, testing, token_endpoint, validation, web
 from .config import Platform, PlatformConfig
 from .faults import check_names
 from .sqlstore import SqliteStore
@@ -37,6 +37,7 @@ ROUTES: list[BaseRoute] = [
     *launches.ROUTES,
     *deep_linking.ROUTES,
     *nrps.ROUTES,
+    *admin_pages.ROUTES,  # the admin's browser pages (/admin)
 ]
 
 

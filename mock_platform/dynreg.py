@@ -83,13 +83,19 @@ def _answer(request: Request, platform: Platform, reg: Registration) -> dict[str
 @web.admin_only(account=True)
 async def registration_token(request: Request, platform: Platform) -> Response:
     """GET /api/lti/accounts/:account_id/registration_token (canvas-facts §1a)."""
+    return web.json_response(issue_token(request, platform, request.query_params.get("registration_url", "")))
+
+
+def issue_token(request: Request, platform: Platform, registration_url: str = "") -> dict[str, Any]:
+    """A new registration token as the token route answers it (``uuid``, ``oidc_configuration_url``,
+    ``token``); the admin API and the admin pages both issue tokens through here."""
     base = web.base_url(request)
     token, token_uuid = oauth.issue_registration_token(
         platform.secret,
         account_id=platform.config.account_id,
         domain=urlsplit(base).netloc,
         user_id=platform.config.admin_user_id,
-        registration_url=request.query_params.get("registration_url", ""),
+        registration_url=registration_url,
         active=platform.config.faults,
     )
     body = {
@@ -99,7 +105,7 @@ async def registration_token(request: Request, platform: Platform) -> Response:
     }
     if platform.has(faults.TOKEN_RESPONSE_MISSING_UUID):
         body.pop("uuid")
-    return web.json_response(body)
+    return body
 
 
 def openid_document(request: Request, platform: Platform) -> dict[str, Any]:

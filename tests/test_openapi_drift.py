@@ -18,7 +18,8 @@ METHODS = {"get", "put", "post", "delete", "patch"}
 
 # Routes a mock serves that its document leaves out on purpose.
 EXCLUDED_PREFIXES = {
-    "platform": {"/_mock/": "the mock's test-support routes (recorded traffic, faults, throttling), not Canvas's"},
+    "platform": {"/_mock/": "the mock's test-support routes (recorded traffic, faults, throttling), not Canvas's",
+                 "/admin": "the admin's browser pages (HTML forms behind a session cookie), not Canvas's API"},
     "tool": {},
 }
 EXCLUDED = {
