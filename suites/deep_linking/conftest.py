@@ -17,7 +17,7 @@ from lti_harness.harness.platform_launch import AuthAnswer, Initiation, initiate
 from lti_harness.harness.results import cannot_test, precondition
 from lti_harness.harness.session import HarnessSession
 from lti_harness.suites.common import LtiKey, lti_token, token_url
-from lti_harness.suites.launch.conftest import GRANTED, LaunchSetup, _setup
+from lti_harness.suites.launch.conftest import GRANTED, LaunchSetup, new_setup
 from lti_harness.vocab import CONTAINER_TYPE, LINEITEM_READONLY_SCOPE, LTI_CLAIM
 
 DL_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/"
@@ -175,5 +175,5 @@ class DeepLinking:
 def deep_links(platform: HarnessSession) -> DeepLinking:
     """The harness's tool installed in a course of the platform, for deep linking (made once per run)."""
     if "deep_linking_setup" not in platform.cache:
-        platform.cache["deep_linking_setup"] = DeepLinking(_setup(platform))
+        platform.cache["deep_linking_setup"] = DeepLinking(new_setup(platform))
     return platform.cache["deep_linking_setup"]

@@ -117,37 +117,74 @@ class LaunchSetup:
         return None
 
 
-def _setup(platform: HarnessSession) -> LaunchSetup:
-    target = platform.platform
-    assert target is not None
+@dataclass
+class InstalledTool:
+    """The harness's tool as an LTI key of the platform, installed in a course the harness created."""
+
+    urls: HarnessToolUrls
+    client_id: str
+    course_id: str
+    installation: dict[str, Any]
+
+    @property
+    def tool_id(self) -> str:
+        return str(self.installation.get("id"))
+
+    @property
+    def deployment_id(self) -> str:
+        return str(self.installation.get("deployment_id", ""))
+
+
+def install_harness_tool(platform: HarnessSession, what: str, scopes: list[str]) -> InstalledTool:
+    """An LTI developer key for the harness's tool (its own login, redirect and target URIs, which
+    nothing is ever sent to; ``scopes`` granted; bound on), installed in a new course named after ``what``."""
     tool = platform.harness_tool
     base = tool.base_url.rstrip("/")
     urls = HarnessToolUrls(login=f"{base}/harness/lti/login", redirect=f"{base}/harness/lti/launch", target=f"{base}/harness/lti/resource")
     adapter = platform.adapter
     created = adapter.create_developer_key({
-        "name": platform.unique("LTI Harness launch key"), "is_lti_key": True, "scopes": GRANTED, "require_scopes": True,
+        "name": platform.unique(f"LTI Harness {what} key"), "is_lti_key": True, "scopes": scopes, "require_scopes": True,
         "public_jwk": tool.key.public_jwk, "redirect_uris": [urls.redirect], "oidc_initiation_url": urls.login,
         "target_link_uri": urls.target,
     })
     client_id = str(created["id"])
     adapter.set_developer_key_binding(client_id, "on")
-    course = str(adapter.create_course(platform.unique("LTI Harness launch course"))["id"])
-    installed = adapter.install_tool(course, client_id)
+    course = str(adapter.create_course(platform.unique(f"LTI Harness {what} course"))["id"])
+    return InstalledTool(urls, client_id, course, adapter.install_tool(course, client_id))
+
+
+def tool_assignment(platform: HarnessSession, installed: InstalledTool, name: str) -> str:
+    """An assignment of the course that launches the installed tool (a resource link); its id."""
+    made = platform.adapter.create_assignment(installed.course_id, {
+        "name": name, "points_possible": 10, "submission_types": ["external_tool"],
+        "external_tool_tag_attributes": {"content_id": installed.installation.get("id")}})
+    return str(made["id"])
+
+
+def launch_setup(platform: HarnessSession, installed: InstalledTool, student: str, teacher: str, assignment: str) -> LaunchSetup:
+    """Launches of ``installed`` by its course's ``student`` and ``teacher``, through the profile's endpoints."""
+    target = platform.platform
+    assert target is not None
+    return LaunchSetup(session=platform, client_id=installed.client_id, urls=installed.urls, course_id=installed.course_id,
+                       tool_id=installed.tool_id, deployment_id=installed.deployment_id, student=student, teacher=teacher,
+                       assignment_id=assignment, endpoint=target.authorization_endpoint, jwks_url=target.jwks_url)
+
+
+def new_setup(platform: HarnessSession) -> LaunchSetup:
+    """The harness's tool installed in a new course with a student, a teacher and an assignment of the tool."""
+    installed = install_harness_tool(platform, "launch", GRANTED)
+    adapter = platform.adapter
     student = str(adapter.create_user("Harness Launch Student")["id"])
     teacher = str(adapter.create_user("Harness Launch Teacher")["id"])
-    adapter.enroll(course, student)
-    adapter.enroll(course, teacher, "TeacherEnrollment")
-    assignment = adapter.create_assignment(course, {"name": "Harness launch assignment", "points_possible": 10, "submission_types": ["external_tool"],
-                                                    "external_tool_tag_attributes": {"content_id": installed.get("id")}})
-    return LaunchSetup(session=platform, client_id=client_id, urls=urls, course_id=course, tool_id=str(installed.get("id")),
-                       deployment_id=str(installed.get("deployment_id", "")), student=student, teacher=teacher,
-                       assignment_id=str(assignment["id"]), endpoint=target.authorization_endpoint, jwks_url=target.jwks_url)
+    adapter.enroll(installed.course_id, student)
+    adapter.enroll(installed.course_id, teacher, "TeacherEnrollment")
+    return launch_setup(platform, installed, student, teacher, tool_assignment(platform, installed, "Harness launch assignment"))
 
 
 @pytest.fixture
 def launches(platform: HarnessSession) -> LaunchSetup:
     """The harness's tool installed in a course of the platform (made once per run)."""
     if "launch_setup" not in platform.cache:
-        platform.cache["launch_setup"] = _setup(platform)
+        platform.cache["launch_setup"] = new_setup(platform)
     return platform.cache["launch_setup"]
 

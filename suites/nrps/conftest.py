@@ -12,11 +12,10 @@ import httpx
 import pytest
 
 from lti_harness.harness.client import json_body
-from lti_harness.harness.platform_launch import HarnessToolUrls
 from lti_harness.harness.results import CannotTest, cannot_test
 from lti_harness.harness.session import HarnessSession
 from lti_harness.suites.common import LtiKey, lti_token, token_url
-from lti_harness.suites.launch.conftest import Launched, LaunchSetup
+from lti_harness.suites.launch.conftest import Launched, LaunchSetup, install_harness_tool, launch_setup, tool_assignment
 from lti_harness.vocab import LINEITEM_READONLY_SCOPE, NRPS_SCOPE
 
 GRANTED = [NRPS_SCOPE, LINEITEM_READONLY_SCOPE]
@@ -141,21 +140,8 @@ class NrpsSetup:
 
 
 def _setup(session: HarnessSession) -> NrpsSetup:
-    target = session.platform
-    assert target is not None
-    tool = session.harness_tool
-    base = tool.base_url.rstrip("/")
-    urls = HarnessToolUrls(login=f"{base}/harness/lti/login", redirect=f"{base}/harness/lti/launch", target=f"{base}/harness/lti/resource")
-    adapter = session.adapter
-    created = adapter.create_developer_key({
-        "name": session.unique("LTI Harness NRPS key"), "is_lti_key": True, "scopes": GRANTED, "require_scopes": True,
-        "public_jwk": tool.key.public_jwk, "redirect_uris": [urls.redirect], "oidc_initiation_url": urls.login,
-        "target_link_uri": urls.target,
-    })
-    client_id = str(created["id"])
-    adapter.set_developer_key_binding(client_id, "on")
-    course = str(adapter.create_course(session.unique("LTI Harness NRPS course"))["id"])
-    installed = adapter.install_tool(course, client_id)
+    installed = install_harness_tool(session, "NRPS", GRANTED)
+    adapter, course = session.adapter, installed.course_id
     names: dict[str, str] = {}
     students = []
     for n in range(1, STUDENTS + 1):
@@ -168,14 +154,9 @@ def _setup(session: HarnessSession) -> NrpsSetup:
     teacher = str(adapter.create_user(name)["id"])
     adapter.enroll(course, teacher, "TeacherEnrollment")
     names[teacher] = name
-    assignment = adapter.create_assignment(course, {"name": "Harness NRPS assignment", "points_possible": 10, "submission_types": ["external_tool"],
-                                                    "external_tool_tag_attributes": {"content_id": installed.get("id")}})
-    lti = LtiKey(id=client_id, key=tool.key, token_url=token_url(session), scopes=list(GRANTED))
-    launch = None
-    if session.missing("lti_launch") is None:
-        launch = LaunchSetup(session=session, client_id=client_id, urls=urls, course_id=course, tool_id=str(installed.get("id")),
-                             deployment_id=str(installed.get("deployment_id", "")), student=students[0], teacher=teacher,
-                             assignment_id=str(assignment["id"]), endpoint=target.authorization_endpoint, jwks_url=target.jwks_url)
+    assignment = tool_assignment(session, installed, "Harness NRPS assignment")
+    lti = LtiKey(id=installed.client_id, key=session.harness_tool.key, token_url=token_url(session), scopes=list(GRANTED))
+    launch = launch_setup(session, installed, students[0], teacher, assignment) if session.missing("lti_launch") is None else None
     return NrpsSetup(session=session, lti=lti, course_id=course, students=students, teacher=teacher, names=names, launch=launch)
 
 
