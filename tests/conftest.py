@@ -9,6 +9,7 @@ import select
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,6 +166,25 @@ def serve():
     yield _serve
     for server in started:
         server.stop()
+
+
+@pytest.fixture
+def serve_wsgi() -> Iterator[Any]:
+    """Serve WSGI apps (a real tool library's Flask app) on free loopback ports; all are shut down afterwards."""
+    from werkzeug.serving import make_server  # werkzeug comes with flask, a test dependency
+
+    running = []
+
+    def _serve(app: Any) -> str:
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        running.append(server)
+        return f"http://127.0.0.1:{server.server_port}"
+
+    yield _serve
+    for server in running:
+        server.shutdown()
+        server.server_close()
 
 
 def write_profile(path: Path, base_url: str, token_env: str = "LTI_TEST_ADMIN_TOKEN", extra: str = "") -> Path:

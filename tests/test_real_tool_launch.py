@@ -12,7 +12,6 @@ score is posted."""
 from __future__ import annotations
 
 import secrets
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from html.parser import HTMLParser
@@ -27,7 +26,6 @@ from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskOIDCLogin, FlaskRequ
 from pylti1p3.exception import LtiException, OIDCException
 from pylti1p3.grade import Grade
 from pylti1p3.tool_config import ToolConfDict
-from werkzeug.serving import make_server
 
 from lti_harness import mock_platform
 from lti_harness.harness import keys
@@ -85,23 +83,6 @@ def tool_app(state: ToolState) -> Flask:
         return jsonify({"sub": data["sub"], "score": posted["body"]})  # the library raises on a status other than 2xx
 
     return app
-
-
-@pytest.fixture
-def serve_tool() -> Iterator[Any]:
-    """Serve a WSGI app on a free loopback port; it is shut down afterwards."""
-    running = []
-
-    def _serve(app: Flask) -> str:
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        running.append(server)
-        return f"http://127.0.0.1:{server.server_port}"
-
-    yield _serve
-    for server in running:
-        server.shutdown()
-        server.server_close()
 
 
 # --- the browser: links and auto-submitting forms, read from the HTML --------------------------------------
@@ -214,18 +195,18 @@ def gradebook(base: str, ids: dict[str, Any]) -> dict[str, Any]:
     return graded.json()
 
 
-def start(serve: Any, serve_tool: Any, *faults: str) -> tuple[str, str, ToolState, dict[str, Any]]:
+def start(serve: Any, serve_wsgi: Any, *faults: str) -> tuple[str, str, ToolState, dict[str, Any]]:
     """A mock platform (with ``faults``) and the PyLTI1p3 tool, registered with each other."""
     base = serve(mock_platform.create_app(mock_platform.PlatformConfig(admin_token=ADMIN_TOKEN, faults=set(faults))))
     state, pair = ToolState(), keys.generate()
-    tool = serve_tool(tool_app(state))
+    tool = serve_wsgi(tool_app(state))
     ids = register(base, tool, pair)
     state.conf = tool_conf(base, ids, pair)
     return base, tool, state, ids
 
 
-def test_pylti1p3_launched_from_the_assignment_page_posts_a_grade(serve, serve_tool):
-    base, tool, state, ids = start(serve, serve_tool)
+def test_pylti1p3_launched_from_the_assignment_page_posts_a_grade(serve, serve_wsgi):
+    base, tool, state, ids = start(serve, serve_wsgi)
     answer, visited = launch_as_student(base, ids)
 
     assert answer.status_code == 200, (answer.status_code, answer.text[:500], visited)
@@ -256,8 +237,8 @@ def test_pylti1p3_launched_from_the_assignment_page_posts_a_grade(serve, serve_t
     ("id-token-own-nonce", "Invalid Nonce"),                     # not the nonce the tool sent
     ("state-not-echoed", "Missing state param"),                # the tool cannot tie the answer to its login
 ])
-def test_pylti1p3_refuses_a_broken_launch_and_posts_nothing(serve, serve_tool, fault, refusal):
-    base, _, state, ids = start(serve, serve_tool, fault)
+def test_pylti1p3_refuses_a_broken_launch_and_posts_nothing(serve, serve_wsgi, fault, refusal):
+    base, _, state, ids = start(serve, serve_wsgi, fault)
     answer, visited = launch_as_student(base, ids)
 
     assert answer.status_code == 400 and refusal in answer.text, (answer.status_code, answer.text[:500], visited)

@@ -39,7 +39,6 @@ from pylti1p3.utils import add_param_to_url
 from lti_harness import mock_platform
 from lti_harness.harness import keys
 from test_real_tool_launch import ADMIN, ADMIN_TOKEN, AGS_CLAIM, LEARNER, LTI, SCOPES, TIMEOUT, browse, read_page, tool_conf
-from test_real_tool_launch import serve_tool  # noqa: F401 - the fixture serving the Flask tool
 
 NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
 NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
@@ -187,11 +186,11 @@ def deep_link_answer(page: httpx.Response) -> dict[str, Any]:
 
 
 @pytest.fixture
-def world(serve: Any, serve_tool: Any) -> Iterator[tuple[str, ToolState, dict[str, Any]]]:  # noqa: F811
+def world(serve: Any, serve_wsgi: Any) -> Iterator[tuple[str, ToolState, dict[str, Any]]]:  # noqa: F811
     """A mock platform and the PyLTI1p3 tool, registered with each other (both stopped afterwards)."""
     base = serve(mock_platform.create_app(mock_platform.PlatformConfig(admin_token=ADMIN_TOKEN)))
     state, pair = ToolState(), keys.generate()
-    state.url = serve_tool(services_app(state))
+    state.url = serve_wsgi(services_app(state))
     ids = register(base, state.url)
     conf = tool_conf(base, ids, pair)
     conf.set_public_key(base, pair.public_pem.decode(), client_id=ids["client_id"])
