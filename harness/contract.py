@@ -286,3 +286,15 @@ def noting(session: Any, what: str) -> Callable[[Any, Any], None]:
                 session.note_created(f"{what} {body['id']} (contract run)")
 
     return after
+
+
+COVERED: dict[str, dict[tuple[str, str], list[str]]] = {}
+"""What the contract checks exercise: document name → (path, METHOD) → the ids of the checks that run it
+(filled by :func:`declare` when a suite's contract tests are imported; read by the coverage test)."""
+
+
+def declare(check_id: str, name: str, operations: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Record that contract check ``check_id`` exercises ``operations`` of document ``name``; gives them back."""
+    for path, method in operations:
+        COVERED.setdefault(name, {}).setdefault((path, method.upper()), []).append(check_id)
+    return operations

@@ -435,8 +435,10 @@ async def deep_linking_response(request: Request) -> Response:
     try:
         form = forms.decode((await web.body_bytes(request)).decode("utf-8"))
     except (forms.FormError, UnicodeDecodeError):
-        raise _refused("jwt", "JWT format is invalid") from None
+        form = {}  # read as a form without a JWT field
     token = form.get("JWT")
+    if "JWT" not in form and platform.has(faults.DL_RETURN_WITHOUT_JWT_500):
+        raise web.Refusal(500, "<html><body><h1>Internal Server Error</h1></body></html>", media_type="text/html")
     if not isinstance(token, str) or not token:
         raise _refused("jwt", "JWT format is invalid")
     key, claims = await verified_response(request, platform, course, token)

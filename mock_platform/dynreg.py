@@ -262,8 +262,15 @@ async def configuration(request: Request) -> Response:
 
 async def _submit_update(request: Request, platform: Platform, reg: Registration) -> Response:
     """Record the tool's update as a pending request; nothing changes until an admin accepts it."""
-    body = _json_body(await web.body_bytes(request))
+    try:
+        body = _json_body(await web.body_bytes(request))
+    except web.Refusal:
+        if not platform.has(faults.UPDATE_INVALID_BODY_500):
+            raise
+        body = None  # the bug: taken on as no body at all, which fails below
     errors, attrs, scopes = registration.validate(body, platform.config.faults)
+    if errors and platform.has(faults.UPDATE_INVALID_BODY_500):
+        raise web.Refusal(500, "<html><body><h1>Internal Server Error</h1></body></html>", media_type="text/html")
     if errors and not platform.has(faults.INVALID_UPDATE_ACCEPTED):
         raise web.Refusal(422, {"errors": errors})
     proposal = UpdateRequest(id=platform.store.next_id(), registration_id=reg.id, configuration=attrs, scopes=scopes, created_at=updates.now())

@@ -22,6 +22,7 @@ DROP_CLAIMS_FROM_ECHO = fault("drop-claims-from-echo", "the registration respons
 SCOPE_WITHOUT_OPENID = fault("scope-without-openid", "the granted 'scope' does not include 'openid'")
 NO_REGISTRATION_CLIENT_URI = fault("no-registration-client-uri", "the registration response omits 'registration_client_uri'")
 INVALID_BODY_500 = fault("invalid-body-500", "an invalid registration body is answered with a 500 and an HTML page")
+UPDATE_INVALID_BODY_500 = fault("update-invalid-body-500", "an invalid update request (the tool's PUT of its configuration: not JSON, or not a valid configuration) is answered with a 500 and an HTML page")
 ACCEPT_MISSING_REDIRECT_URIS = fault("accept-missing-redirect-uris", "a registration without 'redirect_uris' is accepted")
 IGNORE_UNKNOWN_SCOPES = fault("ignore-unknown-scopes", "unknown scopes are silently dropped instead of refused")
 ACCEPT_EXPIRED_TOKEN = fault("accept-expired-token", "an expired registration token is accepted")
@@ -110,6 +111,7 @@ OUTCOMES_FAILURE_200 = fault("outcomes-failure-200", "a failed or unsupported ou
 OUTCOMES_SIGNATURE_NOT_CHECKED = fault("outcomes-signature-not-checked", "outcomes requests are taken without checking their OAuth 1.0a signature")
 OUTCOMES_EXTENSIONS_IGNORED = fault("outcomes-extensions-ignored", "resultTotalScore, resultData and submissionDetails are ignored")
 OUTCOMES_REPLACE_IGNORED = fault("outcomes-replace-ignored", "replaceResult answers success but the score is not stored")
+SUBMISSION_GRADE_500 = fault("submission-grade-500", "a submission PUT whose posted_grade is not a number is answered with a 500 and an HTML page (an unhandled conversion)")
 
 
 # LTI 1.3 launches: login initiation, the OIDC authorization endpoint, the id_token (ims-facts §3.3, §3.4)
@@ -129,6 +131,7 @@ ROLES_SHORT_NAMES = fault("roles-short-names", "roles are sent as short names (L
 ROLES_IGNORE_ENROLLMENT = fault("roles-ignore-enrollment", "every user is launched as a Learner, whatever their enrolment")
 AGS_CLAIM_UNGRANTED_SCOPE = fault("ags-claim-ungranted-scope", "the AGS claim lists a scope the tool's key was never granted")
 LAUNCH_HINT_REUSABLE = fault("launch-hint-reusable", "a launch can be authorized again with its lti_message_hint after it was used")
+AUTHORIZE_BAD_HINT_500 = fault("authorize-bad-hint-500", "an authentication request whose lti_message_hint is missing or not the platform's token is answered with a 500 and an HTML page")
 TARGET_LINK_URI_CHANGED = fault("target-link-uri-changed", "the id_token's target_link_uri is not the one the login initiation named")
 LINE_ITEMS_OF_ALL_TOOLS = fault("line-items-of-all-tools", "the line-item list shows every tool's line items, not only the calling tool's")
 
@@ -161,6 +164,7 @@ DL_MESSAGE_TYPE_NOT_CHECKED = fault("dl-message-type-not-checked", "a response w
 DL_ACCEPT_MULTIPLE_IGNORED = fault("dl-accept-multiple-ignored", "every content item is created although the request said accept_multiple=false")
 DL_LINE_ITEM_IGNORED = fault("dl-line-item-ignored", "an ltiResourceLink's lineItem is ignored: its points, resourceId and tag never reach the assignment")
 DL_RESPONSE_REPLAYABLE = fault("dl-response-replayable", "the same deep-linking response can be posted again, and creates its items again")
+DL_RETURN_WITHOUT_JWT_500 = fault("dl-return-without-jwt-500", "a deep-linking return whose form has no JWT field (or cannot be read as a form) is answered with a 500 and an HTML page")
 
 FAULTS: dict[str, str] = CATALOGUE.faults  # name -> what the bug does
 check_names = CATALOGUE.check

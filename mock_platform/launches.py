@@ -437,6 +437,8 @@ async def authorize(request: Request) -> Response:
     try:
         hint = jwt.decode(p.get("lti_message_hint", ""), platform.secret, algorithms=["HS256"])
     except jwt.PyJWTError:
+        if platform.has(faults.AUTHORIZE_BAD_HINT_500):
+            raise web.Refusal(500, "<html><body><h1>Internal Server Error</h1></body></html>", media_type="text/html") from None
         raise _bad_request("Invalid lti_message_hint") from None
     launch = _pending(request).get(str(hint.get("verifier", "")))
     if launch is not None and "page" in launch.claims:

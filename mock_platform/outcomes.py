@@ -200,6 +200,8 @@ async def submission(request: Request, platform: Platform) -> Response:
         params = await web.params(request)
         grade = params["submission"].get("posted_grade") if isinstance(params.get("submission"), dict) else None
         value = number(str(grade)) if grade is not None else None
+        if value is None and platform.has(faults.SUBMISSION_GRADE_500):
+            raise web.Refusal(500, "<html><body><h1>Internal Server Error</h1></body></html>", media_type="text/html")
         if value is None:
             raise web.api_error("submission[posted_grade] must be a number", 400)
         result.score_given, result.score_maximum, result.graded_by, result.workflow_state = value, item.score_maximum, "teacher", "graded"

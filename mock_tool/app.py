@@ -4,6 +4,9 @@ TutorFlow-style tool with its platform-registrations API (seed 001) for the tool
 
 from __future__ import annotations
 
+import json
+
+from jwt.algorithms import RSAAlgorithm
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -15,6 +18,7 @@ from lti_harness.harness import inbound, keys, outbound
 
 from . import dynreg, launch, registrations
 from .config import ToolConfig, config_of
+from . import faults
 from .faults import check_names
 
 JWKS_PATH = "/.well-known/jwks.json"
@@ -23,7 +27,11 @@ LIMITS = inbound.Limits(max_body=256 * 1024)  # body size, JSON depth and form f
 
 
 async def jwks(request: Request) -> JSONResponse:
-    return JSONResponse(keys.jwks(*config_of(request).signing_keys), headers={"Cache-Control": "max-age=60"})
+    config = config_of(request)
+    document = keys.jwks(*config.signing_keys)
+    if config.has(faults.JWKS_PRIVATE_MEMBERS):  # the bug: the private JWK published under the public one's kid
+        document = {"keys": [{**json.loads(RSAAlgorithm.to_jwk(pair.private_key)), **jwk} for pair, jwk in zip(config.signing_keys, document["keys"])]}
+    return JSONResponse(document, headers={"Cache-Control": "max-age=60"})
 
 
 async def health(request: Request) -> JSONResponse:

@@ -21,6 +21,7 @@ MISSING_FIELD_NOT_NAMED = fault("missing-field-not-named", "a 400 for a missing 
 API_KEY_NOT_CHECKED = fault("api-key-not-checked", "any bearer token is taken as the Platform API key")
 UPDATED_AT_NOT_BUMPED = fault("updated-at-not-bumped", "an update leaves updatedAt unchanged")
 UNKNOWN_ID_500 = fault("unknown-id-500", "an unknown registration id gets a 500 instead of 404")
+JWKS_PRIVATE_MEMBERS = fault("jwks-private-members", "the tool's JWKS publishes its keys' private members (d, p, q, …) with the public ones")
 TAKE_UNBOUNDED = fault("take-unbounded", "take above 100 is neither refused nor capped")
 LONG_NAMES_TRUNCATED = fault("long-names-truncated", "names longer than 40 characters are cut to 40")
 

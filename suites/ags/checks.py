@@ -351,3 +351,18 @@ define(
     "the ids its answers give to read, update, delete, score it and read its results, every answer checked as AGS-066 "
     "does. Bounded: the run's --examples scenarios (at most 5) of at most 6 steps each.",
 )
+define(
+    id="AGS-068",
+    title="The outcomes routes keep their OpenAPI contract: grade passback and submissions, no server errors, documented statuses, media types and bodies",
+    source=f"schemas/openapi/platform/outcomes.json (built from {OUT})",
+    level="required",
+    faults=["submission-grade-500"],
+    needs=("admin_developer_keys", "admin_courses", "lti11_outcomes"),
+    kind="contract",
+    description="A schemathesis run over the outcomes area in a course the harness creates, with an LTI 1.1 tool and an "
+    "assignment of its own: the submissions GET and PUT (the admin's token; positive and negative data for the PUT; the "
+    "assignment and a student named on one example in three), and the grade passback with generated XML bodies. The "
+    "generated POX bodies carry no OAuth 1.0a signature (schemathesis cannot sign the bytes it serializes), so the "
+    "passback's contract here is its refusal: a documented status (401, 415, 422), an XML answer, never 5xx; its signed "
+    "behaviour is AGS-060 … AGS-064's.",
+)

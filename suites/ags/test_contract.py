@@ -1,8 +1,10 @@
 """The OpenAPI contract of the AGS routes, checked by schemathesis: each operation (AGS-066) and the
-document's links, line items → scores → results (AGS-067)."""
+document's links, line items → scores → results (AGS-067); and of the outcomes routes, LTI 1.1 grade
+passback and the submissions (AGS-068)."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import pytest
@@ -17,8 +19,13 @@ from lti_harness.vocab import RESULT_READONLY_SCOPE, RESULTS_TYPE
 
 from .conftest import Course, beneath, score, stamp
 
-OPERATIONS = contract.area_operations("ags")
+OPERATIONS = contract.declare("AGS-066", "platform", contract.area_operations("ags"))
+contract.declare("AGS-067", "platform", OPERATIONS)
 SCHEMA = contract.subset("platform", OPERATIONS)
+OUTCOME_OPERATIONS = contract.declare("AGS-068", "platform", contract.area_operations("outcomes"))
+OUTCOME_SCHEMA = contract.subset("platform", OUTCOME_OPERATIONS)
+# The passback's generated POX bodies are unsigned (schemathesis cannot sign what it serializes): positive data only.
+OUTCOME_CASES = contract.cases(OUTCOME_OPERATIONS, negative=("PUT",))
 CASES = contract.cases(OPERATIONS)  # negative data where the platform validates input: line items and scores (AGS §2.4, §2.6)
 
 
@@ -74,3 +81,32 @@ def test_ags_contract(course, path, method, mode):
 @check("AGS-067")
 def test_ags_links(course):
     contract.run_stateful(_area(course))
+
+
+def _outcomes_area(course: Course) -> contract.Area:
+    """The outcomes routes in the course: an LTI 1.1 tool and an assignment of the harness's own, a student
+    of the course; the submissions with the admin's token, the passback without a signature."""
+    session = course.platform
+    if not course.id:
+        not_applicable("the outcomes routes are addressed by course id; the profile's hand registration gives none")
+    cache_key = f"outcomes contract area {course.id}"
+    if cache_key not in session.cache:
+        target = session.platform
+        assert target is not None
+        adapter = session.adapter
+        tool = adapter.install_legacy_tool(course.id, f"harness-{session.unique('contract')}", secrets.token_urlsafe(24))
+        assignment = adapter.create_assignment(course.id, {"name": session.unique("Harness contract outcomes assignment"),
+                                                           "points_possible": 10, "submission_types": ["external_tool"]})
+        session.cache[cache_key] = contract.Area(
+            client=session.client, base_url=target.base_url, schema=OUTCOME_SCHEMA,
+            credentials={"adminBearer": lambda: target.admin_token},
+            pinned={"course_id": course.id, "tool_id": str(tool["id"])},
+            ids={"assignment_id": str(assignment["id"]), "user_id": str(course.student_ids[0])},
+        )
+    return session.cache[cache_key]
+
+
+@check("AGS-068")
+@pytest.mark.parametrize("path,method,mode", OUTCOME_CASES, ids=contract.case_ids(OUTCOME_CASES))
+def test_outcomes_contract(course, path, method, mode):
+    contract.check_operation(_outcomes_area(course), path, method, mode)

@@ -123,3 +123,16 @@ define(
     description="Recommended: the documents' word is SHOULD. The first post must create the item (else error); after the "
     "second, one line item (and at most one assignment) carries the label.",
 )
+define(
+    id="DL-011",
+    title="The deep-linking return keeps its OpenAPI contract: no server errors to generated form bodies, documented statuses and media types",
+    source=f"schemas/openapi/platform/deep_linking.json (the deep_link_return_url, built from {TOOL_JWT} and {CANVAS})",
+    level="required",
+    faults=["dl-return-without-jwt-500"],
+    kind="contract",
+    description="A schemathesis run over POST /courses/{course_id}/deep_linking_response in the harness's course, with "
+    "generated data parameters and form bodies (positive: a JWT field that is no valid response; negative: bodies "
+    "without it or of other shapes). Every answer: no 5xx, a status the document lists (200/400/401/404), its media type "
+    "and a conforming JSON body. Required: Canvas's DeepLinkingController answers a refused response with 400 and its "
+    "errors. No valid response JWT is generated, so nothing is created.",
+)

@@ -177,3 +177,18 @@ define(
     error_faults=("login-without-target-link-uri",),
     description="A login initiation without target_link_uri leaves nothing to compare: the check ends error (LAUNCH-001 fails).",
 )
+define(
+    id="LAUNCH-018",
+    title="The launch routes keep their OpenAPI contract: the authorization endpoint never answers 5xx, documented statuses and media types",
+    source=f"schemas/openapi/platform/launch.json (the authorization endpoint and Canvas's sessionless launch, built from {OIDC} "
+    f"Step 2 and {CANVAS})",
+    level="required",
+    faults=["authorize-bad-hint-500"],
+    kind="contract",
+    description="A schemathesis run over every operation of the launch area: /api/lti/authorize_redirect and "
+    "/api/lti/authorize (GET with generated query parameters, POST with generated form bodies, negative data for the "
+    "authorization endpoint's form) and the sessionless launch with the admin's token in the harness's course (the installed tool and a student "
+    "named on one example in three). Every answer: no 5xx, a status the document lists (302/400; 200/400/404), its media "
+    "type (an HTML page, a JSON error) and a conforming JSON body. Required: the statuses are Canvas's "
+    "AuthenticationController's. No browser session is sent, so no generated request can get an id_token.",
+)

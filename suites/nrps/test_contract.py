@@ -11,7 +11,7 @@ from lti_harness.suites.common import lti_token
 
 from .conftest import GRANTED, NrpsSetup
 
-OPERATIONS = contract.area_operations("nrps")
+OPERATIONS = contract.declare("NRPS-016", "platform", contract.area_operations("nrps"))
 SCHEMA = contract.subset("platform", OPERATIONS)
 CASES = contract.cases(OPERATIONS, negative=("GET",))  # the route reads limit, role and rlid: generated wrong ones too
 

@@ -25,6 +25,7 @@ OPERATIONS = [
     ("/api/lti/registrations/{registration_id}/configuration", "GET", GenerationMode.POSITIVE),
     ("/api/lti/security/jwks", "GET", GenerationMode.POSITIVE),
 ]
+contract.declare("DR-016", "platform", sorted({(p, m) for p, m, _ in OPERATIONS}))
 
 
 def _strategy(path: str, method: str, mode: GenerationMode, account_id: str) -> Any:

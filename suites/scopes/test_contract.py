@@ -12,11 +12,12 @@ from lti_harness.harness.checks import check
 from lti_harness.harness.plugin import not_applicable
 from lti_harness.harness.session import HarnessSession
 
-KEY_OPERATIONS = contract.area_operations("developer_keys")
+KEY_OPERATIONS = contract.declare("KEY-025", "platform", contract.area_operations("developer_keys"))
+contract.declare("KEY-026", "platform", KEY_OPERATIONS)
 KEY_SCHEMA = contract.subset("platform", KEY_OPERATIONS)
 # The user's authorize step is a browser redirect: positive data only; the token endpoint validates its form.
 KEY_CASES = contract.cases(KEY_OPERATIONS, negative=("POST", "PUT"))
-REST_OPERATIONS = contract.area_operations("courses")
+REST_OPERATIONS = contract.declare("KEY-027", "platform", contract.area_operations("courses"))
 REST_SCHEMA = contract.subset("platform", REST_OPERATIONS)
 REST_CASES = contract.cases(REST_OPERATIONS)
 

@@ -151,3 +151,14 @@ define(
     "delete it, every answer checked for no 5xx, a documented status, content type and a conforming body. Bounded: the "
     "run's --examples scenarios (at most 5) of at most 6 steps each; what it created is deleted afterwards.",
 )
+define(
+    id="TREG-016",
+    title="The tool's JWKS routes keep their OpenAPI contract: 200 with a public key set (no private members)",
+    source="schemas/openapi/tool.json (getToolJwks, getToolJwksWellKnown); ims-facts.md §3.2 (the tool's public keys at its JWKS URL)",
+    level="required",
+    faults=["jwks-private-members"],
+    needs=API,
+    kind="contract",
+    description="A schemathesis run over both JWKS routes of the tool (no credentials): each answer must be 200, JSON and "
+    "conform to schemas/jwks.json (every key with kty and kid; the private members d, p, q, dp, dq, qi forbidden).",
+)

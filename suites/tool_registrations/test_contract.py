@@ -1,10 +1,13 @@
 """The tool's registrations API followed through the document's links by schemathesis's state machine:
-create → read → update → delete (TREG-015). Each operation alone is TREG-012."""
+create → read → update → delete (TREG-015). Each operation alone is TREG-012. The tool's JWKS routes,
+without credentials (TREG-016)."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
+
+import pytest
 
 from lti_harness.harness import contract
 from lti_harness.harness.checks import check
@@ -12,7 +15,12 @@ from lti_harness.harness.checks import check
 from lti_harness.suites.toolapi import PATH, ToolApi
 
 OPERATIONS = [(PATH, "POST"), (PATH, "GET"), (f"{PATH}/{{id}}", "GET"), (f"{PATH}/{{id}}", "PUT"), (f"{PATH}/{{id}}", "DELETE")]
+contract.declare("TREG-015", "tool", OPERATIONS)
+contract.declare("TREG-012", "tool", OPERATIONS)  # the same operations, one at a time: test_properties.py::test_openapi_contract
 SCHEMA = contract.subset("tool", OPERATIONS)
+JWKS = contract.declare("TREG-016", "tool", [("/v1/platform/lti/.well-known/jwks.json", "GET"), ("/.well-known/jwks.json", "GET")])
+JWKS_SCHEMA = contract.subset("tool", JWKS)
+JWKS_CASES = contract.cases(JWKS)
 
 
 def _area(api: ToolApi) -> contract.Area:
@@ -40,3 +48,10 @@ def _area(api: ToolApi) -> contract.Area:
 @check("TREG-015")
 def test_tool_registration_links(api):
     contract.run_stateful(_area(api))
+
+
+@check("TREG-016")
+@pytest.mark.parametrize("path,method,mode", JWKS_CASES, ids=contract.case_ids(JWKS_CASES))
+def test_tool_jwks_contract(api, path, method, mode):
+    area = contract.Area(client=api.session.client, base_url=api.base_url, schema=JWKS_SCHEMA)
+    contract.check_operation(area, path, method, mode)

@@ -133,7 +133,7 @@ define(
     title="An invalid update body gets 422 with an errors list, and no pending request",
     source=f'{DOC}, "Error Response (422 Unprocessable Entity)"; canvas-facts.md §2 "Body validation"',
     level="required",
-    faults=["invalid-update-accepted"],
+    faults=["invalid-update-accepted", "update-invalid-body-500"],
     needs=TOKEN,
 )
 define(
@@ -212,4 +212,19 @@ define(
     description="schemathesis's state machine built from the document's links, with the admin's token: a scenario reads "
     "the account's registrations, follows one to its pending update request, applies it and reads the history, every "
     "answer checked as UPD-020 does. Bounded: the run's --examples scenarios (at most 5) of at most 6 steps each.",
+)
+define(
+    id="UPD-022",
+    title="The tool's update request (PUT of its configuration) keeps its OpenAPI contract: no server errors, documented statuses and bodies",
+    source=f'schemas/openapi/platform/registration.json (updateRegistrationConfiguration, built from {DOC} "Step 1: Tool Requests '
+    'an Update" and canvas-facts.md §2)',
+    level="required",
+    faults=["update-invalid-body-500"],
+    needs=FLAG,
+    kind="contract",
+    description="A schemathesis run over PUT /api/lti/registrations/{registration_id}/configuration, positive and negative "
+    "bodies, with an LTI token of the registration scope of a tool the harness registered (named on one example in "
+    "three). Every answer: no 5xx, a status the document lists (200, or 400/422 for a refused update), its media type and "
+    "a conforming body. Required: Canvas documents the update's answers. Each accepted body leaves a pending update "
+    "request of the harness's registration, which the run never applies.",
 )

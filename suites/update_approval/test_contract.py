@@ -1,6 +1,7 @@
 """The OpenAPI contract of the admin's review routes (registrations, update requests, apply, history,
 the feature flag), checked by schemathesis: each operation (UPD-020) and the document's links,
-registration → update request → apply → history (UPD-021)."""
+registration → update request → apply → history (UPD-021); and of the tool's update request, the PUT
+of its configuration (UPD-022)."""
 
 from __future__ import annotations
 
@@ -17,9 +18,13 @@ from lti_harness.vocab import REG_SCOPE
 
 from .conftest import FLAG, full_update, register
 
-OPERATIONS = contract.area_operations("update_approval")
+OPERATIONS = contract.declare("UPD-020", "platform", contract.area_operations("update_approval"))
+contract.declare("UPD-021", "platform", OPERATIONS)
 SCHEMA = contract.subset("platform", OPERATIONS)
 CASES = contract.cases(OPERATIONS)
+UPDATE = contract.declare("UPD-022", "platform", [("/api/lti/registrations/{registration_id}/configuration", "PUT")])
+UPDATE_SCHEMA = contract.subset("platform", UPDATE)
+UPDATE_CASES = contract.cases(UPDATE)
 
 
 def _pending(platform: HarnessSession, tool: RegisteredTool) -> str:
@@ -76,3 +81,30 @@ def test_update_approval_links(platform):
         contract.run_stateful(_area(platform))
     finally:
         _flag_back_on(platform)
+
+
+def _update_area(platform: HarnessSession) -> contract.Area:
+    """The tool's PUT of its configuration with an LTI token of the registration scope of a tool the harness
+    registered (one token per run); the registration is named on one example in three."""
+    if "upd update contract area" not in platform.cache:
+        target = platform.platform
+        assert target is not None
+        tool = register(platform)
+        tokens: list[str] = []
+
+        def token() -> str:
+            if not tokens:
+                tokens.append(tool.token([REG_SCOPE]))
+            return tokens[0]
+
+        platform.cache["upd update contract area"] = contract.Area(
+            client=platform.client, base_url=target.base_url, schema=UPDATE_SCHEMA,
+            credentials={"ltiAccessToken": token}, ids={"registration_id": tool.registration_id},
+        )
+    return platform.cache["upd update contract area"]
+
+
+@check("UPD-022")
+@pytest.mark.parametrize("path,method,mode", UPDATE_CASES, ids=contract.case_ids(UPDATE_CASES))
+def test_update_request_contract(platform, path, method, mode):
+    contract.check_operation(_update_area(platform), path, method, mode)
