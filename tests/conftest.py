@@ -31,7 +31,9 @@ class RunResult:
 
     @property
     def summary(self) -> dict[str, Any]:
-        return json.loads((self.report_dir / "summary.json").read_text(encoding="utf-8"))
+        path = self.report_dir / "summary.json"
+        assert path.exists(), f"the run wrote no summary.json (exit {self.code}):\n{self.stdout[-3000:]}\n{self.stderr[-3000:]}"
+        return json.loads(path.read_text(encoding="utf-8"))
 
     def outcomes(self) -> dict[str, str]:
         return {c["id"]: c["outcome"] for c in self.summary["checks"]}
