@@ -30,7 +30,7 @@ from starlette.routing import Route
 from lti_harness.vocab import CONTAINER_TYPE, LINEITEM_TYPE, RESULTS_TYPE, SCORE_TYPE
 from lti_harness.vocab import LINEITEM_READONLY_SCOPE, LINEITEM_SCOPE, RESULT_READONLY_SCOPE, SCORE_SCOPE
 
-from . import faults, oauth, web
+from . import faults, oauth, validation, web
 from .config import Platform
 from .store import Course, DeveloperKey, LineItem, Result
 
@@ -219,8 +219,12 @@ def owned_line_item(request: Request, platform: Platform, key: DeveloperKey, cou
 async def json_object(request: Request) -> dict[str, Any]:
     """The request body as a JSON object (400 otherwise; 413 over the size cap)."""
     data = await web.body_bytes(request)
+    kept = request.scope.get(validation.JSON_KEY)
     try:
-        body = json.loads(data.decode("utf-8")) if data.strip() else {}
+        if kept is not None and kept[0] is data:  # the request validation parsed this very body
+            body = kept[1]
+        else:
+            body = json.loads(data.decode("utf-8")) if data.strip() else {}
     except (UnicodeDecodeError, ValueError):
         raise web.api_error("The request body is not valid JSON.", 400) from None
     if not isinstance(body, dict):
