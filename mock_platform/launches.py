@@ -27,7 +27,7 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import jwt
 from starlette.requests import Request
@@ -375,8 +375,8 @@ def _registered(uri: str, registered: list[str]) -> bool:
     for known in registered:
         if "?" in known:
             known_base, _, known_query = known.partition("?")
-            wanted = set(forms.decode(known_query).items()) if known_query else set()
-            if known_base == base and wanted <= set(forms.decode(query).items()):
+            wanted = set(parse_qsl(known_query, keep_blank_values=True))  # flat pairs: any query text reads
+            if known_base == base and wanted <= set(parse_qsl(query, keep_blank_values=True)):
                 return True
         elif known == base and not query:
             return True

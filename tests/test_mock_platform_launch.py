@@ -181,3 +181,15 @@ def test_registered_tool_launches_with_its_configuration_and_overlay(serve):
     reg.overlay = {"disabled_placements": ["course_navigation"]}
     closed = world.browser.get(f"/courses/{world.course}/external_tools/{world.tool['id']}", params={"as_user_id": world.student})
     assert closed.status_code == 404 and browser.forms(closed) == []
+
+
+@pytest.mark.parametrize("asked", [f"{TOOL}/launch?tenant=a&a[]=1", f"{TOOL}/launch?%zz=&tenant=a", f"{TOOL}/launch?tenant=b"])
+def test_a_registered_redirect_uri_with_a_query_is_matched_by_its_parameters(serve, asked):
+    """Canvas's rule for a registered URI with a query: the requested one carries its parameters. Any query
+    text the tool sends is read (never a 500); a missing parameter is an unregistered redirect_uri."""
+    world = World(serve(mock_platform.create_app(mock_platform.PlatformConfig(admin_token=TOKEN))), redirect_uris=[f"{TOOL}/launch?tenant=a"])
+    answer = world.authorize(world.initiation(), redirect_uri=asked)
+    if "tenant=a" in asked:
+        assert answer.status_code == 200 and "id_token" in _form(answer).fields
+    else:
+        assert answer.status_code == 400 and answer.json() == {"status": "bad_request", "message": "Invalid redirect_uri"}

@@ -51,10 +51,8 @@ class ToolState:
     launches: list[dict[str, Any]] = field(default_factory=list)
 
 
-def tool_app(state: ToolState) -> Flask:
-    """A Flask tool on PyLTI1p3: ``/login`` (OIDC login initiation), ``/launch`` (validates the id_token,
-    then posts a score of 7/10 for the launching user to the line item named by the AGS claim)."""
-    app = Flask("pylti1p3-launched-tool")
+def with_login(app: Flask, state: Any) -> Flask:
+    """``app`` with a session secret and PyLTI1p3's OIDC login initiation at ``/login`` (GET or POST), on ``state.conf``."""
     app.secret_key = secrets.token_hex(16)
 
     @app.route("/login", methods=["GET", "POST"])
@@ -64,6 +62,14 @@ def tool_app(state: ToolState) -> Flask:
             return FlaskOIDCLogin(request, state.conf).redirect(request.get_param("target_link_uri"))
         except (LtiException, OIDCException) as exc:
             return f"login refused: {escape(str(exc))}", 400
+
+    return app
+
+
+def tool_app(state: ToolState) -> Flask:
+    """A Flask tool on PyLTI1p3: ``/login`` (OIDC login initiation), ``/launch`` (validates the id_token,
+    then posts a score of 7/10 for the launching user to the line item named by the AGS claim)."""
+    app = with_login(Flask("pylti1p3-launched-tool"), state)
 
     @app.route("/launch", methods=["POST"])
     def launch() -> Any:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterator
@@ -27,9 +26,9 @@ import pytest
 import requests
 from flask import Flask, jsonify
 from markupsafe import escape
-from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskOIDCLogin, FlaskRequest
+from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskRequest
 from pylti1p3.deep_link_resource import DeepLinkResource
-from pylti1p3.exception import LtiException, LtiServiceException, OIDCException
+from pylti1p3.exception import LtiException, LtiServiceException
 from pylti1p3.grade import Grade
 from pylti1p3.lineitem import LineItem
 from pylti1p3.names_roles import NamesRolesProvisioningService
@@ -38,7 +37,7 @@ from pylti1p3.utils import add_param_to_url
 
 from lti_harness import mock_platform
 from lti_harness.harness import keys
-from test_real_tool_launch import ADMIN, ADMIN_TOKEN, AGS_CLAIM, LEARNER, LTI, SCOPES, TIMEOUT, browse, read_page, tool_conf
+from test_real_tool_launch import ADMIN, ADMIN_TOKEN, AGS_CLAIM, LEARNER, LTI, SCOPES, TIMEOUT, browse, read_page, tool_conf, with_login
 
 NRPS_SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
 NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
@@ -97,16 +96,7 @@ def services_app(state: ToolState) -> Flask:
     """A Flask tool on PyLTI1p3: ``/login``, ``/jwks`` (its public key), and ``/launch``, which answers a
     deep-linking request with one gradable ``ltiResourceLink`` and a resource link launch by reading the
     course's members (NRPS, ``PAGE_SIZE`` a page) and its line item, then posting a score (AGS)."""
-    app = Flask("pylti1p3-services-tool")
-    app.secret_key = secrets.token_hex(16)
-
-    @app.route("/login", methods=["GET", "POST"])
-    def login() -> Any:
-        request = FlaskRequest()
-        try:
-            return FlaskOIDCLogin(request, state.conf).redirect(request.get_param("target_link_uri"))
-        except (LtiException, OIDCException) as exc:
-            return f"login refused: {escape(str(exc))}", 400
+    app = with_login(Flask("pylti1p3-services-tool"), state)
 
     @app.route("/jwks", methods=["GET"])
     def jwks() -> Any:
