@@ -99,12 +99,16 @@ def _declared_problem(declared: str | None, encoding: str, limits: Limits) -> tu
     return None
 
 
+Judge = Callable[[Scope, bytes, str], "Response | None"]  # (scope, body, its Content-Type) -> the answer, or None
+
+
 class InputLimits:
     """ASGI middleware: reads each HTTP request's body under ``limits`` and hands it on, or answers with
-    ``error(status, message)``."""
+    ``error(status, message)``. With ``judge``, the request and its body are then judged in the same
+    layer (e.g. against the mock's API document): the response it returns is the answer, None goes on."""
 
-    def __init__(self, app: ASGIApp, limits: Limits, error: ErrorResponse) -> None:
-        self.app, self.limits, self.error = app, limits, error
+    def __init__(self, app: ASGIApp, limits: Limits, error: ErrorResponse, judge: Judge | None = None) -> None:
+        self.app, self.limits, self.error, self.judge = app, limits, error, judge
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -115,23 +119,33 @@ class InputLimits:
         if problem:
             await self.error(*problem)(scope, receive, send)
             return
-        body = bytearray()
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            body += message.get("body", b"")
-            if len(body) > self.limits.max_body:
-                await self.error(413, f"The request body is larger than {self.limits.max_body} bytes.")(scope, receive, send)
-                return
-            more = message.get("more_body", False)
-        data = bytes(body)
+        message = await receive()  # most bodies come whole in the first message
+        if message["type"] == "http.disconnect":
+            return
+        data = message.get("body", b"")
+        if message.get("more_body", False):
+            body = bytearray(data)
+            more = True
+            while more and len(body) <= self.limits.max_body:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return
+                body += message.get("body", b"")
+                more = message.get("more_body", False)
+            data = bytes(body)
+        if len(data) > self.limits.max_body:
+            await self.error(413, f"The request body is larger than {self.limits.max_body} bytes.")(scope, receive, send)
+            return
         why = body_problem(content_type.split(";")[0].strip().lower(), data, self.limits) if data else None
         if why:
             await self.error(400, why)(scope, receive, send)
             return
         scope[BODY_KEY] = data
+        if self.judge is not None:
+            refused = self.judge(scope, data, content_type)
+            if refused is not None:
+                await refused(scope, receive, send)
+                return
         await self.app(scope, _replay(data, receive), send)
 
 

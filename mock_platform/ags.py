@@ -241,7 +241,7 @@ def answer(platform: Platform, body: Any, media_type: str, status: int = 200, he
 
 def page_of(request: Request, platform: Platform, items: list[Any]) -> tuple[list[Any], dict[str, str]]:
     """One page of ``items`` by ``limit`` and ``page``, and its RFC 8288 ``Link`` header (filters kept)."""
-    q = request.query_params
+    q = web.query(request)
     try:
         limit = min(MAX_PAGE, max(1, int(q.get("limit", DEFAULT_PAGE))))
         page = max(1, int(q.get("page", "1")))
@@ -342,7 +342,7 @@ async def line_item_body(request: Request) -> dict[str, Any]:
 async def list_line_items(request: Request, platform: Platform, key: DeveloperKey) -> Response:
     """GET /api/lti/courses/:course_id/line_items (lineitem or lineitem.readonly): the calling tool's line items, filtered, one page."""
     course = course_of(request, platform, key)
-    q = request.query_params
+    q = web.query(request)
     link_id, resource_id, tag = q.get("resource_link_id"), q.get("resource_id"), q.get("tag")
     unlinked_hidden = platform.has(faults.CREATED_LINE_ITEM_NOT_LISTED)
     everyone = platform.has(faults.LINE_ITEMS_OF_ALL_TOOLS)  # Canvas lists only the calling key's line items

@@ -52,4 +52,8 @@ class Platform:
 
     def has(self, fault: str) -> bool:
         """Whether the fault switch ``fault`` (a constant of ``faults``) is on."""
-        return faults.on(self.config.faults, fault)
+        if fault in self.config.faults:
+            return True
+        if fault not in faults.CATALOGUE.faults:
+            raise KeyError(f"fault {fault!r} is not declared in the mock platform's faults.py")
+        return False

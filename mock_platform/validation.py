@@ -1,4 +1,5 @@
-"""Requests outside the OpenAPI document are refused before a route runs (an ASGI middleware).
+"""Requests outside the OpenAPI document are refused before a route runs (judged in the input-limits
+middleware, once the body is read).
 
 The operation that matches a request (method and path template of the bundled document,
 :func:`lti_harness.harness.openapi.document`) decides what is checked: its declared query parameters
@@ -22,7 +23,7 @@ import re
 import secrets
 import time
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import parse_qsl, unquote_plus
 
 import jwt
@@ -30,7 +31,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from starlette.responses import Response
 
-from lti_harness.harness import inbound, openapi
+from lti_harness.harness import openapi
 
 try:  # a compiled validator answers "valid?" in microseconds; jsonschema words the errors (schemathesis installs it)
     import jsonschema_rs
@@ -38,7 +39,6 @@ except ImportError:  # pragma: no cover - the Python validator alone is slower, 
     jsonschema_rs = None
 
 Scope = dict[str, Any]
-ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
 Reply = Callable[[int, Any], Response]
 METHODS = ("get", "put", "post", "delete", "patch")
 FORM = "application/x-www-form-urlencoded"
@@ -466,11 +466,12 @@ def _authenticated(scope: Scope, schemes: frozenset[str]) -> bool:
 
 
 class RequestValidation:
-    """ASGI middleware: refuses a request outside its operation of the document ``name`` with the
-    documented refusal, answered by ``reply(status, body)``; anything else goes on to the app."""
+    """Judges each request against its operation of the document ``name`` once the input limits have
+    read its body (:class:`lti_harness.harness.inbound.InputLimits`'s ``judge``): the documented
+    refusal answered by ``reply(status, body)``, or None for a request the app should answer."""
 
-    def __init__(self, app: ASGIApp, name: str, reply: Reply) -> None:
-        self.app, self.reply = app, reply
+    def __init__(self, name: str, reply: Reply) -> None:
+        self.reply = reply
         self.operations = operations(name)
         self.matched: dict[tuple[str, str], Operation | None] = {}
 
@@ -489,20 +490,19 @@ class RequestValidation:
         self.matched[slot] = found
         return found
 
-    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        query, body = scope.get("query_string", b""), scope.get(inbound.BODY_KEY)
-        if scope["type"] == "http" and (query or body):  # nothing to judge otherwise (no parameter is required here)
-            op = self.operation(scope["method"], scope["path"])
-            if op is not None and op.schemes and not _authenticated(scope, op.schemes):
-                op = None  # Canvas authenticates before it reads parameters: the route answers its 401
-            if op is not None:
-                problem = query_problem(op, query)
-                if problem is None:
-                    if body:
-                        ctype = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"content-type"), "")
-                        problem = body_problem(op, ctype, body, scope)
-                if problem is not None:
-                    status, shape = op.refusals[problem.kind]
-                    await self.reply(status, shape(status, problem.message))(scope, receive, send)
-                    return
-        await self.app(scope, receive, send)
+    def __call__(self, scope: Scope, body: bytes, content_type: str = "") -> Response | None:
+        query = scope.get("query_string", b"")
+        if not (query or body):  # nothing to judge (no parameter is required here)
+            return None
+        op = self.operation(scope["method"], scope["path"])
+        if op is None:
+            return None
+        problem = query_problem(op, query)
+        if problem is None and body:
+            problem = body_problem(op, content_type, body, scope)
+        if problem is None:
+            return None
+        if op.schemes and not _authenticated(scope, op.schemes):
+            return None  # Canvas authenticates before it reads parameters: the route answers its 401
+        status, shape = op.refusals[problem.kind]
+        return self.reply(status, shape(status, problem.message))

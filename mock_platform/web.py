@@ -9,8 +9,10 @@ from __future__ import annotations
 import functools
 import json
 import secrets
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]  # None without the C module
 from typing import Any, Awaitable, Callable
 
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -27,6 +29,9 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 CANVAS_REALM = {"WWW-Authenticate": 'Bearer realm="canvas-lms"'}
 # Starlette's JSONResponse rendering, with its encoder built once rather than for every answer
 JSON_RENDERING = json.JSONEncoder(ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
+# ``json`` builds its C encoder anew for every ``encode``; the same one, built once (no answer body is circular)
+_C_ENCODE = (c_make_encoder(None, JSON_RENDERING.default, encode_basestring, None, ":", ",", False, False, False)
+             if c_make_encoder is not None else None)
 BASE_URL_KEY = "mock_platform.base_url"  # where a request's scope keeps its base URL once worked out
 
 
@@ -79,7 +84,14 @@ async def internal_error_response(request: Request, exc: Exception) -> Response:
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None,
                   media_type: str = "application/json") -> Response:
     """A JSON answer, rendered as Starlette's ``JSONResponse`` renders it."""
-    return Response(JSON_RENDERING.encode(body).encode("utf-8"), status, headers=headers, media_type=media_type)
+    return Response(render_json(body), status, headers=headers, media_type=media_type)
+
+
+def render_json(body: Any) -> bytes:
+    """``body`` as Starlette's ``JSONResponse`` renders it (compact, UTF-8, no NaN)."""
+    if _C_ENCODE is None:  # pragma: no cover - CPython always has the C encoder
+        return JSON_RENDERING.encode(body).encode("utf-8")
+    return "".join(_C_ENCODE(body, 0)).encode("utf-8")
 
 
 def json_bytes_response(body: bytes, status: int = 200, headers: dict[str, str] | None = None,
@@ -90,14 +102,13 @@ def json_bytes_response(body: bytes, status: int = 200, headers: dict[str, str] 
 
 def add_headers(response: Response, headers: dict[str, str]) -> None:
     """``response.headers.update(headers)``: each header replaces one of its name, else comes last."""
-    present = {name for name, _ in response.raw_headers}
+    raw = response.raw_headers
     for name, value in headers.items():
         key = name.lower().encode("latin-1")
-        if key in present:
+        if any(present == key for present, _ in raw):
             response.headers[name] = value
         else:
-            response.raw_headers.append((key, value.encode("latin-1")))
-            present.add(key)
+            raw.append((key, value.encode("latin-1")))
 
 
 def base_url(request: Request) -> str:
@@ -133,11 +144,28 @@ def parse_id(raw: Any) -> int | None:
     return int(text)
 
 
+NO_QUERY = QueryParams("")
+
+
+def query(request: Request) -> QueryParams:
+    """``request.query_params``, without parsing when the request has no query string."""
+    return request.query_params if request.scope.get("query_string") else NO_QUERY
+
+
+def header(request: Request, name: bytes) -> str | None:
+    """The first value of the request header ``name`` (lower case), read from the raw headers (building
+    Starlette's ``request.headers`` costs more than the busiest routes' other work)."""
+    for key, value in request.scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
 def lti_grant(request: Request, platform: Platform, any_of: tuple[str, ...]) -> oauth.AccessGrant:
     """The request's LTI Advantage access token checked for one of the scopes ``any_of``
     (``oauth.TokenRejected`` says why not; each route words its own refusal)."""
     return oauth.verify_access_token(
-        request.headers.get("authorization"),
+        header(request, b"authorization"),
         store=platform.store,
         signing_key=platform.signing_key,
         token_url=f"{base_url(request)}/login/oauth2/token",
