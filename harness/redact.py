@@ -9,6 +9,7 @@ sends, tokens a target issues), so a target that echoes one back cannot put it i
 from __future__ import annotations
 
 import re
+import secrets
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -58,18 +59,32 @@ LEARN_MIN_CHARS = 8
 MAX_LEARNT = 20000
 
 
+_PROCESS = secrets.token_hex(6)
+_changes = 0
+
+
 def register_secret(value: str | None) -> None:
     """Remember a literal secret (e.g. an admin token from a profile) so text redaction removes it."""
+    global _changes
     if value and len(value) >= 4 and value not in _EXTRA and REDACTED not in value:
         _EXTRA.add(value)
         _ordered.clear()
+        _changes += 1
 
 
 def forget_secrets() -> None:
     """Forget every literal secret (registered or learnt): a process that performs several runs starts each
     with an empty list (each remembered secret costs every later redaction a lookup)."""
+    global _changes
     _EXTRA.clear()
     _ordered.clear()
+    _changes += 1
+
+
+def stamp() -> str:
+    """Names this process's list of secrets as it is now: text redacted under a stamp equal to the current
+    one needs no second pass (a secret learnt since, or another process, gives another stamp)."""
+    return f"{_PROCESS}:{_changes}"
 
 
 def learn(value: Any) -> None:
