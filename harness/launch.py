@@ -45,16 +45,23 @@ class Answer:
     response: httpx.Response
     hops: list[str] = field(default_factory=list)  # redirects followed within the tool, in words
     lost_post: str = ""  # a redirect that would turn the id_token's POST into a GET (the launch is lost)
+    refused_text: str = ""  # the text of the tool's refusal page, for a tool that refuses with a 2xx ([tool] refused_text)
+
+    @property
+    def refusal_page(self) -> bool:
+        """A 2xx page holding the profile's ``refused_text``: the tool's own page for a refused launch."""
+        return bool(self.refused_text) and 200 <= self.response.status_code < 300 and self.refused_text in self.response.text
 
     @property
     def accepted(self) -> bool:
-        """A launch was granted: a 2xx page, or a redirect that hands the user on to another site. A 4xx or
-        5xx, a redirect the harness stopped at within the tool, or a lost POST is no launch."""
+        """A launch was granted: a 2xx page (other than the refusal page the profile names), or a redirect
+        that hands the user on to another site. A 4xx or 5xx, a redirect the harness stopped at within the
+        tool, or a lost POST is no launch."""
         if self.lost_post:
             return False
         if self.response.is_redirect:
             return browser.origin(browser.location(self.response)) != browser.origin(str(self.response.request.url))
-        return 200 <= self.response.status_code < 300
+        return 200 <= self.response.status_code < 300 and not self.refusal_page
 
     @property
     def crashed(self) -> bool:
@@ -67,7 +74,8 @@ class Answer:
         r = self.response
         where = f" to {browser.location(r)[:120]!r}" if r.is_redirect else ""
         after = f" (after {'; '.join(self.hops)})" if self.hops else ""
-        return f"{r.status_code}{where}{after}: {r.text[:200]!r}"
+        page = f" (its refusal page: it holds the profile's refused_text {self.refused_text!r})" if self.refusal_page else ""
+        return f"{r.status_code}{where}{after}{page}: {r.text[:200]!r}"
 
 
 @dataclass
@@ -195,11 +203,13 @@ def authentication_request(login: httpx.Response, endpoint: str) -> dict[str, st
     return dict(parse_qsl(urlsplit(found.group(0)).query)) if found else None
 
 
-def post_id_token(client: Client, redirect_uri: str, id_token: str, state: str, *, stop: Callable[[str], bool] | None = None) -> Answer:
+def post_id_token(client: Client, redirect_uri: str, id_token: str, state: str, *, stop: Callable[[str], bool] | None = None,
+                  refused_text: str = "") -> Answer:
     """Post the id_token (form_post) and follow the tool's redirects within its own origin, hop by hop,
     as a browser would. A 301 within the tool's host, or a 302 to the same path (up to a trailing slash
     or an https upgrade), makes a browser re-send the POST as a GET without the id_token: the harness
-    stops there and says so. Redirects to a URL for which ``stop`` is true are not followed."""
+    stops there and says so. Redirects to a URL for which ``stop`` is true are not followed. A 2xx page
+    holding ``refused_text`` is a refusal."""
     response = client.post(redirect_uri, data={"id_token": id_token, "state": state}, headers={"Accept": "text/html"})
     to = browser.location(response)
     same_host = urlsplit(to).hostname == urlsplit(redirect_uri).hostname
@@ -208,9 +218,10 @@ def post_id_token(client: Client, redirect_uri: str, id_token: str, state: str, 
         hint = ("give the URL with the trailing slash" if slash and urlsplit(to).path.endswith("/")
                 else "give the URL without the trailing slash" if slash else "give the URL it redirects to")
         return Answer(response, lost_post=(f"{browser.hop(response)} — a tool that redirects POSTs loses the id_token "
-                                           f"(a browser re-sends it as a GET); {hint} ([tool.launch] launch_url, or the redirect_uri the tool names)"))
+                                           f"(a browser re-sends it as a GET); {hint} ([tool.launch] launch_url, or the redirect_uri the tool names)"),
+                      refused_text=refused_text)
     response, hops = browser.follow(client, response, stop=stop)
-    return Answer(response, hops)
+    return Answer(response, hops, refused_text=refused_text)
 
 
 def _initiate(client: Client, login_url: str, initiation: dict[str, str], endpoint: str) -> tuple[httpx.Response, list[str]]:
@@ -229,13 +240,14 @@ def _initiate(client: Client, login_url: str, initiation: dict[str, str], endpoi
 def launch(client: Client, ident: PlatformIdentity, login_url: str, target: str, client_id: str, deployment_id: str, *,
            tamper: Callable[[dict[str, Any]], None] | None = None, signer: keys.KeyPair | None = None,
            login_params: dict[str, str] | None = None, kid: bool | str = True, state: str | None = None,
-           settings: dict[str, Any] | None = None) -> Launch:
+           settings: dict[str, Any] | None = None, refused_text: str = "") -> Launch:
     """Initiate login at ``login_url`` for ``target`` (the target_link_uri), then post a signed id_token
     with the tool's state and nonce to the redirect_uri the tool named. A login that answers 405 to the
     GET is initiated again with a form POST. ``login_params`` are added to the initiation; ``kid=False``
     leaves the key id out of the id_token's header, a string puts that key id there instead of the key's;
     ``state`` is posted in place of the state the tool set; with ``settings`` the id_token is a deep-linking
-    request carrying them, and the tool's redirects stop at their ``deep_link_return_url``."""
+    request carrying them, and the tool's redirects stop at their ``deep_link_return_url``; a 2xx page
+    holding ``refused_text`` is the tool's refusal."""
     initiation = {"iss": ident.issuer, "login_hint": "harness-user", "target_link_uri": target, "client_id": client_id,
                   "lti_deployment_id": deployment_id, "lti_message_hint": uuid.uuid4().hex, **(login_params or {})}
     login, hops = _initiate(client, login_url, initiation, ident.authorization_endpoint)
@@ -254,6 +266,6 @@ def launch(client: Client, ident: PlatformIdentity, login_url: str, target: str,
     posted = params["state"] if state is None else state
     back = settings.get("deep_link_return_url") if settings else None
     answer = post_id_token(client, params["redirect_uri"], token, posted,
-                           stop=(lambda url: url.startswith(back)) if isinstance(back, str) and back else None)
+                           stop=(lambda url: url.startswith(back)) if isinstance(back, str) and back else None, refused_text=refused_text)
     return Launch(login=login, answer=answer, state=posted, id_token=token, redirect_uri=params["redirect_uri"],
                   authorization_endpoint=ident.authorization_endpoint, login_hops=hops)

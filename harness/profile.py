@@ -140,6 +140,7 @@ class ToolTarget:
     timeout: float = 10.0
     dynamic_registration_url: str | None = None  # the tool's DR initiation URL (tool_side DR checks)
     launch: ToolLaunch | None = None
+    refused_text: str = ""  # text of the page a tool answers a refused launch with, when that page is a 2xx
 
 
 @dataclass
@@ -161,7 +162,7 @@ class Profile:
 PLATFORM_FIELDS = ("base_url", "account_id", "admin_token", "issuer", "adapter", "timeout", "capabilities",
                    "expired_registration_token", "user_tokens", "registration", "authorization_endpoint", "jwks_url")
 REGISTRATION_FIELDS = ("client_id", "private_key", "kid", "deployment_id", "token_url", "scopes", "lineitems_url")
-TOOL_FIELDS = ("base_url", "api_key", "timeout", "dynamic_registration_url", "launch")
+TOOL_FIELDS = ("base_url", "api_key", "timeout", "dynamic_registration_url", "launch", "refused_text")
 LAUNCH_FIELDS = ("login_url", "launch_url", "issuer", "client_id", "deployment_id", "private_key", "kid",
                  "authorization_endpoint", "login_params", "deep_linking_url", "jwks_url")
 HARNESS_FIELDS = ("public_url",)
@@ -394,9 +395,13 @@ def _tool(raw: Any, source: str, base_dir: Path | None = None, name: str = "tool
     api_key = p.run(_secret, raw["api_key"], f"{where} api_key") if "api_key" in raw else None
     dr_url = p.run(check_url, raw["dynamic_registration_url"], f"{where} dynamic_registration_url") if "dynamic_registration_url" in raw else None
     launch = p.run(_tool_launch, raw["launch"], f"{source}: [{name}.launch]", base_dir or Path.cwd()) if "launch" in raw else None
+    refused_text = _text(raw, "refused_text", where, p, required=False)
+    if refused_text is not None and not refused_text.strip():
+        p.add(f"{where} refused_text must hold more than white space")
     p.raise_any()
     assert base_url is not None
-    return ToolTarget(base_url=base_url, api_key=api_key, timeout=timeout, dynamic_registration_url=dr_url, launch=launch)
+    return ToolTarget(base_url=base_url, api_key=api_key, timeout=timeout, dynamic_registration_url=dr_url, launch=launch,
+                      refused_text=refused_text or "")
 
 
 def _tool_launch(raw: Any, where: str, base_dir: Path) -> ToolLaunch:

@@ -133,17 +133,24 @@ class Registered:
     tool_jwks_url: str = ""  # the tool's public JWKS ("" when the harness knows none)
     deep_linking_declared: bool = False  # the profile names where the tool takes deep-linking requests
 
+    @property
+    def refused_text(self) -> str:
+        """The text of the tool's refusal page, for a tool that refuses with a 2xx ([tool] refused_text)."""
+        tool = self.session.profile.tool
+        return tool.refused_text if tool is not None else ""
+
     def launch(self, tamper: Callable[[dict[str, Any]], None] | None = None, signer: keys.KeyPair | None = None,
                kid: bool | str = True, state: str | None = None) -> Launch:
         return launch(self.session.client, self.ident, self.login_url, self.launch_url, self.client_id, self.deployment_id,
-                      tamper=tamper, signer=signer, login_params=self.login_params, kid=kid, state=state)
+                      tamper=tamper, signer=signer, login_params=self.login_params, kid=kid, state=state,
+                      refused_text=self.refused_text)
 
     def deep_link(self) -> DeepLinked:
         """A deep-linking request (a fresh return URL and ``data``), and what the tool aimed at the return URL."""
         settings = deep_linking_settings(self.ident)
         target = self.deep_linking_url or self.launch_url
         sent = launch(self.session.client, self.ident, self.login_url, target, self.client_id, self.deployment_id,
-                      login_params=self.login_params, settings=settings)
+                      login_params=self.login_params, settings=settings, refused_text=self.refused_text)
         found = deep_linking_return(sent.answer.response, settings["deep_link_return_url"]) if sent.answer is not None else None
         return DeepLinked(sent, settings, target, found)
 
@@ -211,7 +218,13 @@ def assert_refused(result: Launch | Answer, rule: str, what: str) -> None:
     """``rule`` holds: ``what`` was not accepted (refused at login, or any 3xx/4xx/5xx that grants no
     launch; how well it was refused is TOOL-017's concern)."""
     answer = result.answer if isinstance(result, Launch) else result
-    assert answer is None or not answer.accepted, f"{rule}: {what} was accepted — the tool answered {answer.describe() if answer else ''}"
+    if answer is None or not answer.accepted:
+        return
+    told = answer.describe()  # it starts with the status
+    if 200 <= answer.response.status_code < 300 and not answer.refused_text:
+        status = str(answer.response.status_code)
+        told = f"{status} (a 2xx page: if it is the tool's refusal page, set [tool] refused_text in the profile to a text only that page holds){told[len(status):]}"
+    raise AssertionError(f"{rule}: {what} was accepted — the tool answered {told}")
 
 
 @pytest.fixture

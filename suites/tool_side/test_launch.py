@@ -24,7 +24,7 @@ CERT = "ims-facts.md §5.1 (certification suite, known bad payloads)"
 def replayed(registered: Registered) -> Answer:
     """A valid launch (the control), then the same state and id_token posted again by the same client."""
     first = control(registered)
-    return post_id_token(registered.session.client, first.redirect_uri, first.id_token, first.state)
+    return post_id_token(registered.session.client, first.redirect_uri, first.id_token, first.state, refused_text=registered.refused_text)
 
 
 def forged(registered: Registered) -> Answer | None:

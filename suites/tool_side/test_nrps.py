@@ -90,7 +90,7 @@ def _set_up(session: HarnessSession, client: Client) -> Course:
                   teacher=teacher, login_url=login_url, endpoint=f"{base}/api/lti/authorize_redirect")
 
 
-def _launch(client: Client, course: Course, launch_url: str) -> Answer:
+def _launch(client: Client, course: Course, launch_url: str, refused_text: str = "") -> Answer:
     """The launch as a browser makes it; error when a step the tool or the counterpart must take does not happen."""
     html = {"Accept": "text/html"}
     hop, page, _ = browse_to(client, launch_url, course.login_url)
@@ -107,7 +107,7 @@ def _launch(client: Client, course: Course, launch_url: str) -> Answer:
     auth = authenticate(client, course.endpoint, params, params["redirect_uri"])
     results.precondition(bool(auth.id_token), f"the counterpart posted no id_token for the tool's authentication request: {auth.describe()}")
     assert auth.sent is not None
-    answer = post_id_token(client, auth.sent.url, auth.id_token, auth.sent.fields.get("state", ""))
+    answer = post_id_token(client, auth.sent.url, auth.id_token, auth.sent.fields.get("state", ""), refused_text=refused_text)
     results.precondition(answer.accepted, f"the tool did not accept the counterpart's launch (TOOL-010 judges launches): {answer.describe()}")
     return answer
 
@@ -164,7 +164,8 @@ def test_tool_follows_nrps_next_links(initiated, tool_target):
         if "verifier=" in url:  # a one-time login: kept out of the report
             redact.register_secret(url.split("verifier=", 1)[1].split("&", 1)[0])
         since = time.time()
-        answer = _launch(client, course, url)
+        tool = tool_target.profile.tool
+        answer = _launch(client, course, url, tool.refused_text if tool is not None else "")
         entries = _watch(client, course, since)
     except httpx.HTTPError as exc:
         results.cannot_test(f"the launch from the counterpart platform broke off: {exc}")
