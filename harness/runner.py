@@ -288,9 +288,15 @@ def run_in_process(opts: RunOptions) -> int:
     run starts as in a fresh process: the suites are collected afresh (their settings and fixtures are the
     run's own) and no secret of an earlier run is on the redaction list (each one costs every redaction a
     lookup). Exit codes as :func:`run`."""
+    forget_earlier_runs()
+    return run(opts)
+
+
+def forget_earlier_runs() -> None:
+    """What :func:`run_in_process` does before its run: the suites' modules collected afresh, no earlier run's
+    secret on the redaction list (for a process that performs ``lti-harness run`` command lines in turn)."""
     from . import redact
 
     for name in [n for n, m in list(sys.modules.items()) if _imported_per_run(n, m)]:
         del sys.modules[name]
     redact.forget_secrets()
-    return run(opts)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import select
@@ -13,7 +14,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 
@@ -46,6 +47,29 @@ class RunResult:
         return {cid for cid, outcome in self.outcomes().items() if outcome == "failed"}
 
 
+def made_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], Any]) -> Any:
+    """``make(folder)`` for a module-scoped fixture whose tests only read what it made: under pytest-xdist the
+    first worker that needs it makes it in a folder all workers of the session share, and the others (which
+    ``--dist load`` may have sent some of the module's tests) wait for it and read the same result. The result
+    is a :class:`RunResult` or a dict of paths (what the tests are given back)."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the session's folder, above each worker's own
+    folder, record = shared / f"made-{name}", shared / f"made-{name}.json"
+    with open(shared / f"made-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if make() raises
+        if not record.exists():
+            folder.mkdir(exist_ok=True)
+            result = make(folder)
+            doc = {**vars(result), "report_dir": str(result.report_dir)} if isinstance(result, RunResult) else \
+                {"paths": {key: str(path) for key, path in result.items()}}
+            record.write_text(json.dumps(doc), encoding="utf-8")
+    made = json.loads(record.read_text(encoding="utf-8"))
+    if "paths" in made:
+        return {key: Path(path) for key, path in made["paths"].items()}
+    return RunResult(**{**made, "report_dir": Path(made["report_dir"])})
+
+
 def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment for a harness process the tests start. The tests start over a hundred of them:
     letting them cache bytecode (and pytest's rewritten suite modules) saves about 2 s each where
@@ -68,17 +92,11 @@ def cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None, 
 
 
 @pytest.fixture
-def run_harness(tmp_path: Path):
-    """Run ``lti-harness run`` with a fresh report folder; returns a :class:`RunResult`."""
-
-    def _run(*args: str, env: dict[str, str] | None = None) -> RunResult:
-        report_dir = tmp_path / f"report-{len(list(tmp_path.iterdir()))}"
-        head = list(args[: args.index("--")] if "--" in args else args)
-        one = [] if {"-n", "--workers"} & set(head) else ["-n", "1"]  # the project's tests already spread over the cores
-        proc = cli("run", "--report-dir", str(report_dir), *one, *args, env=env, cwd=tmp_path)
-        return RunResult(proc.returncode, proc.stdout, proc.stderr, report_dir)
-
-    return _run
+def run_harness(run_in_worker):
+    """Run ``lti-harness run ARGS`` (``env``: variables set for that run) with a fresh report folder, in the
+    test process's long-lived harness worker; returns a :class:`RunResult`. (Tests of what only a fresh
+    interpreter shows call :func:`cli`.)"""
+    return run_in_worker
 
 
 class HarnessWorker:
@@ -95,13 +113,14 @@ class HarnessWorker:
             env=child_env(), start_new_session=True,  # its own process group: a hang is ended whole
         )
 
-    def run(self, args: list[str], cwd: Path, out: Path, err: Path, timeout: float = RUN_TIMEOUT) -> int | None:
-        """The exit code of ``lti-harness run ARGS`` in ``cwd`` (its output in ``out`` and ``err``), or None
-        when the worker did not answer within ``timeout`` or died."""
+    def run(self, args: list[str], cwd: Path, out: Path, err: Path, timeout: float = RUN_TIMEOUT,
+            env: dict[str, str] | None = None) -> int | None:
+        """The exit code of ``lti-harness run ARGS`` in ``cwd`` with the variables ``env`` set (its output in
+        ``out`` and ``err``), or None when the worker did not answer within ``timeout`` or died."""
         if self.proc is None or self.proc.poll() is not None:
             self.proc = self._start()
         assert self.proc.stdin is not None and self.proc.stdout is not None
-        request = {"args": args, "cwd": str(cwd), "out": str(out), "err": str(err)}
+        request = {"args": args, "cwd": str(cwd), "out": str(out), "err": str(err), "env": env or {}}
         self.proc.stdin.write(json.dumps(request).encode() + b"\n")
         self.proc.stdin.flush()
         answer, deadline = b"", time.monotonic() + timeout
@@ -138,15 +157,18 @@ def harness_worker() -> Iterator[HarnessWorker]:
 
 
 @pytest.fixture
-def run_in_worker(tmp_path: Path, harness_worker: HarnessWorker):
-    """Like :func:`run_harness`, but the run is performed by this test process's long-lived harness
-    worker instead of a fresh interpreter (same options, same summary.json)."""
+def run_in_worker(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, harness_worker: HarnessWorker):
+    """Run ``lti-harness run ARGS`` in ``tmp_path`` with a fresh report folder, performed by this test process's
+    long-lived harness worker instead of a fresh interpreter (same command line, same output and summary.json;
+    no interpreter start and imports, about a CPU-second a run); returns a :class:`RunResult`."""
+    logs = tmp_path_factory.mktemp("output")  # outside tmp_path, which holds only what the run and the test put there
 
-    def _run(*args: str) -> RunResult:
+    def _run(*args: str, env: dict[str, str] | None = None) -> RunResult:
         report_dir = tmp_path / f"report-{len(list(tmp_path.iterdir()))}"
-        one = [] if {"-n", "--workers"} & set(args) else ["-n", "1"]
-        out, err = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
-        code = harness_worker.run(["--report-dir", str(report_dir), *one, *args], tmp_path, out, err)
+        head = list(args[: args.index("--")] if "--" in args else args)
+        one = [] if {"-n", "--workers"} & set(head) else ["-n", "1"]  # the project's tests already spread over the cores
+        out, err = logs / f"{report_dir.name}.stdout", logs / f"{report_dir.name}.stderr"
+        code = harness_worker.run(["--report-dir", str(report_dir), *one, *args], tmp_path, out, err, env=env)
         read = lambda p: p.read_text(encoding="utf-8", errors="replace") if p.exists() else ""  # noqa: E731
         if code is None:
             pytest.fail(f"the harness worker hung (no answer within {RUN_TIMEOUT} s) or died\n{read(out)[-2000:]}{read(err)[-2000:]}")

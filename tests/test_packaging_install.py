@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import made_once
+
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ["harness", "mock_platform", "mock_tool", "suites", "reports", "schemas", "sources"]
 STEP_TIMEOUT = 600  # a hang guard for one build or install step, not a performance assertion
@@ -52,11 +54,36 @@ def _expected_files() -> set[str]:
 @pytest.fixture(scope="module")
 def dist(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The sdist and the wheel ``python -m build`` makes (the wheel is built from the sdist)."""
-    out = tmp_path_factory.mktemp("dist")
-    _step([sys.executable, "-m", "build", "--outdir", str(out), str(ROOT)], cwd=out, env={**_clean_env(), "PYTHONDONTWRITEBYTECODE": "1"})
-    wheels, sdists = list(out.glob("*.whl")), list(out.glob("*.tar.gz"))
-    assert len(wheels) == 1 and len(sdists) == 1, sorted(p.name for p in out.iterdir())
-    return {"wheel": wheels[0], "sdist": sdists[0]}
+
+    def build(out: Path) -> dict[str, Path]:
+        _step([sys.executable, "-m", "build", "--outdir", str(out), str(ROOT)], cwd=out, env={**_clean_env(), "PYTHONDONTWRITEBYTECODE": "1"})
+        wheels, sdists = list(out.glob("*.whl")), list(out.glob("*.tar.gz"))
+        assert len(wheels) == 1 and len(sdists) == 1, sorted(p.name for p in out.iterdir())
+        return {"wheel": wheels[0], "sdist": sdists[0]}
+
+    return made_once(tmp_path_factory, "dist", build)  # built once, whichever xdist worker asks first
+
+
+@pytest.fixture(scope="module")
+def venv(dist, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh venv holding nothing but the wheel and the dependencies it declares, installed by pip. The tests
+    below only read it (each works in its own folder outside the repository), so they share one install.
+    The pip of the tests' interpreter installs into it (``--python``), which spares seeding the venv with a
+    pip of its own; ``--no-compile``: pip would compile every module of every dependency, Python compiles
+    what is imported."""
+
+    def install(base: Path) -> dict[str, Path]:
+        venv = base / "venv"
+        _step([sys.executable, "-m", "venv", "--without-pip", str(venv)], cwd=base)
+        _step([sys.executable, "-m", "pip", "--python", str(_bin(venv) / "python"), "install", "--quiet", "--no-compile",
+               str(dist["wheel"])], cwd=base)
+        return {"venv": venv}
+
+    return made_once(tmp_path_factory, "venv", install)["venv"]  # installed once, whichever xdist worker asks first
+
+
+def _bin(venv: Path) -> Path:
+    return venv / ("Scripts" if os.name == "nt" else "bin")
 
 
 def test_wheel_and_sdist_hold_every_package_schema_and_run_ini(dist):
@@ -77,11 +104,8 @@ def test_wheel_and_sdist_hold_every_package_schema_and_run_ini(dist):
                    for name in in_wheel), "the project's own tests are not installed"
 
 
-def test_clean_install_of_the_wheel_runs_lti_harness(dist, tmp_path):
-    venv = tmp_path / "venv"
-    _step([sys.executable, "-m", "venv", str(venv)], cwd=tmp_path)
-    bin_dir = venv / ("Scripts" if os.name == "nt" else "bin")
-    _step([str(bin_dir / "python"), "-m", "pip", "install", "--quiet", str(dist["wheel"])], cwd=tmp_path)
+def test_clean_install_of_the_wheel_runs_lti_harness(venv, tmp_path):
+    bin_dir = _bin(venv)
     work = tmp_path / "elsewhere"  # outside the repository: nothing can be imported from the source tree
     work.mkdir()
     version = _step([str(bin_dir / "lti-harness"), "--version"], cwd=work)
@@ -121,14 +145,11 @@ def test_harness_plugin_is_loaded(pytestconfig):
 """
 
 
-def test_wheel_beside_a_project_with_packages_of_the_same_names(dist, tmp_path):
+def test_wheel_beside_a_project_with_packages_of_the_same_names(venv, tmp_path):
     """A QA team's project with its own ``harness``, ``suites``, ``reports`` and ``schemas`` packages: its
     tests import its packages (with the harness plugin loaded), and ``lti-harness run`` from its folder
     still runs the harness's own suites."""
-    venv = tmp_path / "venv"
-    _step([sys.executable, "-m", "venv", str(venv)], cwd=tmp_path)
-    bin_dir = venv / ("Scripts" if os.name == "nt" else "bin")
-    _step([str(bin_dir / "python"), "-m", "pip", "install", "--quiet", str(dist["wheel"])], cwd=tmp_path)
+    bin_dir = _bin(venv)
     project = tmp_path / "project"
     for name in FOREIGN_PACKAGES:
         (project / name).mkdir(parents=True)

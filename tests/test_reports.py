@@ -11,7 +11,7 @@ from typing import Iterator
 
 import pytest
 
-from conftest import RunResult, cli
+from conftest import RunResult, cli, made_once
 from lti_harness.harness.checks import load_all
 
 SUITES = ["registration", "tool_side"]  # a platform suite and a tool suite
@@ -22,9 +22,7 @@ PRIVATE_JWK = re.compile(r'"(d|p|q|dp|dq|qi)"\s*:\s*"[A-Za-z0-9_-]{16,}"')
 
 @pytest.fixture(scope="module")
 def two_suite_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunResult]:
-    report_dir = tmp_path_factory.mktemp("reports") / "out"
-    proc = cli("run", "--report-dir", str(report_dir), "--seed", "12345", *[a for s in SUITES for a in ("--suite", s)], cwd=report_dir.parent)
-    yield RunResult(proc.returncode, proc.stdout, proc.stderr, report_dir)
+    yield made_once(tmp_path_factory, "two-suite-run", lambda base: _run(base / "out", "--seed", "12345", *[a for s in SUITES for a in ("--suite", s)]))
 
 
 def test_run_writes_three_reports_and_a_summary_screen(two_suite_run):
@@ -98,16 +96,19 @@ def _run(report_dir, *args: str) -> RunResult:
 
 @pytest.fixture(scope="module")
 def fault_run(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
-    return _run(tmp_path_factory.mktemp("fault") / "out", *FAULT_RUN)
+    return made_once(tmp_path_factory, "fault-run", lambda base: _run(base / "out", *FAULT_RUN))
 
 
 @pytest.fixture(scope="module")
 def down_run(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
     """A [platform]-only profile whose target is down: platform checks end in error, tool checks are not applicable."""
-    base = tmp_path_factory.mktemp("down")
-    profile = base / "down.toml"
-    profile.write_text('[platform]\nbase_url = "http://127.0.0.1:9"\naccount_id = "1"\nadmin_token = "abcdefgh12345678"\ntimeout = 2\n', encoding="utf-8")
-    return _run(base / "out", "--profile", str(profile), "--suite", "registration", "--suite", "tool_side", "--examples", "2")
+
+    def make(base: Path) -> RunResult:
+        profile = base / "down.toml"
+        profile.write_text('[platform]\nbase_url = "http://127.0.0.1:9"\naccount_id = "1"\nadmin_token = "abcdefgh12345678"\ntimeout = 2\n', encoding="utf-8")
+        return _run(base / "out", "--profile", str(profile), "--suite", "registration", "--suite", "tool_side", "--examples", "2")
+
+    return made_once(tmp_path_factory, "down-run", make)
 
 
 def _testcases(run: RunResult) -> list[ET.Element]:
