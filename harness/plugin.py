@@ -198,6 +198,16 @@ def pytest_itemcollected(item: pytest.Item) -> None:
         item.add_marker(pytest.mark.xdist_group(registry.REGISTRY[marker.args[0]].suite))
 
 
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadgroup`` keeps each suite's tests in one process (see :mod:`harness.scheduling`)."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from . import scheduling
+
+    return scheduling.SuiteScheduling(config, log)
+
+
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
     """``--lti-check ID``: a suites test module whose source shows it holds no test of the named checks is
     not imported (see :mod:`harness.testscan`); the tests it would have given are deselected anyway."""

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import xml.etree.ElementTree as ET
 
@@ -91,3 +92,26 @@ def test_shrinking_stops_at_its_budget_and_says_so(run_harness):
     whole = run_harness(*args)
     assert whole.failed() == {"TREG-011"} and "shrinking stopped" not in whole.messages("TREG-011")
     assert run_harness(*args, "--shrink-budget", "0").code == 2
+
+
+def test_parallel_run_keeps_each_suite_in_one_process(run_harness):
+    """``-n 2``: every test of a suite runs in the same process (suites switch account-wide state that their
+    own checks must not see switched by a sibling), whatever pytest lets pytest-xdist do with test ids."""
+    run = run_harness("--suite", "scopes", "--suite", "nrps", "--suite", "deep_linking", "--examples", "2", "--seed", "3",
+                      "-n", "2", "--", "-vv")  # -vv: a line per test, naming its process
+    assert run.code == 0, run.stdout[-3000:]
+    seen: dict[str, set[str]] = {}
+    for worker, suite in re.findall(r"\[(gw\d+)\][^\n]*?[ /]suites/([a-z_]+)/", run.stdout):
+        seen.setdefault(suite, set()).add(worker)
+    assert set(seen) == {"scopes", "nrps", "deep_linking"}, run.stdout[-3000:]
+    assert all(len(workers) == 1 for workers in seen.values()), seen
+    assert len(set().union(*seen.values())) == 2  # both processes worked
+
+
+def test_a_suite_is_one_unit_of_work():
+    from lti_harness.harness.scheduling import scope
+
+    assert scope("suites/ags/test_scores.py::test_x[a@b]") == scope("suites/ags/test_contract.py::test_y") == "suite:ags"
+    assert scope("suites/ags/test_scores.py::test_x@grp") == "grp"  # a group pytest-xdist could add
+    assert scope("tests/test_other.py::test_z") == "tests/test_other.py::test_z"  # a foreign test stays alone
+    assert scope("lib/lti_harness/suites/nrps/test_members.py::test_m") == "suite:nrps"
