@@ -85,6 +85,9 @@ def pytest_args(opts: RunOptions) -> list[str]:
         # schemathesis's pytest plugin serves its own parametrized tests; the suites call schemathesis as a
         # library, and loading the plugin (most of schemathesis) cost every process about 0.15 s
         "-p", "no:cacheprovider", "-p", "no:schemathesis", "-W", "ignore::pytest.PytestAssertRewriteWarning",
+        # pytest's warnings of exceptions raised in finalisers cost a full garbage collection at the end of
+        # every run (a tenth of a short run's CPU) and would only ever be about the harness's own internals
+        "-p", "no:unraisableexception",
         "--pyargs", *[f"lti_harness.suites.{s}" for s in collected_suites(opts, chosen)],
         "--tb=no" if not opts.verbose else "--tb=short", "-rN" if not opts.verbose else "-rfE",
         "-v" if opts.verbose else "-q",
