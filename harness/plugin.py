@@ -512,14 +512,19 @@ def redact_report(report: pytest.TestReport) -> None:
         report.lti_message = redact.text(report.lti_message)  # type: ignore[attr-defined]
     # The exchanges and extras are the bulk of a report: redacted again only when they or the secrets known
     # changed since their last pass (this hook runs up to three times per report, in each process it reaches).
-    done = (redact.stamp(), id(getattr(report, "lti_exchanges", None)), len(getattr(report, "extras", None) or ()))
-    if getattr(report, "lti_redacted", None) == list(done):
+    if getattr(report, "lti_redacted", None) == _redaction_mark(report):
         return
     if hasattr(report, "lti_exchanges"):
         report.lti_exchanges = redact.strings(report.lti_exchanges)  # type: ignore[attr-defined]
     if getattr(report, "extras", None):
         report.extras = [redact.strings(e) for e in report.extras]  # type: ignore[attr-defined]
-    report.lti_redacted = [redact.stamp(), id(getattr(report, "lti_exchanges", None)), len(getattr(report, "extras", None) or ())]  # type: ignore[attr-defined]
+    report.lti_redacted = _redaction_mark(report)  # type: ignore[attr-defined]
+
+
+def _redaction_mark(report: pytest.TestReport) -> list[Any]:
+    """What a report's exchanges and extras were last redacted under: the secrets known then (a stamp of this
+    process's list) and which exchanges and how many extras there were (a list: it travels to xdist's controller)."""
+    return [redact.stamp(), id(getattr(report, "lti_exchanges", None)), len(getattr(report, "extras", None) or ())]
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -7,6 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from lti_harness import mock_tool
 from lti_harness.harness.profile import ProfileError, load
 
@@ -67,9 +69,5 @@ def test_refused_text_must_be_text(tmp_path: Path):
     for value in ('""', '"   "', "3"):
         path = tmp_path / "bad.toml"
         path.write_text(f'[tool]\nbase_url = "http://127.0.0.1:9/"\nrefused_text = {value}\n', encoding="utf-8")
-        try:
+        with pytest.raises(ProfileError, match="refused_text"):
             load(path)
-        except ProfileError as exc:
-            assert "refused_text" in str(exc)
-        else:
-            raise AssertionError(f"refused_text = {value} was taken")
